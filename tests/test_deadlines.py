@@ -1,4 +1,4 @@
-"""Tests of the CRPA deadline engine (reference: /work/shared/reference/crpa.md §1-3)."""
+"""Tests of the CRPA deadline engine (CRPA R311-12 to R343-5, CJA R421-1, CPC 641-642)."""
 
 from __future__ import annotations
 

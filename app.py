@@ -1,0 +1,142 @@
+"""Lanterne's application factory: `flask --app app ...` finds `create_app` here."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from workflow.config import Defaults, settings_from_environment
+from workflow.extensions import csrf, db, login_manager, migrate
+
+# Pages anyone may open; everything else needs an account (the API has its own tokens).
+PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz"}
+
+ERROR_MESSAGES = {
+    400: "La demande envoyée au serveur est incomplète ou mal formée.",
+    401: "Authentification requise.",
+    403: "Vous n'avez pas le droit d'effectuer cette action.",
+    404: "Cette page n'existe pas, ou vous n'y avez pas accès.",
+    405: "Cette action n'est pas possible à cette adresse.",
+    413: "Le fichier envoyé dépasse la taille autorisée.",
+    422: "Les données envoyées ne sont pas valides.",
+    429: "Trop de tentatives : réessayez dans quelques minutes.",
+    500: "Une erreur interne est survenue. Rien de ce que vous aviez enregistré n'est perdu ; réessayez plus tard.",
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LANTERNE_INSTANCE_PATH"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(Defaults)
+    app.config.update(settings_from_environment(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+
+    from workflow.api import bp as api_bp
+    from workflow.views import register_blueprints
+
+    register_blueprints(app)
+    app.register_blueprint(api_bp)
+
+    from workflow import cli, templating
+
+    cli.init_app(app)
+    templating.init_app(app)
+    _register_guards_and_errors(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import workflow.models  # noqa: F401  (registers the tables on the metadata)
+    from workflow.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _configure_sqlite(app)
+
+
+def _configure_sqlite(app: Flask) -> None:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets the web server and the worker read while the other writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_guards_and_errors(app: Flask) -> None:
+    @app.before_request
+    def require_account():
+        if request.endpoint in PUBLIC_ENDPOINTS or (request.blueprint == "api"):
+            return None
+        if request.endpoint is None:  # unknown URL: let the 404 handler answer
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        message = ERROR_MESSAGES.get(code, "La demande n'a pas pu aboutir.")
+        if isinstance(error, CSRFError):
+            message = "Le formulaire a expiré ou n'a pas été envoyé depuis Lanterne : rechargez la page et recommencez."
+        elif error.description and error.description != type(error).description:
+            message = error.description  # a message we wrote for this case (abort(404, "..."))
+        if _wants_json():
+            return jsonify({"error": {"code": code, "message": message}}), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        logging.getLogger("lanterne").exception("Unhandled error on %s", request.path)
+        db.session.rollback()
+        message = ERROR_MESSAGES[500]
+        if _wants_json():
+            return jsonify({"error": {"code": 500, "message": message}}), 500
+        return render_template("error.html", code=500, message=message), 500

@@ -1,0 +1,158 @@
+"""Fixtures: one migrated database and one Redis per run, emptied before each test.
+
+With TEST_DATABASE_URL / TEST_REDIS_URL the suite uses those servers (a fresh PostgreSQL
+schema per run, the Redis database named in the URL); otherwise the embedded default:
+a SQLite file and an embedded Redis in a temporary folder.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow import embedded_redis
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["LANTERNE_INSTANCE_PATH"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_settings(instance_path):
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not url:
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'test.sqlite3'}"}
+        return
+    from workflow.config import normalise_database_url
+
+    url = normalise_database_url(url)
+    schema = f"lanterne_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": f"-csearch_path={schema}"}},
+            "TEST_SCHEMA": schema,
+        }
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    url = os.environ.get("TEST_REDIS_URL", "").strip()
+    if url:
+        yield url
+        return
+    url, process = embedded_redis.start(tmp_path_factory.mktemp("redis"))
+    try:
+        yield url
+    finally:
+        embedded_redis.stop(process)
+
+
+@pytest.fixture(scope="session")
+def app(instance_path, database_settings, redis_url):
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    application = create_app({
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": redis_url,
+        "REDIS_EMBEDDED": False,
+        **database_settings,
+    })
+    with application.app_context():
+        upgrade()  # the schema comes from the reviewed migrations, as in production
+    yield application
+    with application.app_context():
+        from workflow.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty every table and the Redis database before each test that uses the app."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    from workflow.extensions import db
+    from workflow.queues import redis_connection
+
+    with application.app_context():
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                db.session.execute(text(f'DELETE FROM "{name}"'))
+        db.session.commit()
+        redis_connection(application).flushdb()
+    with application.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+PASSWORD = "correct horse battery"
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def signup(self, email="alice@example.org", password=PASSWORD, name="Alice"):
+        return self._client.post("/inscription", data={
+            "display_name": name, "email": email, "password": password, "confirm": password,
+        })
+
+    def login(self, email="alice@example.org", password=PASSWORD):
+        return self._client.post("/connexion", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/deconnexion")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app):
+    from workflow import accounts
+
+    def make(email="alice@example.org", password=PASSWORD, name=""):
+        return accounts.create_user(email, password, name)
+
+    return make
+
+
+def page_text(response) -> str:
+    """The visible text of a page, tags stripped and white space folded."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", body, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()

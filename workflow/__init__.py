@@ -1,0 +1,1 @@
+"""Lanterne's domain: models, services, pure law modules, jobs, views."""

@@ -1,0 +1,141 @@
+"""Flask commands: user, seed, worker, serve (what `make run` starts)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from workflow import accounts, embedded_redis
+from workflow.authorities import seed_authorities
+from workflow.config import embedded_redis_dir
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(user_group)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)
+
+
+@click.group("user", help="Gérer les comptes.")
+def user_group():
+    pass
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Mot de passe (10 caractères au moins).")
+@click.option("--name", default="", help="Nom ou pseudonyme affiché.")
+@with_appcontext
+def create_user_command(email: str, password: str, name: str):
+    """Create an account."""
+    try:
+        user = accounts.create_user(email, password, name)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Compte créé : {user.email} (id {user.id})")
+
+
+@user_group.command("token")
+@click.argument("email")
+@click.option("--label", default="ligne de commande", help="Libellé du jeton.")
+@with_appcontext
+def token_command(email: str, label: str):
+    """Print a new API token for an account."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"Aucun compte pour {email}.")
+    click.echo(accounts.issue_token(user, label))
+
+
+@click.command("seed", help="Ajouter à l'annuaire les autorités de référence (sans rien écraser).")
+@with_appcontext
+def seed_command():
+    added = seed_authorities()
+    click.echo(f"Autorités ajoutées : {added}.")
+
+
+def _ensure_redis(app: Flask):
+    """Start the embedded Redis when no REDIS_URL was given and none is running.
+    Returns the process we started, for the caller to stop."""
+    if not app.config["REDIS_EMBEDDED"]:
+        return None
+    _url, process = embedded_redis.start(embedded_redis_dir(app.instance_path))
+    return process
+
+
+@click.command("worker", help="Lancer un worker RQ avec son planificateur.")
+@click.option("--burst", is_flag=True, help="Traiter ce qui est en file puis s'arrêter.")
+@with_appcontext
+def worker_command(burst: bool):
+    from rq import Worker
+
+    from workflow.queues import queue
+
+    app = current_app._get_current_object()
+    redis_process = _ensure_redis(app)
+    try:
+        queues = [queue(name) for name in app.config["RQ_QUEUES"]]
+        # The forked work-horses inherit this application context.
+        Worker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=True)
+    finally:
+        embedded_redis.stop(redis_process)
+
+
+@click.command("serve", help="Lancer le serveur web, un worker et, sans REDIS_URL, le Redis embarqué.")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="5000 ou $PORT", type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--web-workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve_command(port: int, host: str, web_workers: int):
+    app = current_app._get_current_object()
+    redis_process = _ensure_redis(app)
+    environment = dict(os.environ, REDIS_URL=app.config["REDIS_URL"])
+    # Each child in its own session: Ctrl-C reaches this supervisor alone, which stops
+    # the web server and the worker first, then Redis, so no job is cut off.
+    children = {
+        "web": subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"{host}:{port}",
+             "--access-logfile", "-", "--no-control-socket", "app:create_app()"],
+            env=environment, start_new_session=True,
+        ),
+        "worker": subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"], env=environment, start_new_session=True
+        ),
+    }
+    click.echo(f"Lanterne : http://{host}:{port}/  (Ctrl-C pour arrêter)")
+    stopping = False
+
+    def request_stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
+    exit_code = 0
+    try:
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    click.echo(f"Le processus « {name} » s'est arrêté (code {child.returncode}).", err=True)
+                    stopping, exit_code = True, 1
+            time.sleep(0.2)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        embedded_redis.stop(redis_process)
+        click.echo("Lanterne est arrêté.")
+    sys.exit(exit_code)

@@ -1,0 +1,14 @@
+"""Typed models, one module per aggregate. Importing this package registers them all."""
+from workflow.models.authorities import Authority
+from workflow.models.campaigns import Campaign
+from workflow.models.documents import Document, DocumentItem
+from workflow.models.letters import Letter
+from workflow.models.reminders import Deadline, Reminder
+from workflow.models.requests import Event, Request, RequestItem
+from workflow.models.users import ApiToken, Membership, Organisation, RequesterIdentity, User
+
+__all__ = [
+    "ApiToken", "Authority", "Campaign", "Deadline", "Document", "DocumentItem", "Event",
+    "Letter", "Membership", "Organisation", "Reminder", "Request", "RequestItem",
+    "RequesterIdentity", "User",
+]

@@ -1,0 +1,40 @@
+"""Letters of the legal chain. A sent letter is frozen: its bytes are stored by SHA-256."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.base import TimestampMixin
+
+LETTER_KINDS = {
+    "request": "Demande de communication",
+    "reminder": "Relance",
+    "cada_referral": "Saisine de la CADA",
+    "after_opinion": "Courrier après avis favorable de la CADA",
+    "recours_gracieux": "Recours gracieux",
+    "court_application": "Requête au tribunal administratif",
+}
+
+
+class Letter(TimestampMixin, db.Model):
+    __tablename__ = "letters"
+    __table_args__ = (UniqueConstraint("request_id", "kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    docx_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    text_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+
+    request = relationship("Request")
+
+    @property
+    def frozen(self) -> bool:
+        return self.sent_at is not None

@@ -1,0 +1,43 @@
+"""Deadlines computed from a request's events (stored so that the sweep and the dashboard
+read them by date) and the reminders derived from them (one row each, sent once)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+
+
+class Deadline(db.Model):
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("request_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    safe_date: Mapped[Optional[date]] = mapped_column(Date)
+    legal_date: Mapped[Optional[date]] = mapped_column(Date)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    enforceable: Mapped[bool] = mapped_column(Boolean, default=True)
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    request = relationship("Request")
+
+
+class Reminder(db.Model):
+    __tablename__ = "reminders"
+    # One reminder of a kind for a request and a date: scheduling twice is harmless.
+    __table_args__ = (UniqueConstraint("request_id", "kind", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    request = relationship("Request")

@@ -1,0 +1,93 @@
+"""A request (demande): a row, its itemised documents and its append-only events.
+
+The status column caches what `workflow.states` derives from the events, so lists and the
+dashboard can filter on it without replaying every history.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.base import TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from workflow.models.authorities import Authority
+    from workflow.models.campaigns import Campaign
+    from workflow.models.users import Organisation, RequesterIdentity, User
+
+CHANNELS = {
+    "email": "Courrier électronique",
+    "postal": "Lettre recommandée avec accusé de réception",
+    "online_form": "Téléservice de l'administration",
+    "hand": "Remise en main propre",
+}
+ACCESS_FORMATS = {
+    "email": "Copie par courrier électronique",
+    "paper": "Copie papier",
+    "consultation": "Consultation sur place",
+}
+
+
+class Request(TimestampMixin, db.Model):
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), index=True)
+    requester_id: Mapped[Optional[int]] = mapped_column(ForeignKey("requester_identities.id"))
+    campaign_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    legal_grounds: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20), default="email")
+    access_format: Mapped[str] = mapped_column(String(20), default="email")
+    status: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+
+    owner: Mapped[User] = relationship()
+    organisation: Mapped[Optional[Organisation]] = relationship()
+    authority: Mapped[Authority] = relationship()
+    requester: Mapped[Optional[RequesterIdentity]] = relationship()
+    campaign: Mapped[Optional[Campaign]] = relationship(back_populates="requests")
+    items: Mapped[list[RequestItem]] = relationship(
+        back_populates="request", order_by="RequestItem.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[Event]] = relationship(
+        back_populates="request", order_by="(Event.occurred_on, Event.id)", cascade="all, delete-orphan"
+    )
+
+
+class RequestItem(db.Model):
+    """One document asked for, tracked on its own (obtained, redacted, refused)."""
+
+    __tablename__ = "request_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text)
+
+    request: Mapped[Request] = relationship(back_populates="items")
+
+
+class Event(db.Model):
+    """Something that happened to a request. Never updated: a correction is a new event
+    pointing at the one it corrects, so the history keeps both."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("events.id"))
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[Request] = relationship(back_populates="events")

@@ -1,0 +1,12 @@
+"""Jinja filters and globals shared by the pages."""
+from flask import Flask
+
+from workflow.deadlines import format_date_fr
+from workflow.models.authorities import AUTHORITY_KINDS
+from workflow.models.requests import CHANNELS
+from workflow.models.users import ROLE_LABELS
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date_fr"] = lambda day: format_date_fr(day) if day else ""
+    app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNELS, ROLE_LABELS=ROLE_LABELS)

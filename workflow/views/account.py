@@ -1,0 +1,141 @@
+"""Sign-up, log-in, log-out, and the account page (organisations, API tokens)."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from workflow import accounts
+from workflow.extensions import db
+from workflow.forms import LoginForm, MemberForm, OrganisationForm, SignupForm
+from workflow.models import ApiToken, Organisation
+
+bp = Blueprint("account", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: a crafted ?next= must not send users elsewhere after log-in.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("requests.index")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("requests.index"))
+    form = LoginForm()
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash("Vous êtes connecté.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        flash("Adresse électronique ou mot de passe incorrect.", "error")
+        status = 401
+    return render_template("account/login.html", form=form), status
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("requests.index"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.password.data, form.display_name.data or "")
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+        else:
+            login_user(user)
+            flash("Votre compte est créé. Bienvenue sur Lanterne.", "success")
+            return redirect(url_for("requests.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/signup.html", form=form), status
+
+
+@bp.post("/deconnexion")
+def logout():
+    logout_user()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/compte")
+def profile():
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template(
+        "account/profile.html", organisation_form=OrganisationForm(), tokens=tokens,
+        memberships=current_user.memberships,
+    )
+
+
+@bp.post("/compte/associations")
+def create_organisation():
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        flash("Indiquez le nom de l'association (200 caractères au plus).", "error")
+        return redirect(url_for("account.profile"))
+    organisation = accounts.create_organisation(current_user, form.name.data)
+    flash(f"L'association « {organisation.name} » est créée ; vous en êtes responsable.", "success")
+    return redirect(url_for("account.organisation", organisation_id=organisation.id))
+
+
+def _organisation_for(organisation_id: int, manage: bool = False) -> Organisation:
+    membership = accounts.membership_of(current_user, organisation_id)
+    if membership is None:
+        abort(404)
+    if manage and membership.role != "owner":
+        abort(403)
+    return membership.organisation
+
+
+@bp.route("/compte/associations/<int:organisation_id>", methods=["GET", "POST"])
+def organisation(organisation_id: int):
+    organisation = _organisation_for(organisation_id)
+    form = MemberForm()
+    status = 200
+    if request.method == "POST":
+        organisation = _organisation_for(organisation_id, manage=True)
+        status = 422
+        if form.validate_on_submit():
+            try:
+                accounts.add_member(organisation, form.email.data, form.role.data)
+            except accounts.AccountError as error:
+                flash(str(error), "error")
+            else:
+                flash("Le membre est enregistré.", "success")
+                return redirect(url_for("account.organisation", organisation_id=organisation_id))
+    my_role = accounts.membership_of(current_user, organisation_id).role
+    return render_template("account/organisation.html", organisation=organisation, form=form, my_role=my_role), status
+
+
+@bp.post("/compte/associations/<int:organisation_id>/membres/<int:user_id>/retirer")
+def remove_member(organisation_id: int, user_id: int):
+    organisation = _organisation_for(organisation_id, manage=True)
+    try:
+        accounts.remove_member(organisation, user_id)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash("Le membre est retiré de l'association.", "success")
+    return redirect(url_for("account.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/compte/jetons")
+def create_token():
+    label = (request.form.get("label") or "").strip()[:120]
+    token = accounts.issue_token(current_user, label)
+    flash("Voici votre jeton d'API. Copiez-le maintenant : il ne sera plus affiché.", "success")
+    return render_template("account/token_created.html", token=token)
+
+
+@bp.post("/compte/jetons/<int:token_id>/revoquer")
+def revoke_token(token_id: int):
+    if not accounts.revoke_token(current_user, token_id):
+        abort(404)
+    flash("Le jeton est révoqué.", "success")
+    return redirect(url_for("account.profile"))
