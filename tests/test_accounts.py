@@ -110,3 +110,25 @@ def test_pages_send_a_strict_content_security_policy(client):
     # Nothing is loaded from another site.
     assert "http://" not in response.get_data(as_text=True)
     assert "https://" not in response.get_data(as_text=True)
+
+
+def test_a_form_posted_without_its_csrf_token_gets_a_french_400(client, auth, app, monkeypatch):
+    auth.signup()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/autorites/nouvelle", data={"name": "Commune forgée", "kind": "commune"})
+    assert response.status_code == 400
+    assert "Le formulaire a expiré ou n'a pas été envoyé depuis Lanterne" in page_text(response)
+
+
+def test_an_unexpected_error_shows_a_french_page_without_a_trace(client, auth, monkeypatch):
+    auth.signup()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr("workflow.authorities.search_query", broken)
+    response = client.get("/autorites/")
+    assert response.status_code == 500
+    text = page_text(response)
+    assert "Une erreur interne est survenue." in text
+    assert "secret internal detail" not in text and "Traceback" not in text

@@ -7,6 +7,9 @@ import subprocess
 import sys
 import time
 
+import json
+from datetime import date
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -14,6 +17,7 @@ from flask.cli import with_appcontext
 from workflow import accounts, embedded_redis
 from workflow.authorities import seed_authorities
 from workflow.config import embedded_redis_dir
+from workflow.deadlines import RequestFacts, UnknownDepartment, cli_payload, normalise_department
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(deadlines_command)
 
 
 @click.group("user", help="Gérer les comptes.")
@@ -139,3 +144,42 @@ def serve_command(port: int, host: str, web_workers: int):
         embedded_redis.stop(redis_process)
         click.echo("Lanterne est arrêté.")
     sys.exit(exit_code)
+
+
+def _fail(message: str) -> None:
+    """The engine's contract: one line on stderr and exit status 2."""
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(2)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} attend une date au format AAAA-MM-JJ, pas « {value} ».")
+
+
+@click.command("deadlines", help="Calculer les délais CRPA d'une demande (JSON sur la sortie standard).")
+@click.option("--received", help="Date de réception de la demande par l'administration (AAAA-MM-JJ).")
+@click.option("--refused", help="Date de notification d'un refus explicite (remplace le refus implicite).")
+@click.option("--cada-registered", "cada_registered", help="Date d'enregistrement de la saisine par la CADA.")
+@click.option("--department", default="57", show_default=True, help="Département de l'administration.")
+def deadlines_command(received: str | None, refused: str | None, cada_registered: str | None, department: str):
+    facts = {
+        "received": _parse_date(received, "--received"),
+        "refused": _parse_date(refused, "--refused"),
+        "cada_registered": _parse_date(cada_registered, "--cada-registered"),
+    }
+    try:
+        department = normalise_department(department)
+    except UnknownDepartment as error:
+        _fail(str(error))
+    if facts["received"] and facts["refused"] and facts["refused"] < facts["received"]:
+        _fail("le refus (--refused) ne peut pas précéder la réception de la demande (--received).")
+    start = facts["refused"] or facts["received"]
+    if start and facts["cada_registered"] and facts["cada_registered"] < start:
+        _fail("l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus.")
+    payload = cli_payload(RequestFacts(department=department, **facts))
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
