@@ -27,6 +27,7 @@ from dateutil.relativedelta import relativedelta
 
 __all__ = [
     "KINDS",
+    "DEADLINE_LABELS",
     "DEPARTMENTS",
     "Deadline",
     "RequestFacts",
@@ -50,6 +51,16 @@ KINDS: tuple[str, ...] = (
     "confirmed_refusal",
     "court_appeal",
 )
+
+# What each deadline is, as the request page titles it.
+DEADLINE_LABELS: Mapping[str, str] = MappingProxyType({
+    "implicit_refusal": "Naissance du refus implicite",
+    "cada_referral": "Saisir la CADA",
+    "cada_opinion_expected": "Avis de la CADA attendu",
+    "authority_answer_expected": "Réponse de l'administration à la CADA attendue",
+    "confirmed_refusal": "Naissance du refus confirmé",
+    "court_appeal": "Saisir le tribunal administratif",
+})
 
 # Metropolitan departments 01-95 (20 no longer exists since Corsica was split in 1976)
 # plus Corsica and the five overseas departments.

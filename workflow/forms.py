@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from workflow.accounts import MIN_PASSWORD_LENGTH, find_user
 from workflow.models.authorities import AUTHORITY_KINDS
+from workflow.models.requests import CHANNELS
+from workflow.states import EVENT_LABELS
 from workflow.models.users import ROLE_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -106,3 +108,61 @@ class AuthorityForm(Form):
             self.last_checked_on.errors = ["Indiquez la date à laquelle les coordonnées ont été vérifiées."]
             valid = False
         return valid
+
+
+OPINION_CHOICES = {"": "—", "favourable": "Favorable", "unfavourable": "Défavorable", "moot": "Sans objet",
+                   "inadmissible": "Irrecevable"}
+REPLY_CHOICES = {"": "—", "communicated": "Documents communiqués", "partial": "Communication partielle",
+                 "refused": "Refus maintenu"}
+
+
+class EventForm(Form):
+    """Record what happened to a request. The fields under a type's fieldset only matter
+    for that type; the others are ignored."""
+
+    type = SelectField("Événement", choices=choices(EVENT_LABELS))
+    occurred_on = FrenchDateField("Date", validators=[DataRequired("Indiquez la date de l'événement.")])
+    channel = SelectField("Canal d'envoi", choices=choices({"": "Celui de la demande", **CHANNELS}), default="")
+    registered_number = StringField("Numéro du recommandé", validators=[Optional(), Length(max=40)], filters=[_strip])
+    r112_5 = BooleanField("L'accusé de réception indique la date de réception, la date de naissance du refus implicite, "
+                          "le service chargé du dossier et les voies et délais de recours (CRPA, art. R112-5)")
+    received_on = FrenchDateField("Date de réception indiquée par l'administration", validators=[Optional()])
+    appeal_routes_stated = BooleanField("Le refus indique les voies et délais de recours, dont la saisine de la CADA "
+                                        "(CRPA, art. L311-14)")
+    case_number = StringField("Numéro de dossier CADA", validators=[Optional(), Length(max=40)], filters=[_strip])
+    opinion_outcome = SelectField("Sens de l'avis", choices=choices(OPINION_CHOICES), default="")
+    received_by_authority = FrenchDateField("Date de réception de l'avis par l'administration", validators=[Optional()])
+    reply_outcome = SelectField("Réponse de l'administration", choices=choices(REPLY_CHOICES), default="")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], filters=[_strip])
+
+    def event_data(self) -> dict:
+        """The facts the deadline engine reads for this type of event."""
+        kind = self.type.data
+        data: dict = {}
+        if kind == "sent":
+            if self.channel.data:
+                data["channel"] = self.channel.data
+            if self.registered_number.data:
+                data["registered_number"] = self.registered_number.data
+        elif kind == "acknowledged":
+            data["r112_5"] = bool(self.r112_5.data)
+            if self.received_on.data:
+                data["received_on"] = self.received_on.data.isoformat()
+        elif kind == "refused":
+            data["appeal_routes_stated"] = bool(self.appeal_routes_stated.data)
+        elif kind == "cada_registered" and self.case_number.data:
+            data["case_number"] = self.case_number.data
+        elif kind == "cada_opinion":
+            if self.opinion_outcome.data:
+                data["outcome"] = self.opinion_outcome.data
+            if self.received_by_authority.data:
+                data["received_by_authority"] = self.received_by_authority.data.isoformat()
+        elif kind == "authority_reply" and self.reply_outcome.data:
+            data["outcome"] = self.reply_outcome.data
+        return data
+
+
+class CorrectionForm(Form):
+    occurred_on = FrenchDateField("Date corrigée", validators=[DataRequired("Indiquez la date corrigée.")])
+    note = StringField("Motif de la correction", validators=[DataRequired("Indiquez pourquoi vous corrigez cette date."),
+                                                            Length(max=500)], filters=[_strip])

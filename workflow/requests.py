@@ -10,10 +10,12 @@ from sqlalchemy import delete
 
 from workflow import clock
 from workflow.deadlines import Deadline as ComputedDeadline
-from workflow.deadlines import DEPARTMENTS, compute_deadlines
+from workflow.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.extensions import db
 from workflow.models import Deadline, Event, Request, User
+from workflow.models.requests import CHANNELS
 from workflow.states import (
+    EVENT_LABELS,
     EventFact,
     TransitionError,
     check_event,
@@ -137,6 +139,93 @@ def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[s
 
 
 def _check_history(facts: list[EventFact]) -> None:
-    """Replay a whole history through the transition rules."""
+    """Replay a whole corrected history through the transition rules."""
     for position, fact in enumerate(facts):
-        check_event(facts[:position], fact)
+        try:
+            check_event(facts[:position], fact)
+        except TransitionError as error:
+            raise TransitionError(f"avec cette date, l'historique ne serait plus cohérent. {error}") from error
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One mark on the request's timeline: something that happened, or a date to come."""
+
+    day: date
+    title: str
+    kind: str                      # "event" | "deadline"
+    past: bool
+    detail: str = ""
+    lines: tuple[str, ...] = ()    # safe and legal dates, corrections...
+    warning: str = ""              # not enforceable, estimated...
+    corrected_from: tuple[date, ...] = ()
+    event_id: int | None = None
+
+
+def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
+    """Past events and dates to come, in date order (events before deadlines on a day)."""
+    entries: list[TimelineEntry] = []
+    originals = {event.id: event for event in found.events}
+    for event in effective_events(found):
+        corrected_from = []
+        source = event
+        while source.corrects_id:
+            source = originals[source.corrects_id]
+            corrected_from.append(source.occurred_on)
+        entries.append(TimelineEntry(
+            day=event.occurred_on, title=EVENT_LABELS.get(event.type, event.type), kind="event", past=True,
+            detail=event.note, lines=tuple(_event_lines(event)), corrected_from=tuple(corrected_from),
+            event_id=event.id,
+        ))
+    if current.received_on and current.received_is_estimate:
+        entries.append(TimelineEntry(
+            day=current.received_on, title="Réception estimée par l'administration", kind="deadline",
+            past=current.received_on <= current.today,
+            warning="Date estimée : enregistrez la date de l'avis de réception dès que vous l'avez.",
+        ))
+    for kind, computed in current.deadlines.items():
+        lines = []
+        if computed.safe_date and computed.legal_date:
+            lines = [f"Date sûre : {format_date_fr(computed.safe_date)}",
+                     f"Dernier jour légal : {format_date_fr(computed.legal_date)}"]
+        warning = computed.enforceability_note or ""
+        if computed.estimated:
+            warning = (warning + " " if warning else "") + "Calculé à partir d'une date de réception estimée."
+        entries.append(TimelineEntry(
+            day=computed.date, title=DEADLINE_LABELS.get(kind, kind), kind="deadline",
+            past=computed.date < current.today, detail=computed.explanation, lines=tuple(lines), warning=warning,
+        ))
+    return sorted(entries, key=lambda entry: (entry.day, entry.kind != "event"))
+
+
+_OPINION_LABELS = {"favourable": "favorable", "unfavourable": "défavorable", "moot": "sans objet",
+                   "inadmissible": "irrecevable"}
+_REPLY_LABELS = {"communicated": "documents communiqués", "partial": "communication partielle",
+                 "refused": "refus maintenu"}
+
+
+def _event_lines(event: Event) -> list[str]:
+    data = event.data or {}
+    lines = []
+    if data.get("channel"):
+        lines.append(f"Canal : {CHANNELS.get(data['channel'], data['channel'])}")
+    if data.get("registered_number"):
+        lines.append(f"Recommandé n° {data['registered_number']}")
+    if "r112_5" in data:
+        lines.append("Accusé de réception conforme à l'article R112-5" if data["r112_5"]
+                     else "Accusé de réception sans les mentions de l'article R112-5")
+    if data.get("received_on"):
+        lines.append(f"Réception indiquée par l'administration : {format_date_fr(date.fromisoformat(data['received_on']))}")
+    if "appeal_routes_stated" in data:
+        lines.append("Voies et délais de recours indiqués" if data["appeal_routes_stated"]
+                     else "Voies et délais de recours non indiqués")
+    if data.get("case_number"):
+        lines.append(f"Dossier CADA n° {data['case_number']}")
+    if data.get("outcome") and event.type == "cada_opinion":
+        lines.append(f"Avis {_OPINION_LABELS.get(data['outcome'], data['outcome'])}")
+    if data.get("outcome") and event.type == "authority_reply":
+        lines.append(_REPLY_LABELS.get(data["outcome"], data["outcome"]).capitalize())
+    if data.get("received_by_authority"):
+        lines.append("Avis reçu par l'administration le "
+                     f"{format_date_fr(date.fromisoformat(data['received_by_authority']))}")
+    return lines
