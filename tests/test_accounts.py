@@ -132,3 +132,13 @@ def test_an_unexpected_error_shows_a_french_page_without_a_trace(client, auth, m
     text = page_text(response)
     assert "Une erreur interne est survenue." in text
     assert "secret internal detail" not in text and "Traceback" not in text
+
+
+def test_log_out_leaves_nothing_for_the_next_person(client, auth, make_user):
+    make_user("alice@example.org")
+    make_user("bob@example.org")
+    auth.login("alice@example.org")
+    client.post("/autorites/nouvelle", data={"name": "Commune privée de test", "kind": "commune"})  # flash left pending
+    auth.logout()
+    auth.login("bob@example.org")
+    assert "Commune privée de test" not in page_text(client.get("/autorites/nouvelle"))

@@ -8,6 +8,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from workflow.extensions import db
 from workflow.models import ApiToken, Membership, Organisation, User
@@ -151,3 +152,30 @@ def _keep_an_owner(organisation: Organisation) -> None:
     if not owners:
         db.session.rollback()
         raise AccountError("Une association doit garder au moins un responsable.")
+
+
+def writable_organisations(user: User) -> list[Organisation]:
+    """Organisations in which `user` may create and change shared things."""
+    return [membership.organisation for membership in user.memberships if membership.role in ("owner", "editor")]
+
+
+def sharing_choices(user: User) -> list[SelectChoice]:
+    return [SelectChoice("", "Personne : privé")] + [
+        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
+    ]
+
+
+IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representative_role", "address", "email", "phone",
+                   "organisation_id")
+
+
+def save_identity(identity, form, user: User) -> None:
+    """Store a validated IdentityForm; an organisation is kept only if `user` may write for it."""
+    for name in IDENTITY_FIELDS:
+        setattr(identity, name, getattr(form, name).data)
+    if identity.kind != "association":
+        identity.rna_number = identity.representative = identity.representative_role = None
+    if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:
+        identity.organisation_id = None
+    db.session.add(identity)
+    db.session.commit()

@@ -79,16 +79,14 @@ def _ensure_redis(app: Flask):
 @click.option("--burst", is_flag=True, help="Traiter ce qui est en file puis s'arrêter.")
 @with_appcontext
 def worker_command(burst: bool):
-    from rq import Worker
-
-    from workflow.queues import queue
+    from workflow.queues import LanterneWorker, queue
 
     app = current_app._get_current_object()
     redis_process = _ensure_redis(app)
     try:
         queues = [queue(name) for name in app.config["RQ_QUEUES"]]
         # The forked work-horses inherit this application context.
-        Worker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=True)
+        LanterneWorker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=True)
     finally:
         embedded_redis.stop(redis_process)
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, URLField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from workflow.accounts import MIN_PASSWORD_LENGTH, find_user
 from workflow.models.authorities import AUTHORITY_KINDS
-from workflow.models.requests import CHANNELS
+from workflow.models.requests import ACCESS_FORMATS, CHANNELS
 from workflow.states import EVENT_LABELS
 from workflow.models.users import ROLE_LABELS
 
@@ -69,6 +71,10 @@ class FrenchDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("Date non valide : utilisez le format AAAA-MM-JJ.")
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
 
 
 def _strip(value):
@@ -166,3 +172,94 @@ class CorrectionForm(Form):
     occurred_on = FrenchDateField("Date corrigée", validators=[DataRequired("Indiquez la date corrigée.")])
     note = StringField("Motif de la correction", validators=[DataRequired("Indiquez pourquoi vous corrigez cette date."),
                                                             Length(max=500)], filters=[_strip])
+
+
+class IdentityForm(Form):
+    """Who a request is sent as (CRPA R112-9-1: surname, first name, postal and e-mail
+    addresses; an association also gives its RNA number)."""
+
+    kind = SelectField("Vous écrivez en tant que", choices=choices({"person": "Personne", "association": "Association"}),
+                       default="person")
+    name = StringField("Nom et prénom, ou nom de l'association", validators=[DataRequired(REQUIRED), Length(max=200)],
+                       filters=[_strip])
+    rna_number = StringField("Numéro RNA de l'association", filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+                             validators=[Optional(), Regexp(r"^W\d{9}$", message="Un numéro RNA s'écrit W suivi de neuf chiffres (ex. W573012345).")],
+                             description="Obligatoire pour une association (CRPA, art. R112-9-1).")
+    representative = StringField("Représentée par", validators=[Optional(), Length(max=200)], filters=[_strip],
+                                 description="Nom et prénom de la personne qui signe pour l'association.")
+    representative_role = StringField("Qualité du représentant", validators=[Optional(), Length(max=120)], filters=[_strip],
+                                      description="Par exemple : président, présidente, secrétaire.")
+    address = TextAreaField("Adresse postale", validators=[DataRequired(REQUIRED), Length(max=500)], filters=[_strip],
+                            description="Une ligne par ligne d'adresse, code postal et ville compris.")
+    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED), Email("Adresse électronique non valide."), Length(max=254)],
+                       filters=[_strip])
+    phone = StringField("Téléphone (facultatif)", validators=[Optional(), Length(max=40)], filters=[_strip])
+    organisation_id = SelectField("Partager avec", coerce=_int_or_none,
+                                  description="Les membres de l'association pourront envoyer des demandes sous cette identité.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data == "association":
+            if not self.rna_number.data and not self.rna_number.errors:
+                self.rna_number.errors = ["Indiquez le numéro RNA de l'association (CRPA, art. R112-9-1)."]
+                valid = False
+            if not self.representative.data:
+                self.representative.errors = ["Indiquez qui représente l'association."]
+                valid = False
+        return valid
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DraftFieldsForm(Form):
+    """What every draft carries, whether new (several authorities) or edited (one)."""
+
+    subject = StringField("Objet de la demande", validators=[DataRequired(REQUIRED), Length(max=300)], filters=[_strip],
+                          description="Une phrase qui résume ce que vous demandez.")
+    items = TextAreaField("Documents demandés", validators=[DataRequired("Indiquez au moins un document demandé.")],
+                          description="Un document par ligne, le plus précisément possible (nature, date, objet), annexes comprises.")
+    legal_grounds = TextAreaField("Fondements juridiques complémentaires (facultatif)", validators=[Optional(), Length(max=2000)],
+                                  description="Un par ligne, par exemple « CGCT, art. L2121-26 » pour les délibérations. "
+                                              "Le CRPA (art. L300-1 et suivants, L311-1) est toujours cité.")
+    requester_id = SelectField("Demandeur", coerce=_int_or_none, validators=[DataRequired("Choisissez au nom de qui la demande est faite.")])
+    channel = SelectField("Mode d'envoi", choices=choices(CHANNELS), default="email")
+    access_format = SelectField("Forme de communication souhaitée", choices=choices(ACCESS_FORMATS), default="email",
+                                description="Le choix vous appartient (CRPA, art. L311-9) ; la copie par courriel est gratuite.")
+    organisation_id = SelectField("Partager avec", coerce=_int_or_none)
+
+    def validate_items(self, field):
+        lines = [line for line in (field.data or "").splitlines() if line.strip()]
+        if not lines:
+            raise ValidationError("Indiquez au moins un document demandé.")
+        if len(lines) > 100:
+            raise ValidationError("Une demande compte au plus 100 documents : scindez-la.")
+        if any(len(line) > 1000 for line in lines):
+            raise ValidationError("Chaque document tient en 1 000 caractères au plus.")
+
+
+class NewRequestForm(DraftFieldsForm):
+    authority_ids = MultiCheckboxField("Autorités destinataires", coerce=int,
+                                       validators=[DataRequired("Choisissez au moins une autorité.")],
+                                       description="Plusieurs autorités : une demande par autorité, suivies ensemble dans une campagne.")
+    campaign_title = StringField("Nom de la campagne (plusieurs autorités)", validators=[Optional(), Length(max=200)], filters=[_strip])
+
+
+class EditRequestForm(DraftFieldsForm):
+    authority_id = SelectField("Autorité destinataire", coerce=_int_or_none, validators=[DataRequired("Choisissez une autorité.")])
+
+
+class SubjectForm(Form):
+    title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=300)], filters=[_strip])
+    summary = TextAreaField("Résumé", validators=[Optional(), Length(max=2000)], filters=[_strip])
+    items = TextAreaField("Documents", validators=[DataRequired("Indiquez au moins un document.")],
+                          description="Un document par ligne.")
+    legal_grounds = TextAreaField("Fondements juridiques", validators=[Optional(), Length(max=2000)],
+                                  description="Un par ligne.")
+    organisation_id = SelectField("Partager avec", coerce=_int_or_none)
+
+
+class SendLetterForm(Form):
+    sent_on = FrenchDateField("Date d'envoi", validators=[DataRequired("Indiquez la date d'envoi.")])

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import redis
 from flask import Flask, current_app
-from rq import Queue
+from rq import Queue, Worker
+
+from workflow.extensions import db
 
 
 def redis_connection(app: Flask | None = None) -> redis.Redis:
@@ -17,3 +19,23 @@ def redis_connection(app: Flask | None = None) -> redis.Redis:
 
 def queue(name: str = "default", app: Flask | None = None) -> Queue:
     return Queue(name, connection=redis_connection(app))
+
+
+def enqueue_after_commit(function, *args, job_id: str, **kwargs) -> bool:
+    """Queue a job whose rows are already committed. Redis only schedules: if it is down,
+    the work stays recorded in the database and False is returned for the caller to say so."""
+    try:
+        queue().enqueue(function, *args, job_id=job_id, **kwargs)
+    except redis.exceptions.RedisError:
+        current_app.logger.warning("Redis unavailable: job %s not queued", job_id)
+        return False
+    return True
+
+
+class LanterneWorker(Worker):
+    """RQ's forking worker; the forked work horse drops the database connections it
+    inherited, which belong to the parent (SQLAlchemy's rule for fork)."""
+
+    def perform_job(self, job, queue):
+        db.engine.dispose(close=False)
+        return super().perform_job(job, queue)

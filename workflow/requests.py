@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from workflow import clock
 from workflow.deadlines import Deadline as ComputedDeadline
 from workflow.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.extensions import db
-from workflow.models import Deadline, Event, Request, User
+from workflow.models import Authority, Campaign, Deadline, Event, Request, RequesterIdentity, RequestItem, User
 from workflow.models.requests import CHANNELS
 from workflow.states import (
     EVENT_LABELS,
@@ -25,6 +26,92 @@ from workflow.states import (
     next_action,
     receipt_date,
 )
+
+class DraftError(ValueError):
+    """A draft that cannot be saved as asked; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the drafting form (or the API) says a request should be."""
+
+    subject: str
+    items: list[str]
+    requester: RequesterIdentity
+    channel: str = "email"
+    access_format: str = "email"
+    legal_grounds: list[str] | None = None
+    organisation_id: int | None = None
+
+
+def clean_lines(text: str | list[str] | None) -> list[str]:
+    """One entry per non-empty line (or list element), stripped."""
+    if text is None:
+        return []
+    lines = text.splitlines() if isinstance(text, str) else text
+    return [line.strip() for line in lines if str(line).strip()]
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"LNT-{year}-"
+    last = db.session.scalar(select(func.max(Request.reference)).where(Request.reference.like(f"{prefix}%")))
+    number = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def _apply(found: Request, draft: Draft, authority: Authority) -> None:
+    found.authority_id = authority.id
+    found.subject = draft.subject.strip()
+    found.legal_grounds = "\n".join(clean_lines(draft.legal_grounds))
+    found.channel = draft.channel
+    found.access_format = draft.access_format
+    found.requester_id = draft.requester.id
+    found.organisation_id = draft.organisation_id
+    found.items = [RequestItem(position=position, description=text)
+                   for position, text in enumerate(clean_lines(draft.items), start=1)]
+
+
+def create_requests(owner: User, authorities: list[Authority], draft: Draft,
+                    campaign_title: str = "") -> tuple[list[Request], Campaign | None]:
+    """One draft request per authority; several authorities make a campaign."""
+    if not authorities:
+        raise DraftError("Choisissez au moins une autorité.")
+    if not clean_lines(draft.items):
+        raise DraftError("Indiquez au moins un document demandé.")
+    for attempt in range(5):
+        year = clock.today().year
+        first = int(_next_reference(year).rsplit("-", 1)[1])
+        campaign = None
+        if len(authorities) > 1:
+            campaign = Campaign(owner_id=owner.id, organisation_id=draft.organisation_id,
+                                title=(campaign_title or draft.subject).strip()[:200], subject=draft.subject.strip())
+            db.session.add(campaign)
+        created = []
+        for offset, authority in enumerate(authorities):
+            found = Request(owner_id=owner.id, campaign=campaign, status="draft",
+                            reference=f"LNT-{year}-{first + offset:04d}")
+            _apply(found, draft, authority)
+            db.session.add(found)
+            created.append(found)
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:  # another request took the same number meanwhile: count again
+            db.session.rollback()
+            if attempt == 4:
+                raise
+    return created, campaign
+
+
+def update_draft(found: Request, authority: Authority, draft: Draft) -> Request:
+    if found.status != "draft" or found.events:
+        raise DraftError("Cette demande est déjà envoyée : elle ne peut plus être modifiée.")
+    if not clean_lines(draft.items):
+        raise DraftError("Indiquez au moins un document demandé.")
+    _apply(found, draft, authority)
+    db.session.commit()
+    return found
+
 
 # When the authority's department is unknown, count on the national calendar: it has the
 # fewest holidays, so its legal last days are never later than a local calendar's.

@@ -2,6 +2,7 @@
 from flask import Flask
 
 from workflow.deadlines import format_date_fr
+from workflow.letters import LETTER_KINDS
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.models.requests import CHANNELS
 from workflow.models.users import ROLE_LABELS
@@ -9,4 +10,5 @@ from workflow.models.users import ROLE_LABELS
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = lambda day: format_date_fr(day) if day else ""
-    app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNELS, ROLE_LABELS=ROLE_LABELS)
+    app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNELS, ROLE_LABELS=ROLE_LABELS,
+                                  LETTER_KINDS=LETTER_KINDS)

@@ -26,6 +26,94 @@ AUTHORITY_FIELDS = {
     "notes": {"type": "string"},
 }
 
+DEADLINE = {
+    "type": "object",
+    "required": ["kind", "date", "explanation"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["implicit_refusal", "cada_referral", "cada_opinion_expected",
+                                            "authority_answer_expected", "confirmed_refusal", "court_appeal"]},
+        "date": {"type": "string", "format": "date"},
+        "safe_date": {"type": ["string", "null"], "format": "date"},
+        "legal_date": {"type": ["string", "null"], "format": "date"},
+        "explanation": {"type": "string"},
+        "enforceable": {"type": "boolean"},
+        "enforceability_note": {"type": ["string", "null"]},
+        "estimated": {"type": "boolean"},
+    },
+}
+
+REQUEST_PATHS = {
+    "/requests": {
+        "post": {
+            "summary": "Rédiger une demande (plusieurs autorités : une demande chacune, dans une campagne)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["authority_ids", "subject", "items", "requester"],
+                "additionalProperties": False,
+                "properties": {
+                    "authority_ids": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+                    "subject": {"type": "string", "minLength": 1, "maxLength": 300},
+                    "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    "channel": {"type": "string", "enum": ["email", "postal", "online_form", "hand"]},
+                    "access_format": {"type": "string", "enum": ["email", "paper", "consultation"]},
+                    "legal_grounds": {"type": "array", "items": {"type": "string"}},
+                    "campaign_title": {"type": "string"},
+                    "requester": {"type": "object", "required": ["name", "address", "email"], "properties": {
+                        "name": {"type": "string"}, "address": {"type": "string"}, "email": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["person", "association"]},
+                        "rna_number": {"type": "string"}, "representative": {"type": "string"},
+                    }},
+                },
+            }}}},
+            "responses": {
+                "201": {"description": "Brouillons créés", "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {
+                        "requests": {"type": "array", "items": {"$ref": "#/components/schemas/RequestSummary"}},
+                        "campaign": {"type": ["object", "null"]},
+                    },
+                }}}},
+                **_error_responses(400, 401, 422),
+            },
+        },
+    },
+    "/requests/{request_id}": {
+        "get": {
+            "summary": "Une demande, son statut et ses échéances",
+            "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {"description": "La demande", "content": {"application/json": {"schema": {
+                    "allOf": [{"$ref": "#/components/schemas/RequestSummary"}, {"type": "object", "properties": {
+                        "deadlines": {"type": "array", "items": DEADLINE},
+                        "events": {"type": "array", "items": {"type": "object"}},
+                        "items": {"type": "array", "items": {"type": "object"}},
+                    }}],
+                }}}},
+                **_error_responses(401, 404),
+            },
+        },
+    },
+}
+
+REQUEST_PATHS["/requests/{request_id}/letters/{kind}.{extension}"] = {
+    "get": {
+        "summary": "Un courrier de la demande (la dernière version envoyée, sinon le brouillon)",
+        "parameters": [
+            {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": [
+                "request", "reminder", "cada_referral", "after_opinion", "recours_gracieux", "court_application"]}},
+            {"name": "extension", "in": "path", "required": True, "schema": {"type": "string", "enum": ["pdf", "docx", "txt"]}},
+        ],
+        "responses": {
+            "200": {"description": "Le fichier", "content": {
+                "application/pdf": {}, "text/plain": {},
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
+            "409": {"description": "L'étape de ce courrier n'est pas atteinte", "content": {"application/json": {"schema": ERROR}}},
+            **_error_responses(401, 404),
+        },
+    },
+}
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {
@@ -53,6 +141,11 @@ SPEC = {
                 "required": ["id", "name", "kind", "verified"],
                 "properties": {"id": {"type": "integer"}, **AUTHORITY_FIELDS},
             },
+            "RequestSummary": {
+                "type": "object",
+                "required": ["id", "reference", "status"],
+                "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}, "status": {"type": "string"}},
+            },
             "AuthorityInput": {
                 "type": "object",
                 "required": ["name"],
@@ -63,6 +156,7 @@ SPEC = {
         },
     },
     "paths": {
+        **REQUEST_PATHS,
         "/authorities": {
             "get": {
                 "summary": "Lister et rechercher les autorités",

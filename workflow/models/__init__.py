@@ -2,13 +2,15 @@
 from workflow.models.authorities import Authority
 from workflow.models.campaigns import Campaign
 from workflow.models.documents import Document, DocumentItem
+from workflow.models.jobs import JobRun
 from workflow.models.letters import Letter
 from workflow.models.reminders import Deadline, Reminder
 from workflow.models.requests import Event, Request, RequestItem
+from workflow.models.subjects import Subject
 from workflow.models.users import ApiToken, Membership, Organisation, RequesterIdentity, User
 
 __all__ = [
     "ApiToken", "Authority", "Campaign", "Deadline", "Document", "DocumentItem", "Event",
-    "Letter", "Membership", "Organisation", "Reminder", "Request", "RequestItem",
-    "RequesterIdentity", "User",
+    "JobRun", "Letter", "Membership", "Organisation", "Reminder", "Request", "RequestItem",
+    "RequesterIdentity", "Subject", "User",
 ]

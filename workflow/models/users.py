@@ -95,3 +95,9 @@ class RequesterIdentity(TimestampMixin, db.Model):
     address: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[Optional[str]] = mapped_column(String(40))
+
+    organisation: Mapped[Optional[Organisation]] = relationship()
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.address.splitlines() if line.strip())

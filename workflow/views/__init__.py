@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import account, authorities, calendar, campaigns, documents, requests
+    from workflow.views import account, authorities, calendar, campaigns, documents, letters, requests, subjects
 
-    for module in (account, authorities, requests, campaigns, documents, calendar):
+    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar):
         app.register_blueprint(module.bp)

@@ -1,14 +1,15 @@
 """Sign-up, log-in, log-out, and the account page (organisations, API tokens)."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from workflow import accounts
 from workflow.extensions import db
-from workflow.forms import LoginForm, MemberForm, OrganisationForm, SignupForm
-from workflow.models import ApiToken, Organisation
+from workflow.access import get_visible_or_404, visible_to
+from workflow.forms import IdentityForm, LoginForm, MemberForm, OrganisationForm, SignupForm
+from workflow.models import ApiToken, Organisation, RequesterIdentity
 
 bp = Blueprint("account", __name__)
 
@@ -58,6 +59,7 @@ def signup():
 @bp.post("/deconnexion")
 def logout():
     logout_user()
+    session.clear()  # nothing of this user's session (pending messages...) outlives it
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("account.login"))
 
@@ -139,3 +141,40 @@ def revoke_token(token_id: int):
         abort(404)
     flash("Le jeton est révoqué.", "success")
     return redirect(url_for("account.profile"))
+
+
+def _identity_form(**kwargs) -> IdentityForm:
+    form = IdentityForm(**kwargs)
+    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    return form
+
+
+@bp.route("/compte/identites")
+def identities():
+    found = db.session.scalars(
+        select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
+    ).all()
+    return render_template("account/identities.html", identities=found)
+
+
+@bp.route("/compte/identites/nouvelle", methods=["GET", "POST"])
+def create_identity():
+    form = _identity_form()
+    if form.validate_on_submit():
+        identity = RequesterIdentity(owner_id=current_user.id)
+        accounts.save_identity(identity, form, current_user)
+        flash(f"L'identité « {identity.name} » est enregistrée.", "success")
+        back_to_drafting = request.args.get("retour") == "demande"
+        return redirect(url_for("requests.create") if back_to_drafting else url_for("account.identities"))
+    return render_template("account/identity_form.html", form=form, identity=None), 422 if form.errors else 200
+
+
+@bp.route("/compte/identites/<int:identity_id>/modifier", methods=["GET", "POST"])
+def edit_identity(identity_id: int):
+    identity = get_visible_or_404(RequesterIdentity, identity_id, current_user, for_change=True)
+    form = _identity_form(obj=identity)
+    if form.validate_on_submit():
+        accounts.save_identity(identity, form, current_user)
+        flash("L'identité est mise à jour ; les courriers déjà envoyés ne changent pas.", "success")
+        return redirect(url_for("account.identities"))
+    return render_template("account/identity_form.html", form=form, identity=identity), 422 if form.errors else 200

@@ -4,11 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from workflow import accounts, subjects
 from workflow import requests as request_service
-from workflow.access import get_request_or_404, visible_to
+from workflow.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.extensions import db
-from workflow.forms import CorrectionForm, EventForm
-from workflow.models import Request
+from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
+from workflow.models import Authority, Request, RequesterIdentity
 from workflow.states import STATUS_LABELS, TransitionError
 
 bp = Blueprint("requests", __name__)
@@ -72,3 +73,90 @@ def correct_event(request_id: int, event_id: int):
         return _render_show(found, status=422)
     flash("La correction est enregistrée ; l'historique garde la date d'origine.", "success")
     return redirect(url_for("requests.show", request_id=found.id, _anchor="chronologie"))
+
+
+def _authority_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Authority.id, Authority.name, Authority.city).order_by(Authority.name)).all()
+    return [(row.id, f"{row.name} ({row.city})" if row.city else row.name) for row in rows]
+
+
+def _identity_choices() -> list:
+    identities = db.session.scalars(
+        select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
+    ).all()
+    return [("", "— Choisir —")] + [
+        (identity.id, f"{identity.name} ({'association' if identity.kind == 'association' else 'personne'})")
+        for identity in identities
+    ]
+
+
+def _prepare(form):
+    form.requester_id.choices = _identity_choices()
+    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    if isinstance(form, NewRequestForm):
+        form.authority_ids.choices = _authority_choices()
+    else:
+        form.authority_id.choices = [("", "— Choisir —")] + _authority_choices()
+    return form
+
+
+def _draft_from(form) -> request_service.Draft:
+    requester = get_visible_or_404(RequesterIdentity, form.requester_id.data, current_user)
+    return request_service.Draft(
+        subject=form.subject.data, items=request_service.clean_lines(form.items.data), requester=requester,
+        channel=form.channel.data, access_format=form.access_format.data,
+        legal_grounds=request_service.clean_lines(form.legal_grounds.data), organisation_id=form.organisation_id.data,
+    )
+
+
+@bp.route("/demandes/nouvelle", methods=["GET", "POST"])
+def create():
+    form = _prepare(NewRequestForm())
+    template = None
+    if request.method == "GET":
+        template = subjects.find(request.args.get("sujet", ""), current_user)
+        if template is not None:
+            form.subject.data = template.title
+            form.items.data = "\n".join(template.items)
+            form.legal_grounds.data = "\n".join(template.legal_grounds)
+            slugs = set(template.suggested_authorities)
+            form.authority_ids.data = list(db.session.scalars(select(Authority.id).where(Authority.slug.in_(slugs))))
+        if request.args.get("autorite", "").isdigit():
+            form.authority_ids.data = [int(request.args["autorite"])]
+    if form.validate_on_submit():
+        authorities = db.session.scalars(select(Authority).where(Authority.id.in_(form.authority_ids.data))).all()
+        try:
+            created, campaign = request_service.create_requests(
+                current_user, list(authorities), _draft_from(form), form.campaign_title.data or "")
+        except request_service.DraftError as error:
+            flash(str(error), "error")
+        else:
+            if campaign is not None:
+                flash(f"{len(created)} demandes sont prêtes, une par autorité, dans la campagne « {campaign.title} ».", "success")
+                return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+            flash(f"La demande {created[0].reference} est enregistrée comme brouillon.", "success")
+            return redirect(url_for("requests.show", request_id=created[0].id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("requests/form.html", form=form, found=None, template=template), status
+
+
+@bp.route("/demandes/<int:request_id>/modifier", methods=["GET", "POST"])
+def edit(request_id: int):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    if found.events:
+        flash("Cette demande est déjà envoyée : elle ne peut plus être modifiée.", "error")
+        return redirect(url_for("requests.show", request_id=found.id))
+    form = _prepare(EditRequestForm(obj=found))
+    if request.method == "GET":
+        form.items.data = "\n".join(item.description for item in found.items)
+    if form.validate_on_submit():
+        authority = db.get_or_404(Authority, form.authority_id.data)
+        try:
+            request_service.update_draft(found, authority, _draft_from(form))
+        except request_service.DraftError as error:
+            flash(str(error), "error")
+        else:
+            flash("Le brouillon est enregistré.", "success")
+            return redirect(url_for("requests.show", request_id=found.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("requests/form.html", form=form, found=found, template=None), status

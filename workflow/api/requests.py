@@ -1,0 +1,161 @@
+"""/api/v1/requests: draft requests, read them with their status and deadlines."""
+from __future__ import annotations
+
+from flask import g, url_for
+from sqlalchemy import select
+
+from workflow import request_letters
+from workflow import requests as request_service
+from workflow.access import get_request_or_404
+from workflow.api import ApiError, bp, json_body
+from workflow.extensions import db
+from workflow.letters import LETTER_KINDS, LetterNotReady
+from workflow.models import Authority, Request, RequesterIdentity
+from workflow.models.requests import ACCESS_FORMATS, CHANNELS
+from workflow.states import EVENT_LABELS, STATUS_LABELS
+from workflow.views.downloads import send_bytes
+
+REQUEST_FIELDS = {"authority_ids", "subject", "items", "channel", "requester", "access_format", "legal_grounds",
+                  "campaign_title"}
+
+
+def deadline_json(kind: str, computed) -> dict:
+    return {
+        "kind": kind,
+        "date": computed.date.isoformat(),
+        "safe_date": computed.safe_date.isoformat() if computed.safe_date else None,
+        "legal_date": computed.legal_date.isoformat() if computed.legal_date else None,
+        "explanation": computed.explanation,
+        "enforceable": computed.enforceable,
+        "enforceability_note": computed.enforceability_note,
+        "estimated": computed.estimated,
+    }
+
+
+def request_summary(found: Request) -> dict:
+    return {"id": found.id, "reference": found.reference, "status": found.status}
+
+
+def request_json(found: Request) -> dict:
+    current = request_service.situation(found)
+    return {
+        **request_summary(found),
+        "status": current.status,
+        "status_label": STATUS_LABELS[current.status],
+        "subject": found.subject,
+        "authority": {"id": found.authority_id, "name": found.authority.name},
+        "campaign_id": found.campaign_id,
+        "channel": found.channel,
+        "access_format": found.access_format,
+        "items": [{"id": item.id, "description": item.description} for item in found.items],
+        "received_on": current.received_on.isoformat() if current.received_on else None,
+        "received_is_estimate": current.received_is_estimate,
+        "next_action": {"key": current.next_action[0], "label": current.next_action[1]},
+        "deadlines": [deadline_json(kind, computed) for kind, computed in current.deadlines.items()],
+        "events": [
+            {"id": event.id, "type": event.type, "label": EVENT_LABELS.get(event.type, event.type),
+             "date": event.occurred_on.isoformat(), "data": event.data or {}, "corrects_id": event.corrects_id}
+            for event in found.events
+        ],
+    }
+
+
+def _requester_identity(payload: dict) -> RequesterIdentity:
+    """The API names the requester inline: reuse the caller's identity with that name and
+    e-mail, or create it."""
+    requester = payload.get("requester")
+    if not isinstance(requester, dict):
+        raise ApiError(422, "Données invalides.", {"requester": ["Indiquez le demandeur : name, address, email."]})
+    errors = {}
+    name, address, email = (str(requester.get(key) or "").strip() for key in ("name", "address", "email"))
+    for key, value in (("name", name), ("address", address), ("email", email)):
+        if not value:
+            errors[f"requester.{key}"] = ["Ce champ est obligatoire (CRPA, art. R112-9-1)."]
+    if email and "@" not in email:
+        errors["requester.email"] = ["Adresse électronique non valide."]
+    kind = requester.get("kind", "person")
+    if kind not in ("person", "association"):
+        errors["requester.kind"] = ["« person » ou « association »."]
+    if kind == "association" and not str(requester.get("rna_number") or "").strip():
+        errors["requester.rna_number"] = ["Indiquez le numéro RNA de l'association (CRPA, art. R112-9-1)."]
+    if errors:
+        raise ApiError(422, "Données invalides.", errors)
+    existing = db.session.scalar(select(RequesterIdentity).where(
+        RequesterIdentity.owner_id == g.api_user.id, RequesterIdentity.name == name, RequesterIdentity.email == email,
+        RequesterIdentity.address == address))
+    if existing is not None:
+        return existing
+    identity = RequesterIdentity(
+        owner_id=g.api_user.id, kind=kind, name=name, address=address, email=email,
+        rna_number=str(requester.get("rna_number") or "").strip().upper() or None,
+        representative=str(requester.get("representative") or "").strip() or None,
+    )
+    db.session.add(identity)
+    db.session.flush()
+    return identity
+
+
+@bp.post("/requests")
+def create_requests():
+    payload = json_body()
+    unknown = sorted(set(payload) - REQUEST_FIELDS)
+    if unknown:
+        raise ApiError(400, f"Champs inconnus : {', '.join(unknown)}.")
+    errors: dict[str, list[str]] = {}
+    authority_ids = payload.get("authority_ids")
+    if not isinstance(authority_ids, list) or not authority_ids or not all(isinstance(i, int) for i in authority_ids):
+        errors["authority_ids"] = ["Une liste d'identifiants d'autorités (au moins un)."]
+        authorities = []
+    else:
+        authorities = db.session.scalars(select(Authority).where(Authority.id.in_(authority_ids))).all()
+        missing = sorted(set(authority_ids) - {authority.id for authority in authorities})
+        if missing:
+            errors["authority_ids"] = [f"Autorités inconnues : {', '.join(map(str, missing))}."]
+    subject = payload.get("subject")
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 300:
+        errors["subject"] = ["L'objet est obligatoire (300 caractères au plus)."]
+    items = payload.get("items")
+    if not isinstance(items, list) or not request_service.clean_lines([str(item) for item in items]):
+        errors["items"] = ["Une liste d'au moins un document demandé."]
+    channel = payload.get("channel", "email")
+    if channel not in CHANNELS:
+        errors["channel"] = [f"Un de : {', '.join(CHANNELS)}."]
+    access_format = payload.get("access_format", "email")
+    if access_format not in ACCESS_FORMATS:
+        errors["access_format"] = [f"Un de : {', '.join(ACCESS_FORMATS)}."]
+    if errors:
+        raise ApiError(422, "Données invalides.", errors)
+    draft = request_service.Draft(
+        subject=subject, items=[str(item) for item in items], requester=_requester_identity(payload),
+        channel=channel, access_format=access_format,
+        legal_grounds=[str(ground) for ground in payload.get("legal_grounds") or []],
+    )
+    # Keep the caller's order of authorities: it is the order of the references.
+    by_id = {authority.id: authority for authority in authorities}
+    created, campaign = request_service.create_requests(
+        g.api_user, [by_id[i] for i in dict.fromkeys(authority_ids)], draft, str(payload.get("campaign_title") or ""))
+    body = {"requests": [request_summary(found) for found in created],
+            "campaign": {"id": campaign.id, "title": campaign.title} if campaign else None}
+    return body, 201, {"Location": url_for("api.get_request", request_id=created[0].id)}
+
+
+@bp.get("/requests/<int:request_id>")
+def get_request(request_id: int):
+    return request_json(get_request_or_404(request_id, g.api_user))
+
+
+@bp.get("/requests/<int:request_id>/letters/<kind>.<any(pdf, docx, txt):extension>")
+def get_letter(request_id: int, kind: str, extension: str):
+    """The latest sent (frozen) version of the letter if there is one, else the draft."""
+    found = get_request_or_404(request_id, g.api_user)
+    if kind not in LETTER_KINDS:
+        raise ApiError(404, f"Type de courrier inconnu : « {kind} » (un de : {', '.join(LETTER_KINDS)}).")
+    versions = request_letters.frozen_versions(found, kind)
+    if versions:
+        rendered = request_letters.stored(versions[-1], extension)
+    else:
+        try:
+            rendered = request_letters.render(request_letters.build_context(found, kind), extension)
+        except LetterNotReady as error:
+            raise ApiError(409, str(error))
+    return send_bytes(rendered.filename, rendered.media_type, rendered.content)

@@ -1,0 +1,99 @@
+"""The letters of a request: list, preview, downloads (draft or frozen) and marking a
+letter as sent."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from workflow import clock
+from workflow import request_letters
+from workflow.access import get_request_or_404
+from workflow.extensions import db
+from workflow.forms import SendLetterForm
+from workflow.letters import LETTER_KINDS, LetterNotReady, render_html
+from workflow.states import TransitionError
+from workflow.views.downloads import send_bytes
+
+bp = Blueprint("letters", __name__, url_prefix="/demandes/<int:request_id>/courriers")
+
+# The preview is a standalone document with its stylesheet inline; it may run nothing and
+# fetch nothing, and only Lanterne's own pages may frame it.
+PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in LETTER_KINDS:
+        abort(404, "Ce type de courrier n'existe pas.")
+    return kind
+
+
+@bp.route("/")
+def index(request_id: int):
+    found = get_request_or_404(request_id, current_user)
+    letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(found, kind),
+                "versions": request_letters.frozen_versions(found, kind)} for kind, title in LETTER_KINDS.items()]
+    return render_template("letters/index.html", found=found, letters=letters)
+
+
+@bp.route("/<kind>")
+def show(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user)
+    kind = _kind_or_404(kind)
+    not_ready = request_letters.not_ready_reason(found, kind)
+    form = SendLetterForm(sent_on=clock.today())
+    return render_template("letters/show.html", found=found, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
+                           versions=request_letters.frozen_versions(found, kind), form=form,
+                           event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
+
+
+@bp.route("/<kind>.html")
+def preview(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user)
+    try:
+        html = render_html(request_letters.build_context(found, _kind_or_404(kind)))
+    except LetterNotReady as error:
+        abort(409, str(error))
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/<kind>.<any(pdf, docx, txt):extension>")
+def download(request_id: int, kind: str, extension: str):
+    found = get_request_or_404(request_id, current_user)
+    kind = _kind_or_404(kind)
+    version = request.args.get("version", type=int)
+    if version:
+        letter = next((item for item in request_letters.frozen_versions(found, kind) if item.version == version), None)
+        if letter is None:
+            abort(404, "Cette version du courrier n'existe pas.")
+        rendered = request_letters.stored(letter, extension)
+    else:
+        try:
+            rendered = request_letters.render(request_letters.build_context(found, kind), extension)
+        except LetterNotReady as error:
+            abort(409, str(error))
+    return send_bytes(rendered.filename, rendered.media_type, rendered.content)
+
+
+@bp.post("/<kind>/envoye")
+def mark_sent(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    kind = _kind_or_404(kind)
+    form = SendLetterForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    if form.sent_on.data > clock.today():
+        flash("La date d'envoi ne peut pas être dans le futur.", "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    try:
+        letter = request_letters.freeze(found, kind, form.sent_on.data, current_user)
+    except (LetterNotReady, TransitionError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    flash(f"Le courrier est figé (version {letter.version}) : son contenu ne changera plus. "
+          "Vous pouvez préparer une nouvelle version si besoin.", "success")
+    return redirect(url_for("letters.show", request_id=found.id, kind=kind))
