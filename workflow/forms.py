@@ -12,8 +12,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from workflow.accounts import MIN_PASSWORD_LENGTH, find_user
 from workflow.models.authorities import AUTHORITY_KINDS
-from workflow.models.requests import ACCESS_FORMATS, CHANNELS
-from workflow.states import EVENT_LABELS
+from workflow.states import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_LABELS
 from workflow.models.users import ROLE_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -128,7 +127,7 @@ class EventForm(Form):
 
     type = SelectField("Événement", choices=choices(EVENT_LABELS))
     occurred_on = FrenchDateField("Date", validators=[DataRequired("Indiquez la date de l'événement.")])
-    channel = SelectField("Canal d'envoi", choices=choices({"": "Celui de la demande", **CHANNELS}), default="")
+    channel = SelectField("Canal d'envoi", choices=choices({"": "Celui de la demande", **CHANNEL_LABELS}), default="")
     registered_number = StringField("Numéro du recommandé", validators=[Optional(), Length(max=40)], filters=[_strip])
     r112_5 = BooleanField("L'accusé de réception indique la date de réception, la date de naissance du refus implicite, "
                           "le service chargé du dossier et les voies et délais de recours (CRPA, art. R112-5)")
@@ -225,8 +224,8 @@ class DraftFieldsForm(Form):
                                   description="Un par ligne, par exemple « CGCT, art. L2121-26 » pour les délibérations. "
                                               "Le CRPA (art. L300-1 et suivants, L311-1) est toujours cité.")
     requester_id = SelectField("Demandeur", coerce=_int_or_none, validators=[DataRequired("Choisissez au nom de qui la demande est faite.")])
-    channel = SelectField("Mode d'envoi", choices=choices(CHANNELS), default="email")
-    access_format = SelectField("Forme de communication souhaitée", choices=choices(ACCESS_FORMATS), default="email",
+    channel = SelectField("Mode d'envoi", choices=choices(CHANNEL_LABELS), default="email")
+    access_format = SelectField("Forme de communication souhaitée", choices=choices(ACCESS_FORMAT_LABELS), default="email",
                                 description="Le choix vous appartient (CRPA, art. L311-9) ; la copie par courriel est gratuite.")
     organisation_id = SelectField("Partager avec", coerce=_int_or_none)
 

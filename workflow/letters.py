@@ -39,14 +39,12 @@ from urllib.request import url2pathname
 import jinja2
 
 from workflow.deadlines import Deadline, format_date_fr
+from workflow.states import ACCESS_FORMATS, CHANNELS
 
 __all__ = [
-    "ACCESS_FORMATS",
     "CADA_PARTY",
-    "CHANNELS",
     "LETTERS_DIR",
     "LETTER_KINDS",
-    "OPINION_OUTCOMES",
     "AssetRefused",
     "Block",
     "LetterContext",
@@ -85,9 +83,6 @@ _FILENAME_SLUGS: dict[str, str] = {
     "court_application": "requete-tribunal",
 }
 
-ACCESS_FORMATS: tuple[str, ...] = ("email", "paper", "consultation")
-CHANNELS: tuple[str, ...] = ("email", "postal", "online_form", "hand")
-OPINION_OUTCOMES: tuple[str, ...] = ("favourable", "unfavourable", "moot", "inadmissible")
 
 # Files the PDF renderer may read, all inside letters/.
 _ASSET_SUFFIXES = frozenset({".css", ".ttf", ".otf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".svg"})

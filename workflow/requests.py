@@ -14,8 +14,8 @@ from workflow.deadlines import Deadline as ComputedDeadline
 from workflow.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.extensions import db
 from workflow.models import Authority, Campaign, Deadline, Event, Request, RequesterIdentity, RequestItem, User
-from workflow.models.requests import CHANNELS
 from workflow.states import (
+    CHANNEL_LABELS,
     EVENT_LABELS,
     EventFact,
     TransitionError,
@@ -295,7 +295,7 @@ def _event_lines(event: Event) -> list[str]:
     data = event.data or {}
     lines = []
     if data.get("channel"):
-        lines.append(f"Canal : {CHANNELS.get(data['channel'], data['channel'])}")
+        lines.append(f"Canal : {CHANNEL_LABELS.get(data['channel'], data['channel'])}")
     if data.get("registered_number"):
         lines.append(f"Recommandé n° {data['registered_number']}")
     if "r112_5" in data:

@@ -23,6 +23,9 @@ __all__ = [
     "EVENT_TYPES",
     "EVENT_LABELS",
     "CHANNELS",
+    "CHANNEL_LABELS",
+    "ACCESS_FORMATS",
+    "ACCESS_FORMAT_LABELS",
     "OPINION_OUTCOMES",
     "REPLY_OUTCOMES",
     "POSTAL_DELIVERY_DAYS",
@@ -109,7 +112,20 @@ EVENT_LABELS: Mapping[str, str] = MappingProxyType({
     EV_CLOSED: "Clôture de la demande",
 })
 
-CHANNELS: tuple[str, ...] = ("email", "postal", "online_form", "hand")
+CHANNEL_LABELS: Mapping[str, str] = MappingProxyType({
+    "email": "Courrier électronique",
+    "postal": "Lettre recommandée avec accusé de réception",
+    "online_form": "Téléservice de l'administration",
+    "hand": "Remise en main propre",
+})
+CHANNELS: tuple[str, ...] = tuple(CHANNEL_LABELS)
+# How the requester wants the documents (CRPA L311-9).
+ACCESS_FORMAT_LABELS: Mapping[str, str] = MappingProxyType({
+    "email": "Copie par courrier électronique",
+    "paper": "Copie papier",
+    "consultation": "Consultation sur place",
+})
+ACCESS_FORMATS: tuple[str, ...] = tuple(ACCESS_FORMAT_LABELS)
 OPINION_OUTCOMES: tuple[str, ...] = ("favourable", "unfavourable", "moot", "inadmissible")
 REPLY_OUTCOMES: tuple[str, ...] = ("communicated", "partial", "refused")
 

@@ -11,8 +11,7 @@ from workflow.api import ApiError, bp, json_body
 from workflow.extensions import db
 from workflow.letters import LETTER_KINDS, LetterNotReady
 from workflow.models import Authority, Request, RequesterIdentity
-from workflow.models.requests import ACCESS_FORMATS, CHANNELS
-from workflow.states import EVENT_LABELS, STATUS_LABELS
+from workflow.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS
 from workflow.views.downloads import send_bytes
 
 REQUEST_FIELDS = {"authority_ids", "subject", "items", "channel", "requester", "access_format", "legal_grounds",

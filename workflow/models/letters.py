@@ -10,15 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow.extensions import db
 from workflow.models.base import TimestampMixin
 
-LETTER_KINDS = {
-    "request": "Demande de communication",
-    "reminder": "Relance",
-    "cada_referral": "Saisine de la CADA",
-    "after_opinion": "Courrier après avis favorable de la CADA",
-    "recours_gracieux": "Recours gracieux",
-    "court_application": "Requête au tribunal administratif",
-}
-
 
 class Letter(TimestampMixin, db.Model):
     __tablename__ = "letters"

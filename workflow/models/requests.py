@@ -19,17 +19,6 @@ if TYPE_CHECKING:
     from workflow.models.campaigns import Campaign
     from workflow.models.users import Organisation, RequesterIdentity, User
 
-CHANNELS = {
-    "email": "Courrier électronique",
-    "postal": "Lettre recommandée avec accusé de réception",
-    "online_form": "Téléservice de l'administration",
-    "hand": "Remise en main propre",
-}
-ACCESS_FORMATS = {
-    "email": "Copie par courrier électronique",
-    "paper": "Copie papier",
-    "consultation": "Consultation sur place",
-}
 
 
 class Request(TimestampMixin, db.Model):
