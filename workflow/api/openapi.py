@@ -1,11 +1,13 @@
-"""The OpenAPI 3.1 description of /api/v1, written by hand next to the routes."""
+"""The OpenAPI 3.1 description of /api/v1, written by hand next to the routes.
+
+An API module with its own routes may add them with `SPEC["paths"].update({...})`."""
 from workflow.api import bp
 from workflow.models.authorities import AUTHORITY_KINDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _error_responses(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict:
     return {str(code): {"description": "Erreur", "content": {"application/json": {"schema": ERROR}}} for code in codes}
 
 
@@ -73,7 +75,7 @@ REQUEST_PATHS = {
                         "campaign": {"type": ["object", "null"]},
                     },
                 }}}},
-                **_error_responses(400, 401, 422),
+                **error_responses(400, 401, 422),
             },
         },
     },
@@ -89,7 +91,7 @@ REQUEST_PATHS = {
                         "items": {"type": "array", "items": {"type": "object"}},
                     }}],
                 }}}},
-                **_error_responses(401, 404),
+                **error_responses(401, 404),
             },
         },
     },
@@ -109,7 +111,7 @@ REQUEST_PATHS["/requests/{request_id}/letters/{kind}.{extension}"] = {
                 "application/pdf": {}, "text/plain": {},
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
             "409": {"description": "L'étape de ce courrier n'est pas atteinte", "content": {"application/json": {"schema": ERROR}}},
-            **_error_responses(401, 404),
+            **error_responses(401, 404),
         },
     },
 }
@@ -174,7 +176,7 @@ SPEC = {
                             "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
                         },
                     }}}},
-                    **_error_responses(401),
+                    **error_responses(401),
                 },
             },
             "post": {
@@ -184,7 +186,7 @@ SPEC = {
                 "responses": {
                     "201": {"description": "Créée", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Authority"}}}},
-                    **_error_responses(400, 401, 422),
+                    **error_responses(400, 401, 422),
                 },
             },
         },
@@ -195,7 +197,7 @@ SPEC = {
                 "responses": {
                     "200": {"description": "L'autorité", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Authority"}}}},
-                    **_error_responses(401, 404),
+                    **error_responses(401, 404),
                 },
             },
         },
