@@ -156,3 +156,59 @@ def page_text(response) -> str:
     body = response.get_data(as_text=True)
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", body, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+class MailSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def subjects(self):
+        return [str(message["Subject"]) for message in self.messages]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    import socket
+
+    with socket.socket() as probe:  # a free port (aiosmtpd needs a real one to check it started)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(app, smtp_server, monkeypatch):
+    """Point the application at the SMTP server; the box starts empty for each test."""
+    sink, port = smtp_server
+    sink.messages.clear()
+    sink.port = port
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    monkeypatch.setitem(app.config, "MAIL_FROM", "lanterne@lanterne.test")
+    return sink
+
+
+def run_worker():
+    """Run every job that is due in the test Redis, in this process, then stop."""
+    from rq import SimpleWorker
+
+    from workflow.queues import queue
+
+    SimpleWorker([queue()], connection=queue().connection).work(burst=True)

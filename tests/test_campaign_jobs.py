@@ -4,10 +4,9 @@ import zipfile
 from datetime import date
 
 import pytest
-from rq import SimpleWorker
 from sqlalchemy import select
 
-from conftest import PASSWORD, page_text
+from conftest import PASSWORD, page_text, run_worker
 from workflow.authorities import seed_authorities
 from workflow.extensions import db
 from workflow.models import Authority, Campaign, JobRun, RequesterIdentity
@@ -33,11 +32,6 @@ def campaign(client, make_user):
         "authority_ids": ids, "subject": "Vidéoprotection", "items": "Marchés de vidéoprotection\nDélibérations",
         "requester_id": str(identity.id), "channel": "email", "access_format": "email", "organisation_id": ""})
     return db.session.scalar(select(Campaign))
-
-
-def run_worker():
-    worker = SimpleWorker([queue()], connection=queue().connection)
-    worker.work(burst=True)
 
 
 def test_batch_letters_run_as_a_job_with_visible_progress(client, campaign):

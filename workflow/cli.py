@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(deadlines_command)
+    app.cli.add_command(sweep_command)
 
 
 @click.group("user", help="Gérer les comptes.")
@@ -81,10 +82,15 @@ def _ensure_redis(app: Flask):
 def worker_command(burst: bool):
     from workflow.queues import LanterneWorker, queue
 
+    from workflow.schedule import schedule_periodic
+
     app = current_app._get_current_object()
     redis_process = _ensure_redis(app)
     try:
         queues = [queue(name) for name in app.config["RQ_QUEUES"]]
+        # At start: a sweep now (whatever happened while no worker ran), and the next daily one.
+        queues[0].enqueue("workflow.jobs.sweep_job")
+        schedule_periodic()
         # The forked work-horses inherit this application context.
         LanterneWorker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=True)
     finally:
@@ -181,3 +187,21 @@ def deadlines_command(received: str | None, refused: str | None, cada_registered
         _fail("l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus.")
     payload = cli_payload(RequestFacts(department=department, **facts))
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@click.command("sweep", help="Balayage : statuts que le calendrier rend vrais, rappels dus, tâches perdues par Redis.")
+@click.option("--today", help="Date du jour à utiliser (AAAA-MM-JJ), pour rattraper ou simuler.")
+@with_appcontext
+def sweep_command(today: str | None):
+    from workflow import clock, sweep
+    from workflow.states import STATUS_LABELS
+
+    day = _parse_date(today, "--today") or clock.today()
+    report = sweep.run(day)
+    for reference, status in sorted(report.status_changes.items()):
+        click.echo(f"{reference} : {STATUS_LABELS.get(status, status)}")
+    click.echo(f"Balayage du {day.isoformat()} : {len(report.status_changes)} statut(s) mis à jour, "
+               f"{report.reminders_fired} rappel(s) envoyé(s), {report.reminders_rescheduled} rappel(s) replanifié(s), "
+               f"{report.mails_requeued} courriel(s) mis en file, {report.digests_queued} récapitulatif(s).")
+    if report.redis_unavailable:
+        click.echo("Redis est indisponible : les envois seront planifiés au prochain balayage.", err=True)

@@ -68,6 +68,8 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_FROM": environ.get("MAIL_FROM", "lanterne@localhost"),
+        # Links in e-mails and calendar feeds point here.
+        "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
         "SESSION_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
     }
 

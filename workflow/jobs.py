@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 
+from flask import current_app
 from rq import get_current_job
 
-from workflow import request_letters
+from workflow import clock, notify, request_letters
 from workflow.extensions import db
 from workflow.models import Campaign, JobRun
 from workflow.models.base import utcnow
@@ -57,3 +59,32 @@ def render_campaign_letters(run_id: int, kind: str) -> str | None:
         run.status, run.error, run.finished_at = "failed", str(error)[:2000], utcnow()
         db.session.commit()
         raise
+
+
+def send_mail(outgoing_id: int) -> str:
+    """Hand one outbox message to the SMTP server (RQ retries it with back-off)."""
+    return notify.deliver(outgoing_id)
+
+
+def send_reminder(reminder_id: int) -> int:
+    """Fire a reminder once and queue its e-mails; returns how many were queued."""
+    from workflow import reminders, schedule
+    from workflow.models import Reminder
+
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None or reminder.due_on > clock.today():
+        return 0  # gone, or run early: its own day (or the sweep) will fire it
+    outbox = reminders.fire(reminder_id, current_app.config["BASE_URL"])
+    for outgoing_id in outbox:
+        schedule.enqueue_mail(outgoing_id)
+    return len(outbox)
+
+
+def sweep_job(today: str | None = None) -> dict:
+    """The daily sweep, then the next day's run (scheduled once, by its date)."""
+    from workflow import schedule, sweep
+
+    report = sweep.run(date.fromisoformat(today) if today else clock.today())
+    schedule.schedule_periodic()
+    return {"status_changes": report.status_changes, "reminders_fired": report.reminders_fired,
+            "mails_requeued": report.mails_requeued}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from workflow import clock
+from workflow import clock, reminders, schedule
 from workflow.deadlines import Deadline as ComputedDeadline
 from workflow.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.extensions import db
@@ -168,7 +168,8 @@ def situation(found: Request, today: date | None = None) -> Situation:
 
 
 def recompute(found: Request, today: date | None = None) -> Situation:
-    """Store the derived status and deadlines (read by the dashboard and the sweep)."""
+    """Store the derived status, the deadlines (read by the dashboard and the sweep) and
+    the reminders they call for, in the caller's transaction."""
     current = situation(found, today)
     found.status = current.status
     db.session.execute(delete(Deadline).where(Deadline.request_id == found.id))
@@ -178,6 +179,8 @@ def recompute(found: Request, today: date | None = None) -> Situation:
             legal_date=computed.legal_date, explanation=computed.explanation,
             enforceable=computed.enforceable, estimated=computed.estimated,
         ))
+    db.session.flush()
+    reminders.sync(found, current.today)
     return current
 
 
@@ -199,6 +202,7 @@ def record_event(found: Request, type_: str, occurred_on: date, data: dict[str, 
     db.session.flush()
     recompute(found, today)
     db.session.commit()
+    schedule.schedule_request_reminders(found.id)
     return event
 
 
@@ -222,6 +226,7 @@ def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[s
     db.session.flush()
     recompute(found, today)
     db.session.commit()
+    schedule.schedule_request_reminders(found.id)
     return correction
 
 

@@ -4,13 +4,14 @@ from workflow.models.campaigns import Campaign
 from workflow.models.documents import Document, DocumentItem
 from workflow.models.jobs import JobRun
 from workflow.models.letters import Letter
-from workflow.models.reminders import Deadline, Reminder
+from workflow.models.notifications import Notification, OutgoingMail
+from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, Request, RequestItem
 from workflow.models.subjects import Subject
 from workflow.models.users import ApiToken, Membership, Organisation, RequesterIdentity, User
 
 __all__ = [
-    "ApiToken", "Authority", "Campaign", "Deadline", "Document", "DocumentItem", "Event",
-    "JobRun", "Letter", "Membership", "Organisation", "Reminder", "Request", "RequestItem",
+    "ApiToken", "Authority", "CalendarFeed", "Campaign", "Deadline", "Document", "DocumentItem", "Event",
+    "JobRun", "Letter", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "Request", "RequestItem",
     "RequesterIdentity", "Subject", "User",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.models.base import utcnow
 
 
 class Deadline(db.Model):
@@ -41,3 +42,17 @@ class Reminder(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
     request = relationship("Request")
+
+
+class CalendarFeed(db.Model):
+    """A private ICS feed of every deadline a user (or an organisation) follows. The
+    secret URL is shown once; only its SHA-256 is stored, and it can be revoked."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

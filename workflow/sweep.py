@@ -1,0 +1,86 @@
+"""The daily sweep: it does what the calendar made true, sends what is due and unsent,
+and reschedules what Redis lost. Its cost follows what is due, not the size of the tables:
+every query below reads an index on a date or a status."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+import redis
+from flask import current_app
+from sqlalchemy import select
+
+from workflow import notify, reminders, schedule
+from workflow import requests as request_service
+from workflow.digest import queue_weekly_digests
+from workflow.extensions import db
+from workflow.models import Deadline, OutgoingMail, Request
+
+# Statuses that the mere passing of time changes, and the deadline that changes them.
+TIME_DRIVEN = {
+    "implicit_refusal": ("sent", "awaiting_response"),
+    "confirmed_refusal": ("cada_registered", "opinion_received"),
+}
+# Reminders due within this many days are (re)scheduled in Redis by each sweep; later
+# ones by a later sweep, so a sweep never walks every future reminder.
+SCHEDULING_HORIZON_DAYS = 2
+
+
+@dataclass
+class SweepReport:
+    status_changes: dict[str, str] = field(default_factory=dict)   # reference -> new status
+    reminders_fired: int = 0
+    reminders_rescheduled: int = 0
+    mails_requeued: int = 0
+    mails_uncertain: int = 0
+    digests_queued: int = 0
+    redis_unavailable: bool = False
+
+
+def _time_driven_requests(today: date) -> list[Request]:
+    found: dict[int, Request] = {}
+    for kind, statuses in TIME_DRIVEN.items():
+        query = (select(Request).join(Deadline, Deadline.request_id == Request.id)
+                 .where(Deadline.kind == kind, Deadline.due_on < today, Request.status.in_(statuses)))
+        for request in db.session.scalars(query):
+            found[request.id] = request
+    return list(found.values())
+
+
+def run(today: date, now: datetime | None = None) -> SweepReport:
+    now = now or datetime.now(timezone.utc)
+    report = SweepReport()
+    base_url = current_app.config["BASE_URL"]
+
+    for found in _time_driven_requests(today):
+        before = found.status
+        request_service.recompute(found, today)
+        db.session.commit()
+        if found.status != before:
+            report.status_changes[found.reference] = found.status
+
+    outbox: list[int] = []
+    for reminder in reminders.due(today):
+        outbox.extend(reminders.fire(reminder.id, base_url))
+        report.reminders_fired += 1
+
+    report.digests_queued = len(queue_weekly_digests(today, base_url))
+    report.mails_uncertain = notify.mark_stalled_as_uncertain(now=now)
+
+    # Redis only schedules: without it the work above is done and recorded, and the next
+    # sweep hands the e-mails and the coming reminders to the workers.
+    try:
+        horizon = today + timedelta(days=SCHEDULING_HORIZON_DAYS)
+        for reminder in reminders.pending_between(today + timedelta(days=1), horizon):
+            if schedule.schedule_reminder(reminder.id, reminder.due_on, now):
+                report.reminders_rescheduled += 1
+        # Everything still to send: what this sweep queued, and what Redis may have lost.
+        waiting = db.session.scalars(select(OutgoingMail.id).where(
+            OutgoingMail.status == "queued", OutgoingMail.next_attempt_at <= now)).all()
+        for outgoing_id in sorted(set(outbox) | set(waiting)):
+            if schedule.enqueue_mail(outgoing_id):
+                report.mails_requeued += 1
+    except redis.exceptions.RedisError:
+        current_app.logger.warning("Redis unavailable during the sweep: scheduling left to the next one")
+        report.redis_unavailable = True
+    return report
