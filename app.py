@@ -14,7 +14,7 @@ from workflow.config import Defaults, settings_from_environment
 from workflow.extensions import csrf, db, login_manager, migrate
 
 # Pages anyone may open; everything else needs an account (the API has its own tokens).
-PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz"}
+PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz", "calendar.feed"}
 
 ERROR_MESSAGES = {
     400: "La demande envoyée au serveur est incomplète ou mal formée.",

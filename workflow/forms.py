@@ -262,3 +262,50 @@ class SubjectForm(Form):
 
 class SendLetterForm(Form):
     sent_on = FrenchDateField("Date d'envoi", validators=[DataRequired("Indiquez la date d'envoi.")])
+
+
+class NotificationSettingsForm(Form):
+    """When reminders go out (days relative to each deadline) and how."""
+
+    implicit_refusal = StringField("Naissance du refus implicite", filters=[_strip],
+                                   description="Jours avant (nombre négatif) ou après la date ; 0 : le jour même. Ex. « -7, -1, 0 ».")
+    cada_referral = StringField("Fin du délai de saisine de la CADA (date sûre)", filters=[_strip])
+    cada_opinion_expected = StringField("Avis de la CADA attendu", filters=[_strip],
+                                        description="« 1 » : le lendemain de la date où l'avis était dû, s'il n'est pas arrivé.")
+    court_appeal = StringField("Fin du délai de recours au tribunal (date sûre)", filters=[_strip])
+    email_notifications = BooleanField("Recevoir les rappels par courriel")
+    weekly_digest = BooleanField("Recevoir un récapitulatif chaque lundi")
+
+    KINDS = ("implicit_refusal", "cada_referral", "cada_opinion_expected", "court_appeal")
+
+    @classmethod
+    def for_user(cls, user):
+        from workflow.reminders import offsets_for
+
+        offsets = offsets_for(user)
+        return cls(data={**{kind: ", ".join(f"{day:d}" for day in offsets[kind]) for kind in cls.KINDS},
+                         "email_notifications": user.email_notifications, "weekly_digest": user.weekly_digest})
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for kind in self.KINDS:
+            field = self[kind]
+            try:
+                days = [int(part) for part in (field.data or "").replace(";", ",").split(",") if part.strip()]
+            except ValueError:
+                field.errors = [f"{field.label.text} : des nombres entiers séparés par des virgules, par exemple « -7, -1, 0 »."]
+                valid = False
+                continue
+            if any(abs(day) > 60 for day in days):
+                field.errors = [f"{field.label.text} : au plus 60 jours avant ou après."]
+                valid = False
+        return valid
+
+    def offsets(self) -> dict[str, list[int]]:
+        return {kind: sorted({int(part) for part in (self[kind].data or "").replace(";", ",").split(",") if part.strip()})
+                for kind in self.KINDS}
+
+    def apply(self, user) -> None:
+        user.reminder_offsets = self.offsets()
+        user.email_notifications = bool(self.email_notifications.data)
+        user.weekly_digest = bool(self.weekly_digest.data)

@@ -16,8 +16,9 @@ from workflow import letters as letter_rendering
 from workflow import requests as request_service
 from workflow.extensions import db
 from workflow.letters import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry
-from workflow.models import Authority, Letter, Request, User
+from workflow.models import Authority, Letter, OutgoingMail, Request, User
 from workflow.models.base import utcnow
+from workflow.states import TransitionError
 from workflow.storage import file_store
 
 # The event that sending a letter records, where the chain has one.
@@ -199,3 +200,69 @@ def freeze(found: Request, kind: str, sent_on: date, user: User | None = None) -
     else:
         db.session.commit()
     return letter
+
+
+class CannotEmail(ValueError):
+    """Why a letter cannot be e-mailed from Lanterne (French)."""
+
+
+def email_recipient(found: Request) -> str:
+    # A request goes to the PRADA when the directory knows one (CRPA R330-4).
+    return found.authority.prada_email or found.authority.email
+
+
+def email_letter(found: Request, kind: str, user: User) -> OutgoingMail:
+    """Write the letter as an e-mail (text body, PDF attached) into the outbox; the worker
+    sends it, and on success the letter is frozen and the sending recorded."""
+    from workflow import notify
+
+    recipient = email_recipient(found)
+    if kind not in ("request", "reminder", "after_opinion", "recours_gracieux"):
+        raise CannotEmail("Ce courrier ne s'envoie pas à l'administration par courriel depuis Lanterne.")
+    if not recipient:
+        raise CannotEmail("L'annuaire ne connaît pas d'adresse électronique pour cette autorité : complétez sa fiche.")
+    if not notify.mail_enabled():
+        raise CannotEmail("Aucun serveur d'envoi n'est configuré (MAIL_SERVER) : envoyez le courrier vous-même.")
+    if kind == "request" and _first_event(request_service.effective_events(found), "sent"):
+        raise CannotEmail("L'envoi de cette demande est déjà enregistré.")
+    context = build_context(found, kind)
+    pdf, docx = render(context, "pdf"), render(context, "docx")
+    subject, body = letter_rendering.render_text(context)
+    store = file_store()
+    payload = {"kind": kind, "pdf_sha256": store.put(pdf.content), "docx_sha256": store.put(docx.content),
+               "text_sha256": store.put(f"Objet : {subject}\n\n{body}".encode())}
+    message = notify.build_message(recipient, subject, body, [(pdf.filename, pdf.media_type, pdf.content)])
+    attempt = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.request_id == found.id, OutgoingMail.purpose == "request_letter"))
+    outgoing = notify.queue_mail(f"letter:{found.id}:{kind}:{attempt + 1}", "request_letter", message,
+                                 user_id=user.id, request_id=found.id, payload=payload)
+    db.session.commit()
+    return outgoing
+
+
+def record_emailed_letter(outgoing: OutgoingMail) -> None:
+    """Once the SMTP server took the message: freeze the letter with the bytes that were
+    sent and record the sending, dated the day it left, with its Message-ID."""
+    found = db.session.get(Request, outgoing.request_id)
+    payload = outgoing.payload
+    kind = payload["kind"]
+    version = (db.session.scalar(select(func.max(Letter.version)).where(
+        Letter.request_id == found.id, Letter.kind == kind)) or 0) + 1
+    db.session.add(Letter(request_id=found.id, kind=kind, version=version, sent_at=outgoing.sent_at,
+                          pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
+                          text_sha256=payload["text_sha256"]))
+    event_type = EVENT_OF_LETTER.get(kind)
+    if event_type and not _first_event(request_service.effective_events(found), event_type):
+        sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
+        data = {"channel": "email", "message_id": outgoing.message_id, "eml_sha256": outgoing.eml_sha256,
+                "letter_version": version}
+        try:
+            request_service.record_event(found, event_type, sent_on, data)
+        except TransitionError as error:
+            # The message left and the frozen letter proves it; tell the user what to fix.
+            from workflow import notify
+
+            notify.notify(found.owner, f"letter-event:{outgoing.id}", "mail_failed",
+                          "Courriel envoyé, mais l'envoi n'a pas pu être enregistré",
+                          f"{error} Enregistrez l'envoi à la main (Message-ID {outgoing.message_id}).",
+                          f"/demandes/{found.id}", request_id=found.id)

@@ -12,3 +12,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = lambda day: format_date_fr(day) if day else ""
     app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNEL_LABELS, ROLE_LABELS=ROLE_LABELS,
                                   LETTER_KINDS=LETTER_KINDS)
+    app.context_processor(_unread_notifications)
+
+
+def _unread_notifications() -> dict:
+    from flask_login import current_user
+
+    from workflow.notify import unread_count
+
+    if not current_user.is_authenticated:
+        return {}
+    return {"unread_notifications": unread_count(current_user)}

@@ -116,6 +116,41 @@ REQUEST_PATHS["/requests/{request_id}/letters/{kind}.{extension}"] = {
     },
 }
 
+REQUEST_PATHS["/requests/{request_id}/events"] = {
+    "post": {
+        "summary": "Enregistrer un événement de la demande ; les échéances sont recalculées",
+        "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object",
+            "required": ["type", "date"],
+            "properties": {
+                "type": {"type": "string", "enum": ["sent", "received", "acknowledged", "answered", "partially_answered",
+                                                    "refused", "cada_referred", "cada_registered", "cada_opinion",
+                                                    "authority_reply", "court_filed", "closed"]},
+                "date": {"type": "string", "format": "date"},
+                "note": {"type": "string"},
+                "channel": {"type": "string", "enum": ["email", "postal", "online_form", "hand"]},
+                "registered_number": {"type": "string"},
+                "r112_5": {"type": "boolean"},
+                "received_on": {"type": "string", "format": "date"},
+                "appeal_routes_stated": {"type": "boolean"},
+                "grounds": {"type": "string"},
+                "how": {"type": "string"},
+                "case_number": {"type": "string"},
+                "outcome": {"type": "string", "enum": ["favourable", "unfavourable", "moot", "inadmissible",
+                                                       "communicated", "partial", "refused"]},
+                "received_by_authority": {"type": "string", "format": "date"},
+            },
+        }}}},
+        "responses": {
+            "201": {"description": "La demande, avec son statut et ses échéances", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/RequestSummary"}}}},
+            "409": {"description": "Événement incohérent avec l'historique", "content": {"application/json": {"schema": ERROR}}},
+            **error_responses(400, 401, 403, 404, 422),
+        },
+    },
+}
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {

@@ -1,6 +1,8 @@
 """/api/v1/requests: draft requests, read them with their status and deadlines."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import g, url_for
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ from workflow.api import ApiError, bp, json_body
 from workflow.extensions import db
 from workflow.letters import LETTER_KINDS, LetterNotReady
 from workflow.models import Authority, Request, RequesterIdentity
-from workflow.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS
+from workflow.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS, TransitionError
 from workflow.views.downloads import send_bytes
 
 REQUEST_FIELDS = {"authority_ids", "subject", "items", "channel", "requester", "access_format", "legal_grounds",
@@ -158,3 +160,40 @@ def get_letter(request_id: int, kind: str, extension: str):
         except LetterNotReady as error:
             raise ApiError(409, str(error))
     return send_bytes(rendered.filename, rendered.media_type, rendered.content)
+
+
+EVENT_DATA_FIELDS = {
+    "sent": {"channel", "registered_number"},
+    "acknowledged": {"r112_5", "received_on"},
+    "refused": {"appeal_routes_stated", "grounds"},
+    "cada_referred": {"how"},
+    "cada_registered": {"case_number"},
+    "cada_opinion": {"outcome", "received_by_authority"},
+    "authority_reply": {"outcome"},
+}
+
+
+@bp.post("/requests/<int:request_id>/events")
+def record_event(request_id: int):
+    """Record what happened; the response is the request with its new status and deadlines."""
+    found = get_request_or_404(request_id, g.api_user, for_change=True)
+    payload = json_body()
+    event_type, raw_date = payload.get("type"), payload.get("date")
+    if event_type not in EVENT_LABELS:
+        raise ApiError(422, "Données invalides.", {"type": [f"Un de : {', '.join(EVENT_LABELS)}."]})
+    try:
+        occurred_on = date.fromisoformat(str(raw_date))
+    except ValueError:
+        raise ApiError(422, "Données invalides.", {"date": ["Une date au format AAAA-MM-JJ."]})
+    allowed = EVENT_DATA_FIELDS.get(event_type, set())
+    unknown = sorted(set(payload) - {"type", "date", "note"} - allowed)
+    if unknown:
+        raise ApiError(400, f"Champs inconnus pour « {event_type} » : {', '.join(unknown)}.")
+    data = {key: payload[key] for key in allowed if key in payload}
+    try:
+        request_service.record_event(found, event_type, occurred_on, data, author=g.api_user,
+                                     note=str(payload.get("note") or ""))
+    except TransitionError as error:
+        db.session.rollback()
+        raise ApiError(409, str(error))
+    return request_json(found), 201

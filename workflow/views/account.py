@@ -8,8 +8,9 @@ from sqlalchemy import select
 from workflow import accounts
 from workflow.extensions import db
 from workflow.access import get_visible_or_404, visible_to
-from workflow.forms import IdentityForm, LoginForm, MemberForm, OrganisationForm, SignupForm
-from workflow.models import ApiToken, Organisation, RequesterIdentity
+from workflow.forms import IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm
+from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
+from workflow.models.base import utcnow
 
 bp = Blueprint("account", __name__)
 
@@ -71,8 +72,39 @@ def profile():
     ).all()
     return render_template(
         "account/profile.html", organisation_form=OrganisationForm(), tokens=tokens,
-        memberships=current_user.memberships,
+        memberships=current_user.memberships, settings_form=NotificationSettingsForm.for_user(current_user),
     )
+
+
+@bp.post("/compte/rappels")
+def save_reminder_settings():
+    form = NotificationSettingsForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("account.profile", _anchor="rappels"))
+    form.apply(current_user)
+    db.session.commit()
+    flash("Vos préférences de rappel sont enregistrées ; elles valent pour les prochains événements enregistrés.", "success")
+    return redirect(url_for("account.profile", _anchor="rappels"))
+
+
+@bp.route("/notifications")
+def notifications():
+    notices = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
+                                 .order_by(Notification.created_at.desc()).limit(100)).all()
+    return render_template("account/notifications.html", notices=notices)
+
+
+@bp.post("/notifications/lues")
+def mark_notifications_read():
+    for notice in db.session.scalars(select(Notification).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None))):
+        notice.read_at = utcnow()
+    db.session.commit()
+    flash("Toutes les notifications sont marquées comme lues.", "success")
+    return redirect(url_for("account.notifications"))
 
 
 @bp.post("/compte/associations")

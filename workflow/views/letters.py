@@ -2,14 +2,18 @@
 letter as sent."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from workflow import clock
-from workflow import request_letters
+import redis
+
+from workflow import clock, request_letters, schedule
 from workflow.access import get_request_or_404
 from workflow.extensions import db
 from workflow.forms import SendLetterForm
 from workflow.letters import LETTER_KINDS, LetterNotReady, render_html
+from workflow.models import OutgoingMail
 from workflow.states import TransitionError
+from workflow.storage import file_store
 from workflow.views.downloads import send_bytes
 
 bp = Blueprint("letters", __name__, url_prefix="/demandes/<int:request_id>/courriers")
@@ -39,8 +43,12 @@ def show(request_id: int, kind: str):
     kind = _kind_or_404(kind)
     not_ready = request_letters.not_ready_reason(found, kind)
     form = SendLetterForm(sent_on=clock.today())
+    emails = db.session.scalars(select(OutgoingMail).where(
+        OutgoingMail.request_id == found.id, OutgoingMail.purpose == "request_letter").order_by(OutgoingMail.id)).all()
     return render_template("letters/show.html", found=found, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
                            versions=request_letters.frozen_versions(found, kind), form=form,
+                           emails=[mail for mail in emails if mail.payload.get("kind") == kind],
+                           email_to=request_letters.email_recipient(found),
                            event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
 
 
@@ -97,3 +105,36 @@ def mark_sent(request_id: int, kind: str):
     flash(f"Le courrier est figé (version {letter.version}) : son contenu ne changera plus. "
           "Vous pouvez préparer une nouvelle version si besoin.", "success")
     return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+
+
+@bp.post("/<kind>/courriel")
+def send_by_email(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    kind = _kind_or_404(kind)
+    try:
+        outgoing = request_letters.email_letter(found, kind, current_user)
+    except (LetterNotReady, request_letters.CannotEmail) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    try:
+        queued = outgoing is not None and schedule.enqueue_mail(outgoing.id)
+    except redis.exceptions.RedisError:
+        queued = False  # the outbox keeps it; the sweep hands it to a worker
+    if not queued:
+        flash("Le courriel est prêt dans la file d'envoi ; il partira dès que le service d'envoi sera disponible.", "warning")
+    else:
+        flash(f"Le courriel part vers {outgoing.to_address}. L'envoi sera enregistré dès que le serveur l'aura accepté.",
+              "success")
+    return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+
+
+@bp.route("/courriels/<int:outgoing_id>.eml")
+def email_proof(request_id: int, outgoing_id: int):
+    """The exact message sent, headers included: the proof of the sending."""
+    found = get_request_or_404(request_id, current_user)
+    outgoing = db.session.get(OutgoingMail, outgoing_id)
+    if outgoing is None or outgoing.request_id != found.id:
+        abort(404)
+    return send_bytes(f"{found.reference}-courriel-{outgoing.id}.eml", "message/rfc822",
+                      file_store().read(outgoing.eml_sha256))

@@ -4,25 +4,37 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from workflow import accounts, subjects
+from workflow import accounts, clock, dashboard, subjects
 from workflow import requests as request_service
 from workflow.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
-from workflow.models import Authority, Request, RequesterIdentity
-from workflow.states import STATUS_LABELS, TransitionError
+from workflow.deadlines import DEADLINE_LABELS
+from workflow.models import Authority, Campaign, Request, RequesterIdentity
+from workflow.states import STATUS_LABELS, TransitionError, next_action
 
 bp = Blueprint("requests", __name__)
 
 
 @bp.route("/")
 def index():
-    status = request.args.get("statut", "")
-    query = select(Request).where(visible_to(Request, current_user)).order_by(Request.updated_at.desc())
-    if status in STATUS_LABELS:
-        query = query.where(Request.status == status)
-    page = db.paginate(query, per_page=25, error_out=False)
-    return render_template("requests/index.html", page=page, status=status, status_labels=STATUS_LABELS)
+    """The dashboard: what is overdue or falls due soon, then every request."""
+    args = request.args
+    filters = dashboard.Filters(
+        status=args.get("statut", "") if args.get("statut", "") in STATUS_LABELS else "",
+        authority_id=args.get("autorite", type=int), campaign_id=args.get("campagne", type=int))
+    page = db.paginate(dashboard.requests_query(current_user, filters), per_page=25, error_out=False)
+    visible = select(Request).where(visible_to(Request, current_user))
+    authorities = db.session.execute(
+        select(Authority.id, Authority.name).where(Authority.id.in_(visible.with_only_columns(Request.authority_id)))
+        .order_by(Authority.name)).all()
+    campaigns = db.session.execute(
+        select(Campaign.id, Campaign.title).where(visible_to(Campaign, current_user)).order_by(Campaign.title)).all()
+    return render_template(
+        "requests/index.html", page=page, filters=filters, status_labels=STATUS_LABELS, today=clock.today(),
+        sections=dashboard.sections(current_user, clock.today(), filters), authorities=authorities, campaigns=campaigns,
+        next_action=next_action, deadline_labels=DEADLINE_LABELS,
+    )
 
 
 def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
