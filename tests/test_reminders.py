@@ -238,3 +238,34 @@ def test_the_weekly_digest_goes_out_on_mondays_once(found, mailbox):
     assert len(mailbox.messages) == 1
     body = mailbox.messages[0].get_content()
     assert f"{sweep_format(born)} : Naissance du refus implicite — LNT-2026-0007, Ville de Metz" in body
+
+
+def test_periodic_jobs_are_scheduled_once_however_often_workers_start(app):
+    from datetime import datetime, timezone
+
+    from workflow import schedule
+
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+    first = schedule.schedule_periodic(now)
+    assert first == ["periodic-sweep-2026-11-29"]
+    assert schedule.schedule_periodic(now) == []
+    assert "periodic-sweep-2026-11-29" in ScheduledJobRegistry(queue=queue()).get_job_ids()
+    # Before 6:00 Paris time the run of the same day is the next one.
+    early = datetime(2026, 11, 28, 4, 0, tzinfo=timezone.utc)
+    assert schedule.schedule_periodic(early) == ["periodic-sweep-2026-11-28"]
+
+
+def test_recording_refusal_grounds_and_referral_channel_from_the_page(client, found):
+    from conftest import PASSWORD, page_text
+
+    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+    today = clock.today()
+    client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": (today - timedelta(days=20)).isoformat()})
+    client.post(f"/demandes/{found.id}/evenements", data={
+        "type": "refused", "occurred_on": (today - timedelta(days=10)).isoformat(),
+        "grounds": "Sécurité publique (L311-5)", "appeal_routes_stated": "y"})
+    client.post(f"/demandes/{found.id}/evenements", data={
+        "type": "cada_referred", "occurred_on": today.isoformat(), "referral_how": "online_form"})
+    text = page_text(client.get(f"/demandes/{found.id}"))
+    assert "Motifs : Sécurité publique (L311-5)" in text
+    assert "Saisine par le formulaire en ligne" in text

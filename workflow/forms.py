@@ -134,6 +134,11 @@ class EventForm(Form):
     received_on = FrenchDateField("Date de réception indiquée par l'administration", validators=[Optional()])
     appeal_routes_stated = BooleanField("Le refus indique les voies et délais de recours, dont la saisine de la CADA "
                                         "(CRPA, art. L311-14)")
+    grounds = TextAreaField("Motifs du refus", validators=[Optional(), Length(max=2000)], filters=[_strip],
+                            description="Recopiez les motifs invoqués par l'administration.")
+    referral_how = SelectField("Saisine faite par", choices=choices({"": "—", "online_form": "Formulaire en ligne de la CADA",
+                                                                     "email": "Courrier électronique", "postal": "Courrier postal"}),
+                               default="")
     case_number = StringField("Numéro de dossier CADA", validators=[Optional(), Length(max=40)], filters=[_strip])
     opinion_outcome = SelectField("Sens de l'avis", choices=choices(OPINION_CHOICES), default="")
     received_by_authority = FrenchDateField("Date de réception de l'avis par l'administration", validators=[Optional()])
@@ -155,6 +160,10 @@ class EventForm(Form):
                 data["received_on"] = self.received_on.data.isoformat()
         elif kind == "refused":
             data["appeal_routes_stated"] = bool(self.appeal_routes_stated.data)
+            if self.grounds.data:
+                data["grounds"] = self.grounds.data
+        elif kind == "cada_referred" and self.referral_how.data:
+            data["how"] = self.referral_how.data
         elif kind == "cada_registered" and self.case_number.data:
             data["case_number"] = self.case_number.data
         elif kind == "cada_opinion":

@@ -311,6 +311,13 @@ def _event_lines(event: Event) -> list[str]:
     if "appeal_routes_stated" in data:
         lines.append("Voies et délais de recours indiqués" if data["appeal_routes_stated"]
                      else "Voies et délais de recours non indiqués")
+    if data.get("grounds"):
+        lines.append(f"Motifs : {data['grounds']}")
+    if data.get("how"):
+        lines.append({"online_form": "Saisine par le formulaire en ligne", "email": "Saisine par courriel",
+                      "postal": "Saisine par courrier"}.get(data["how"], data["how"]))
+    if data.get("message_id"):
+        lines.append(f"Envoyé par Lanterne, Message-ID {data['message_id']}")
     if data.get("case_number"):
         lines.append(f"Dossier CADA n° {data['case_number']}")
     if data.get("outcome") and event.type == "cada_opinion":
