@@ -269,3 +269,17 @@ def test_recording_refusal_grounds_and_referral_channel_from_the_page(client, fo
     text = page_text(client.get(f"/demandes/{found.id}"))
     assert "Motifs : Sécurité publique (L311-5)" in text
     assert "Saisine par le formulaire en ligne" in text
+
+
+def test_the_forking_worker_of_flask_worker_delivers(found, mailbox):
+    """The real worker class forks a work horse per job: it must run our jobs too."""
+    from workflow.queues import LanterneWorker
+
+    outgoing = notify.queue_mail("test:fork", "reminder", notify.build_message("alice@example.org", "Par le worker", "x"),
+                                 request_id=found.id)
+    db.session.commit()
+    queue().enqueue("workflow.jobs.send_mail", outgoing.id, job_id=f"mail-{outgoing.id}")
+    LanterneWorker([queue()], connection=queue().connection).work(burst=True)
+    db.session.refresh(outgoing)
+    assert outgoing.status == "sent"
+    assert mailbox.subjects() == ["Par le worker"]

@@ -36,6 +36,6 @@ class LanterneWorker(Worker):
     """RQ's forking worker; the forked work horse drops the database connections it
     inherited, which belong to the parent (SQLAlchemy's rule for fork)."""
 
-    def perform_job(self, job, queue):
+    def main_work_horse(self, job, queue):
         db.engine.dispose(close=False)
-        return super().perform_job(job, queue)
+        return super().main_work_horse(job, queue)

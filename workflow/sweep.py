@@ -64,7 +64,9 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
         outbox.extend(reminders.fire(reminder.id, base_url))
         report.reminders_fired += 1
 
-    report.digests_queued = len(queue_weekly_digests(today, base_url))
+    digests = queue_weekly_digests(today, base_url)
+    report.digests_queued = len(digests)
+    outbox.extend(digests)
     report.mails_uncertain = notify.mark_stalled_as_uncertain(now=now)
 
     # Redis only schedules: without it the work above is done and recorded, and the next
