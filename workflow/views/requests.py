@@ -3,6 +3,7 @@ timeline, and the recording and correction of events."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from workflow import accounts, clock, dashboard, subjects
 from workflow import requests as request_service
@@ -87,17 +88,17 @@ def correct_event(request_id: int, event_id: int):
     return redirect(url_for("requests.show", request_id=found.id, _anchor="chronologie"))
 
 
-def _authority_choices() -> list[tuple[int, str]]:
+def _authority_choices() -> list[SelectChoice]:
     rows = db.session.execute(select(Authority.id, Authority.name, Authority.city).order_by(Authority.name)).all()
-    return [(row.id, f"{row.name} ({row.city})" if row.city else row.name) for row in rows]
+    return [SelectChoice(str(row.id), f"{row.name} ({row.city})" if row.city else row.name) for row in rows]
 
 
 def _identity_choices() -> list:
     identities = db.session.scalars(
         select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
     ).all()
-    return [("", "— Choisir —")] + [
-        (identity.id, f"{identity.name} ({'association' if identity.kind == 'association' else 'personne'})")
+    return [SelectChoice("", "— Choisir —")] + [
+        SelectChoice(str(identity.id), f"{identity.name} ({'association' if identity.kind == 'association' else 'personne'})")
         for identity in identities
     ]
 
@@ -108,7 +109,7 @@ def _prepare(form):
     if isinstance(form, NewRequestForm):
         form.authority_ids.choices = _authority_choices()
     else:
-        form.authority_id.choices = [("", "— Choisir —")] + _authority_choices()
+        form.authority_id.choices = [SelectChoice("", "— Choisir —")] + _authority_choices()
     return form
 
 
