@@ -81,10 +81,9 @@ def send_reminder(reminder_id: int) -> int:
 
 
 def sweep_job(today: str | None = None) -> dict:
-    """The daily sweep, then the next day's run (scheduled once, by its date)."""
-    from workflow import schedule, sweep
+    """The daily sweep; it also schedules the next day's run (once, by its date)."""
+    from workflow import sweep
 
     report = sweep.run(date.fromisoformat(today) if today else clock.today())
-    schedule.schedule_periodic()
     return {"status_changes": report.status_changes, "reminders_fired": report.reminders_fired,
             "mails_requeued": report.mails_requeued}

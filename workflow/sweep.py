@@ -72,6 +72,7 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
     # Redis only schedules: without it the work above is done and recorded, and the next
     # sweep hands the e-mails and the coming reminders to the workers.
     try:
+        schedule.schedule_periodic(now)  # tomorrow's sweep, if Redis lost it
         horizon = today + timedelta(days=SCHEDULING_HORIZON_DAYS)
         for reminder in reminders.pending_between(today + timedelta(days=1), horizon):
             if schedule.schedule_reminder(reminder.id, reminder.due_on, now):
