@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(deadlines_command)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.group("user", help="Gérer les comptes.")
@@ -205,3 +207,33 @@ def sweep_command(today: str | None):
                f"{report.mails_requeued} courriel(s) mis en file, {report.digests_queued} récapitulatif(s).")
     if report.redis_unavailable:
         click.echo("Redis est indisponible : les envois seront planifiés au prochain balayage.", err=True)
+
+
+@click.command("backup", help="Sauvegarder la base et les fichiers dans une archive .tar.gz.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Fichier de sauvegarde (par défaut sous instance/backups/).")
+@with_appcontext
+def backup_command(output: str | None):
+    from pathlib import Path
+
+    from workflow.backup import backup
+    from workflow.models.base import utcnow
+
+    target = Path(output) if output else Path(current_app.instance_path) / "backups" / (
+        f"lanterne-{utcnow().strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    manifest = backup(target)
+    click.echo(f"Sauvegarde écrite : {target} ({sum(manifest['rows'].values())} lignes, {len(manifest['files'])} fichiers).")
+
+
+@click.command("restore", help="Restaurer une sauvegarde dans une base neuve (migrée au même niveau).")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(archive: str):
+    from pathlib import Path
+
+    from workflow.backup import BackupError, restore
+
+    try:
+        manifest = restore(Path(archive))
+    except BackupError as error:
+        _fail(str(error))
+    click.echo(f"Sauvegarde restaurée : {sum(manifest['rows'].values())} lignes, {len(manifest['files'])} fichiers.")
