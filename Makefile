@@ -26,5 +26,13 @@ run: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (bench/): quick sizes in a few minutes; `make bench FULL=1` for the full sizes.
+# Each runs on the embedded default and on BENCH_DATABASE_URL + BENCH_REDIS_URL.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+bench: install
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
+	  $(BIN)/python bench/run_all.py $(if $(FULL),--full,)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -142,3 +142,32 @@ def test_log_out_leaves_nothing_for_the_next_person(client, auth, make_user):
     auth.logout()
     auth.login("bob@example.org")
     assert "Commune privée de test" not in page_text(client.get("/autorites/nouvelle"))
+
+
+def test_password_guessing_is_slowed_down(client, auth, make_user):
+    make_user("alice@example.org")
+    for _ in range(5):
+        assert auth.login(password="wrong password!").status_code == 401
+    response = auth.login()  # even the right password waits now
+    assert response.status_code == 429
+    assert "Trop de tentatives de connexion : réessayez dans quinze minutes." in page_text(response)
+    assert client.get("/").status_code == 302
+
+
+def test_a_success_resets_the_count_for_the_account(client, auth, make_user):
+    make_user("alice@example.org")
+    for _ in range(4):
+        auth.login(password="wrong password!")
+    assert auth.login().status_code == 302
+    auth.logout()
+    for _ in range(4):
+        assert auth.login(password="wrong password!").status_code == 401
+    assert auth.login().status_code == 302
+
+
+def test_fields_are_labelled_and_errors_tied_to_them(client):
+    response = client.post("/inscription", data={"email": "pas-une-adresse"})
+    body = response.get_data(as_text=True)
+    assert '<label for="email">Adresse électronique</label>' in body
+    assert 'aria-invalid="true"' in body and 'aria-describedby="email-erreurs"' in body
+    assert '"None"' not in body  # no attribute rendered from an absent value

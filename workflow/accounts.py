@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from workflow.extensions import db
-from workflow.models import ApiToken, Membership, Organisation, User
+from workflow.models import ApiToken, LoginAttempt, Membership, Organisation, User
 from workflow.models.base import utcnow
 from workflow.models.users import ROLES
 
@@ -63,6 +64,42 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         db.session.commit()
     return user if user.active else None
+
+
+# Password guessing is slowed down per account and per address, whichever trips first.
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _recent_failures(condition, now: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - FAILURE_WINDOW)) or 0
+
+
+def login_blocked(email: str, ip_address: str, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    email = normalise_email(email)
+    last_success = db.session.scalar(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)))
+    account = LoginAttempt.email == email
+    if last_success is not None:
+        account = account & (LoginAttempt.at > last_success)
+    return (_recent_failures(account, now) >= MAX_FAILURES_PER_ACCOUNT
+            or _recent_failures(LoginAttempt.ip_address == ip_address, now) >= MAX_FAILURES_PER_ADDRESS)
+
+
+def record_login_attempt(email: str, ip_address: str, succeeded: bool) -> None:
+    db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address[:45], succeeded=succeeded))
+    db.session.commit()
+
+
+def forget_old_login_attempts(now: datetime | None = None) -> int:
+    from sqlalchemy import delete
+
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - timedelta(days=1)))
+    db.session.commit()
+    return result.rowcount
 
 
 def _token_digest(token: str) -> str:

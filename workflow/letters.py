@@ -730,7 +730,7 @@ def _build_cada_referral(facts: _Facts) -> _Draft:
             "l'envoi et de la réception de la demande"
         )
     return _Draft(
-        subject_line=f"Saisine de la CADA – refus opposé par {ctx.authority.name}"
+        subject_line=f"Saisine de la CADA – refus de communication ({ctx.authority.name})"
         + (" et d'autres administrations" if series else "")
         + f" – {ctx.subject}",
         email_subject="Saisine de la CADA – refus de communication de documents administratifs",

@@ -196,14 +196,8 @@ def record_event(found: Request, type_: str, occurred_on: date, data: dict[str, 
     _refuse_future(occurred_on, today)
     new = EventFact(type_, occurred_on, data or {})
     check_event(event_facts(effective_events(found)), new)
-    event = Event(type=type_, occurred_on=occurred_on, data=dict(data or {}), note=note.strip(),
-                  author_id=author.id if author else None)
-    found.events.append(event)
-    db.session.flush()
-    recompute(found, today)
-    db.session.commit()
-    schedule.schedule_request_reminders(found.id)
-    return event
+    return _append(found, Event(type=type_, occurred_on=occurred_on, data=dict(data or {}), note=note.strip(),
+                                author_id=author.id if author else None), today)
 
 
 def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[str, Any] | None = None,
@@ -220,14 +214,20 @@ def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[s
     corrected = [EventFact(original.type, occurred_on, merged_data) if event is original else _fact(event)
                  for event in events]
     _check_history(sorted(corrected, key=lambda fact: fact.date))
-    correction = Event(type=original.type, occurred_on=occurred_on, data=merged_data, corrects_id=original.id,
-                       note=note.strip(), author_id=author.id if author else None)
-    found.events.append(correction)
+    return _append(found, Event(type=original.type, occurred_on=occurred_on, data=merged_data,
+                                corrects_id=original.id, note=note.strip(), author_id=author.id if author else None),
+                   today)
+
+
+def _append(found: Request, event: Event, today: date) -> Event:
+    """Store an accepted event, recompute, commit, then schedule (Redis comes after the
+    database: a worker never sees reminders that are not committed)."""
+    found.events.append(event)
     db.session.flush()
     recompute(found, today)
     db.session.commit()
     schedule.schedule_request_reminders(found.id)
-    return correction
+    return event
 
 
 def _check_history(facts: list[EventFact]) -> None:

@@ -13,6 +13,35 @@ from flask import Flask, current_app
 CHUNK = 1024 * 1024
 
 
+class TooLarge(ValueError):
+    """A stream longer than the limit given to `FileStore.stage`; nothing was kept."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"more than {limit} bytes")
+        self.limit = limit
+
+
+class Staged:
+    """A file written under a temporary name in the store and hashed, not yet published:
+    `publish()` gives it its content address, `discard()` removes it. Filing stages every
+    file of an upload, checks them all, and publishes only when all are sound."""
+
+    def __init__(self, store: FileStore, path: Path, sha256: str, size: int):
+        self.store, self.path, self.sha256, self.size = store, path, sha256, size
+
+    def open(self) -> BinaryIO:
+        return self.path.open("rb")
+
+    def publish(self) -> str:
+        if self.path.exists():
+            self.store._publish(self.path, self.sha256)
+            self.path.unlink(missing_ok=True)
+        return self.sha256
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 class FileStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -50,6 +79,45 @@ class FileStore:
             Path(handle.name).unlink(missing_ok=True)
         return sha256, size
 
+    def stage(self, stream: BinaryIO, limit: int | None = None) -> Staged:
+        """Copy a stream to a temporary file of the store, hashing it on the way; raise
+        TooLarge (and keep nothing) as soon as it passes `limit` bytes."""
+        if not self.root.is_dir():
+            self.root.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".staged-", delete=False)
+        try:
+            with handle:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if limit is not None and size > limit:
+                        raise TooLarge(limit)
+                    digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        return Staged(self, Path(handle.name), digest.hexdigest(), size)
+
+    def put_file(self, path: str | os.PathLike) -> str:
+        """Store a file written elsewhere in the store's folder (same file system) by
+        moving it into place: no second copy. The file is gone afterwards."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        sha256 = digest.hexdigest()
+        try:
+            self._publish(Path(path), sha256)
+        finally:
+            Path(path).unlink(missing_ok=True)
+        return sha256
+
+    def size(self, sha256: str) -> int:
+        return self.path(sha256).stat().st_size
+
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
@@ -71,7 +139,8 @@ class FileStore:
 
     def _publish(self, temporary: Path, sha256: str) -> None:
         target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
         try:
             # link() fails if the name exists: a stored file is never replaced, and two
             # writers of the same content both succeed.

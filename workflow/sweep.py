@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import redis
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from workflow import notify, reminders, schedule
+from workflow import accounts, notify, reminders, schedule
 from workflow import requests as request_service
 from workflow.digest import queue_weekly_digests
 from workflow.extensions import db
@@ -47,6 +47,18 @@ def _time_driven_requests(today: date) -> list[Request]:
     return list(found.values())
 
 
+def refresh_planner_statistics() -> None:
+    """SQLite has no autovacuum to keep its planner's statistics: without them it reads a
+    user's whole history where an index on a date would read a few rows (the dashboard).
+    analysis_limit bounds the work per index, so this stays cheap at any size."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    db.session.commit()
+    db.session.execute(text("PRAGMA analysis_limit=1000"))
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
 def run(today: date, now: datetime | None = None) -> SweepReport:
     now = now or datetime.now(timezone.utc)
     report = SweepReport()
@@ -68,6 +80,7 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
     report.digests_queued = len(digests)
     outbox.extend(digests)
     report.mails_uncertain = notify.mark_stalled_as_uncertain(now=now)
+    accounts.forget_old_login_attempts(now)
 
     # Redis only schedules: without it the work above is done and recorded, and the next
     # sweep hands the e-mails and the coming reminders to the workers.
@@ -86,4 +99,5 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
     except redis.exceptions.RedisError:
         current_app.logger.warning("Redis unavailable during the sweep: scheduling left to the next one")
         report.redis_unavailable = True
+    refresh_planner_statistics()
     return report

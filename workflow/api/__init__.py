@@ -77,4 +77,4 @@ def handle_api_error(error: ApiError):
     return error_response(error.code, error.description, error.fields)
 
 
-from workflow.api import authorities, openapi, requests  # noqa: E402,F401  (routes register on bp)
+from workflow.api import authorities, documents, openapi, requests  # noqa: E402,F401  (routes register on bp)

@@ -6,6 +6,7 @@ from workflow.api import bp, form_from_json, json_body
 from workflow.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
+from workflow.params import page_number, paginate
 
 
 def authority_json(authority: Authority) -> dict:
@@ -30,10 +31,10 @@ def authority_json(authority: Authority) -> dict:
 
 @bp.get("/authorities")
 def list_authorities():
-    per_page = min(request.args.get("per_page", 50, type=int) or 50, 200)
-    page = db.paginate(
+    per_page = min(request.args.get("per_page", 50, type=page_number), 200)
+    page = paginate(
         authorities.search_query(request.args.get("q", ""), request.args.get("department", "").strip().upper()),
-        page=request.args.get("page", 1, type=int), per_page=per_page, error_out=False,
+        per_page=per_page,
     )
     return {
         "items": [authority_json(authority) for authority in page.items],

@@ -13,6 +13,7 @@ from workflow.api import ApiError, bp, json_body
 from workflow.extensions import db
 from workflow.letters import LETTER_KINDS, LetterNotReady
 from workflow.models import Authority, Request, RequesterIdentity
+from workflow.params import is_database_id
 from workflow.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS, TransitionError
 from workflow.views.downloads import send_bytes
 
@@ -104,7 +105,7 @@ def create_requests():
         raise ApiError(400, f"Champs inconnus : {', '.join(unknown)}.")
     errors: dict[str, list[str]] = {}
     authority_ids = payload.get("authority_ids")
-    if not isinstance(authority_ids, list) or not authority_ids or not all(isinstance(i, int) for i in authority_ids):
+    if not isinstance(authority_ids, list) or not authority_ids or not all(is_database_id(i) for i in authority_ids):
         errors["authority_ids"] = ["Une liste d'identifiants d'autorités (au moins un)."]
         authorities = []
     else:

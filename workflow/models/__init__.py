@@ -8,10 +8,10 @@ from workflow.models.notifications import Notification, OutgoingMail
 from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, Request, RequestItem
 from workflow.models.subjects import Subject
-from workflow.models.users import ApiToken, Membership, Organisation, RequesterIdentity, User
+from workflow.models.users import ApiToken, LoginAttempt, Membership, Organisation, RequesterIdentity, User
 
 __all__ = [
     "ApiToken", "Authority", "CalendarFeed", "Campaign", "Deadline", "Document", "DocumentItem", "Event",
-    "JobRun", "Letter", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "Request", "RequestItem",
+    "JobRun", "Letter", "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "Request", "RequestItem",
     "RequesterIdentity", "Subject", "User",
 ]

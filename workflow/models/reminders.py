@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -32,7 +32,10 @@ class Deadline(db.Model):
 class Reminder(db.Model):
     __tablename__ = "reminders"
     # One reminder of a kind for a request and a date: scheduling twice is harmless.
-    __table_args__ = (UniqueConstraint("request_id", "kind", "due_on"),)
+    # The sweep reads the unsent ones by date: (sent_at, due_on) finds them without
+    # walking the history of sent reminders.
+    __table_args__ = (UniqueConstraint("request_id", "kind", "due_on"),
+                      Index("ix_reminders_unsent_due_on", "sent_at", "due_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 class Request(TimestampMixin, db.Model):
     __tablename__ = "requests"
+    # The dashboard lists the latest changed first, 25 at a time: read them off an index
+    # rather than sorting every request the user may see.
+    __table_args__ = (Index("ix_requests_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)

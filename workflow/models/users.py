@@ -105,3 +105,15 @@ class RequesterIdentity(TimestampMixin, db.Model):
     @property
     def address_lines(self) -> tuple[str, ...]:
         return tuple(line.strip() for line in self.address.splitlines() if line.strip())
+
+
+class LoginAttempt(db.Model):
+    """A log-in attempt, kept a day, to slow down password guessing."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip_address: Mapped[str] = mapped_column(String(45), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

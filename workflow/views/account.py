@@ -13,6 +13,7 @@ from workflow.models import ApiToken, Notification, Organisation, RequesterIdent
 from workflow.models.base import utcnow
 
 bp = Blueprint("account", __name__)
+ERROR_TOO_MANY = "Trop de tentatives de connexion : réessayez dans quinze minutes."
 
 
 def _safe_next(target: str | None) -> str:
@@ -29,7 +30,12 @@ def login():
     form = LoginForm()
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
+        address = request.remote_addr or "?"
+        if accounts.login_blocked(form.email.data, address):
+            flash(ERROR_TOO_MANY, "error")
+            return render_template("account/login.html", form=form), 429
         user = accounts.authenticate(form.email.data, form.password.data)
+        accounts.record_login_attempt(form.email.data, address, user is not None)
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash("Vous êtes connecté.", "success")
@@ -196,8 +202,9 @@ def create_identity():
         identity = RequesterIdentity(owner_id=current_user.id)
         accounts.save_identity(identity, form, current_user)
         flash(f"L'identité « {identity.name} » est enregistrée.", "success")
-        back_to_drafting = request.args.get("retour") == "demande"
-        return redirect(url_for("requests.create") if back_to_drafting else url_for("account.identities"))
+        if request.args.get("retour") == "demande":  # back to the draft, with the subject chosen
+            return redirect(url_for("requests.create", sujet=request.args.get("sujet") or None))
+        return redirect(url_for("account.identities"))
     return render_template("account/identity_form.html", form=form, identity=None), 422 if form.errors else 200
 
 

@@ -5,6 +5,7 @@ from workflow import authorities
 from workflow.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
+from workflow.params import paginate
 
 bp = Blueprint("authorities", __name__, url_prefix="/autorites")
 
@@ -13,7 +14,7 @@ bp = Blueprint("authorities", __name__, url_prefix="/autorites")
 def index():
     text = request.args.get("q", "")
     department = request.args.get("departement", "").strip().upper()
-    page = db.paginate(authorities.search_query(text, department), per_page=25, error_out=False)
+    page = paginate(authorities.search_query(text, department), per_page=25)
     return render_template("authorities/index.html", page=page, q=text, department=department)
 
 

@@ -8,6 +8,7 @@ from workflow.extensions import db
 from workflow.jobs import render_campaign_letters
 from workflow.letters import LETTER_KINDS
 from workflow.models import Campaign, JobRun
+from workflow.params import paginate
 from workflow.queues import enqueue_after_commit
 from workflow.states import STATUS_LABELS
 from workflow.storage import file_store
@@ -19,7 +20,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campagnes")
 @bp.route("/")
 def index():
     query = select(Campaign).where(visible_to(Campaign, current_user)).order_by(Campaign.created_at.desc())
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = paginate(query, per_page=25)
     return render_template("campaigns/index.html", page=page)
 
 

@@ -12,6 +12,7 @@ from workflow.extensions import db
 from workflow.forms import SendLetterForm
 from workflow.letters import LETTER_KINDS, LetterNotReady, render_html
 from workflow.models import OutgoingMail
+from workflow.params import database_id
 from workflow.states import TransitionError
 from workflow.storage import file_store
 from workflow.views.downloads import send_bytes
@@ -69,7 +70,7 @@ def preview(request_id: int, kind: str):
 def download(request_id: int, kind: str, extension: str):
     found = get_request_or_404(request_id, current_user)
     kind = _kind_or_404(kind)
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=database_id)
     if version:
         letter = next((item for item in request_letters.frozen_versions(found, kind) if item.version == version), None)
         if letter is None:

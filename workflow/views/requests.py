@@ -12,6 +12,7 @@ from workflow.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
 from workflow.deadlines import DEADLINE_LABELS
 from workflow.models import Authority, Campaign, Request, RequesterIdentity
+from workflow.params import database_id, paginate
 from workflow.states import STATUS_LABELS, TransitionError, next_action
 
 bp = Blueprint("requests", __name__)
@@ -23,8 +24,8 @@ def index():
     args = request.args
     filters = dashboard.Filters(
         status=args.get("statut", "") if args.get("statut", "") in STATUS_LABELS else "",
-        authority_id=args.get("autorite", type=int), campaign_id=args.get("campagne", type=int))
-    page = db.paginate(dashboard.requests_query(current_user, filters), per_page=25, error_out=False)
+        authority_id=args.get("autorite", type=database_id), campaign_id=args.get("campagne", type=database_id))
+    page = paginate(dashboard.requests_query(current_user, filters), per_page=25)
     visible = select(Request).where(visible_to(Request, current_user))
     authorities = db.session.execute(
         select(Authority.id, Authority.name).where(Authority.id.in_(visible.with_only_columns(Request.authority_id)))
@@ -136,6 +137,9 @@ def create():
             form.authority_ids.data = list(db.session.scalars(select(Authority.id).where(Authority.slug.in_(slugs))))
         if request.args.get("autorite", "").isdigit():
             form.authority_ids.data = [int(request.args["autorite"])]
+        identities = [choice for choice in form.requester_id.choices if choice.value]
+        if len(identities) == 1:  # the only identity is the obvious choice
+            form.requester_id.data = int(identities[0].value)
     if form.validate_on_submit():
         authorities = db.session.scalars(select(Authority).where(Authority.id.in_(form.authority_ids.data))).all()
         try:
