@@ -1,17 +1,18 @@
 """`flask backup` / `flask restore`: everything comes back, files included, in a new
 database (SQLite, and PostgreSQL when the suite runs on it)."""
 import hashlib
-import os
+import io
 import uuid
 from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from conftest import PASSWORD, page_text
+from conftest import PASSWORD, page_text, run_worker
 from workflow import accounts
 from workflow import requests as service
 from workflow.authorities import seed_authorities
+from workflow.documents import FilingMeta, Upload, file_documents
 from workflow.extensions import db
 from workflow.models import Authority, Letter, Request, RequesterIdentity, RequestItem, User
 from workflow.request_letters import freeze
@@ -31,6 +32,9 @@ def populated(app, make_user):
     db.session.commit()
     letter = freeze(found, "request", date(2026, 1, 9), alice)
     service.record_event(found, "received", date(2026, 1, 12))
+    file_documents(found, [Upload("reponse.txt", io.BytesIO("Le contrat des caméras est joint.".encode()))],
+                   FilingMeta(received_on=date(2026, 2, 1)), alice)
+    run_worker()  # text extraction and indexing
     accounts.issue_token(alice)
     return found, letter
 
@@ -90,6 +94,8 @@ def test_backup_then_restore_into_a_new_database(runner, populated, tmp_path, fr
             assert db.session.scalar(select(User.id).where(User.email == "new@example.org")) > found.owner_id
         client = restored.test_client()
         client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+        found_again = page_text(client.get("/documents/recherche?q=camera"))
+        assert "reponse.txt" in found_again and "LNT-2026-0900" in found_again
         text_ = page_text(client.get(f"/demandes/{found.id}"))
         assert "Contrats de vidéoprotection" in text_ and "Sans réponse au 12 février 2026" in text_
         assert client.get(f"/demandes/{found.id}/courriers/request.pdf?version=1").data == stored

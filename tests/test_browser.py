@@ -123,3 +123,29 @@ def test_record_sending_and_receipt_then_read_the_deadlines(page):
     assert "Sans réponse au 12 février 2026, la demande est implicitement rejetée" in timeline
     assert "Date sûre : 12 avril 2026" in timeline and "Dernier jour légal : 13 avril 2026" in timeline
     assert "Réception estimée" not in timeline
+
+
+def test_file_a_received_pdf_and_find_it_by_a_word_of_its_text(page, tmp_path):
+    import weasyprint
+
+    sign_up_and_draft(page)
+    received = tmp_path / "reponse-mairie.pdf"
+    received.write_bytes(weasyprint.HTML(string=(
+        "<h1>Ville de Metz</h1><p>Le marché de vidéoprotection a été attribué ; les caméras thermiques "
+        "sont livrées par la société Procedo.</p>")).write_pdf())
+    if page.locator("details.upload").get_attribute("open") is None:  # open when nothing was filed yet
+        page.get_by_text("Classer des documents reçus").click()
+    page.get_by_label("Fichiers reçus").set_input_files(str(received))
+    page.get_by_role("button", name="Classer", exact=True).click()
+    page.get_by_text("classé").first.wait_for()
+    page.shot("document-classe")
+    run_worker()  # the text extraction job, as the worker would run it
+
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Documents").click()
+    page.get_by_label("Rechercher dans le texte des documents").fill("thermique")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_text("reponse-mairie.pdf").first.wait_for()
+    page.shot("recherche")
+    results = page.locator("main").inner_text()
+    assert "LNT-" in results and "reponse-mairie.pdf" in results
+    assert page.locator("mark").first.inner_text().lower().startswith("thermique")

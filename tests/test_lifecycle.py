@@ -215,3 +215,35 @@ def test_only_members_with_write_rights_record_events(client, found, make_user, 
     login(client, "carol@example.org")
     assert client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-11"}).status_code == 404
     assert db.session.scalar(select(Event)) is None
+
+
+def test_an_event_carries_its_proof_filed_with_the_documents(client, found, frozen_today):
+    import io
+
+    login(client)
+    client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-08"})
+    response = client.post(f"/demandes/{found.id}/evenements", data={
+        "type": "received", "occurred_on": "2026-01-12",
+        "proof": (io.BytesIO(b"Avis de reception signe le 12 janvier 2026"), "avis-de-reception.txt")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    received = db.session.scalar(select(Event).where(Event.type == "received"))
+    from workflow.models import Document
+
+    proof = db.session.get(Document, received.data["proof_document_id"])
+    assert proof.request_id == found.id and proof.filename == "avis-de-reception.txt"
+    page = client.get(f"/demandes/{found.id}").get_data(as_text=True)
+    assert f'href="/documents/{proof.id}">Justificatif</a>' in page
+
+
+def test_a_refused_event_files_no_proof(client, found, frozen_today):
+    import io
+
+    from workflow.models import Document
+
+    login(client)
+    response = client.post(f"/demandes/{found.id}/evenements", data={
+        "type": "cada_opinion", "occurred_on": "2026-01-12",
+        "proof": (io.BytesIO(b"Avis de la CADA"), "avis.txt")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert db.session.scalar(select(Document)) is None

@@ -137,4 +137,7 @@ def restore(source: Path) -> dict:
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT MAX(id) FROM \"{table.name}\"))"))
+    from workflow.documents import rebuild_search_index
+
+    rebuild_search_index()  # the full-text index is derived data, not in the backup
     return manifest

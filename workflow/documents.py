@@ -325,6 +325,20 @@ def index_pages(document: Document, pages: list[str]) -> list[DocumentPage]:
     return rows
 
 
+def rebuild_search_index() -> int:
+    """Index every stored page again (after a restore). PostgreSQL computes its column
+    itself; SQLite's FTS5 table is refilled. Returns the number of pages; commits."""
+    if not _is_sqlite():
+        return db.session.scalar(select(func.count()).select_from(DocumentPage)) or 0
+    db.session.execute(delete(_FTS))
+    count = 0
+    for row in db.session.execute(select(DocumentPage.id, DocumentPage.text)).yield_per(1000):
+        db.session.execute(insert(_FTS), [{"rowid": row.id, "stems": " ".join(formats.word_keys(row.text))}])
+        count += 1
+    db.session.commit()
+    return count
+
+
 def extract_and_index(document: Document) -> formats.Extraction:
     """Read the document's text page by page, index it, count its pages, draw its first
     page. Replaces whatever an earlier run left; commits."""

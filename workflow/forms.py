@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, URLField)
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -144,6 +145,9 @@ class EventForm(Form):
     received_by_authority = FrenchDateField("Date de réception de l'avis par l'administration", validators=[Optional()])
     reply_outcome = SelectField("Réponse de l'administration", choices=choices(REPLY_CHOICES), default="")
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], filters=[_strip])
+    proof = FileField("Justificatif (facultatif)",
+                      description="Preuve de dépôt ou avis de réception, accusé de réception, lettre de refus, avis de "
+                                  "la CADA… Il est classé avec les documents de la demande et joint au dossier exporté.")
 
     def event_data(self) -> dict:
         """The facts the deadline engine reads for this type of event."""

@@ -189,13 +189,18 @@ def _refuse_future(occurred_on: date, today: date) -> None:
         raise TransitionError("Cette date est dans le futur : enregistrez l'événement le jour où il a lieu.")
 
 
+def check_new_event(found: Request, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
+                    today: date | None = None) -> None:
+    """Raise TransitionError (French) unless the history allows this event."""
+    _refuse_future(occurred_on, today or clock.today())
+    check_event(event_facts(effective_events(found)), EventFact(type_, occurred_on, data or {}))
+
+
 def record_event(found: Request, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
                  author: User | None = None, note: str = "", today: date | None = None) -> Event:
     """Append an event if the history allows it; raise TransitionError (French) if not."""
     today = today or clock.today()
-    _refuse_future(occurred_on, today)
-    new = EventFact(type_, occurred_on, data or {})
-    check_event(event_facts(effective_events(found)), new)
+    check_new_event(found, type_, occurred_on, data, today)
     return _append(found, Event(type=type_, occurred_on=occurred_on, data=dict(data or {}), note=note.strip(),
                                 author_id=author.id if author else None), today)
 
@@ -252,6 +257,7 @@ class TimelineEntry:
     warning: str = ""              # not enforceable, estimated...
     corrected_from: tuple[date, ...] = ()
     event_id: int | None = None
+    proof_document_id: int | None = None
 
 
 def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
@@ -267,7 +273,7 @@ def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
         entries.append(TimelineEntry(
             day=event.occurred_on, title=EVENT_LABELS.get(event.type, event.type), kind="event", past=True,
             detail=event.note, lines=tuple(_event_lines(event)), corrected_from=tuple(corrected_from),
-            event_id=event.id,
+            event_id=event.id, proof_document_id=(event.data or {}).get("proof_document_id"),
         ))
     if current.received_on and current.received_is_estimate:
         entries.append(TimelineEntry(

@@ -10,7 +10,7 @@ import redis
 from flask import current_app
 from sqlalchemy import select, text
 
-from workflow import accounts, notify, reminders, schedule
+from workflow import accounts, document_jobs, notify, reminders, schedule
 from workflow import requests as request_service
 from workflow.digest import queue_weekly_digests
 from workflow.extensions import db
@@ -34,6 +34,7 @@ class SweepReport:
     mails_requeued: int = 0
     mails_uncertain: int = 0
     digests_queued: int = 0
+    extractions_requeued: int = 0
     redis_unavailable: bool = False
 
 
@@ -86,6 +87,7 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
     # sweep hands the e-mails and the coming reminders to the workers.
     try:
         schedule.schedule_periodic(now)  # tomorrow's sweep, if Redis lost it
+        report.extractions_requeued = document_jobs.requeue_pending()
         horizon = today + timedelta(days=SCHEDULING_HORIZON_DAYS)
         for reminder in reminders.pending_between(today + timedelta(days=1), horizon):
             if schedule.schedule_reminder(reminder.id, reminder.due_on, now):

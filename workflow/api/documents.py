@@ -84,7 +84,7 @@ def search_documents():
     if not query:
         raise ApiError(400, "Indiquez les mots à chercher : /api/v1/search?q=...")
     page = request.args.get("page", 1, type=page_number)
-    per_page = min(max(request.args.get("per_page", 20, type=int) or 20, 1), 100)
+    per_page = min(request.args.get("per_page", 20, type=page_number), 100)
     results = documents.search(g.api_user, query, page, per_page)
     return {
         "query": results.query, "total": results.total, "capped": results.capped, "page": results.page,

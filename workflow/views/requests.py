@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from workflow import accounts, clock, dashboard, subjects
+from workflow import accounts, clock, dashboard, documents, subjects
 from workflow import requests as request_service
 from workflow.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.extensions import db
@@ -13,7 +13,7 @@ from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewReques
 from workflow.deadlines import DEADLINE_LABELS
 from workflow.models import Authority, Campaign, Request, RequesterIdentity
 from workflow.params import database_id, paginate
-from workflow.states import STATUS_LABELS, TransitionError, next_action
+from workflow.states import EVENT_LABELS, STATUS_LABELS, TransitionError, next_action
 
 bp = Blueprint("requests", __name__)
 
@@ -58,10 +58,20 @@ def record_event(request_id: int):
     form = EventForm()
     if not form.validate_on_submit():
         return _render_show(found, form, 422)
+    data = form.event_data()
     try:
-        request_service.record_event(found, form.type.data, form.occurred_on.data, form.event_data(),
+        request_service.check_new_event(found, form.type.data, form.occurred_on.data, data)
+        proof = form.proof.data
+        if proof and proof.filename:
+            # The proof is filed first, so the event can name it; a refused file stops both.
+            report = documents.file_documents(
+                found, [documents.Upload(proof.filename, proof.stream)],
+                documents.FilingMeta(received_on=form.occurred_on.data,
+                                     notes=f"Justificatif : {EVENT_LABELS[form.type.data]}"), current_user)
+            data["proof_document_id"] = report.filed[0].document.id
+        request_service.record_event(found, form.type.data, form.occurred_on.data, data,
                                      author=current_user, note=form.note.data or "")
-    except TransitionError as error:
+    except (TransitionError, documents.FilingError) as error:
         db.session.rollback()
         flash(str(error), "error")
         return _render_show(found, form, 422)
