@@ -75,9 +75,8 @@ def main() -> int:
     start = time.perf_counter()
     ok &= run("letters.py", size, lines)  # pure rendering: no database, no Redis
     for _label, arguments in backends:
-        for script in ("pages.py", "deadlines.py", "jobs.py", "filing.py"):
-            if (HERE / script).exists():  # filing.py belongs to the documents work
-                ok &= run(script, [*size, *arguments], lines)
+        for script in ("pages.py", "load.py", "deadlines.py", "jobs.py", "filing.py"):
+            ok &= run(script, [*size, *arguments], lines)
     print(f"\n=== all benchmarks: {time.perf_counter() - start:.0f} s "
           f"({'full' if args.full else 'quick'} sizes)\n")
     for line in skipped + lines:
