@@ -3,6 +3,7 @@ and never overwritten. One small interface, so object storage can replace the fo
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -57,27 +58,8 @@ class FileStore:
     def put(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
         if not self.exists(sha256):
-            self._write(sha256, [data])
+            self.stage(io.BytesIO(data)).publish()
         return sha256
-
-    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
-        """Hash and store a stream in one pass; returns (sha256, size)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".incoming-", delete=False)
-        try:
-            with handle:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            sha256 = digest.hexdigest()
-            self._publish(Path(handle.name), sha256)
-        finally:
-            Path(handle.name).unlink(missing_ok=True)
-        return sha256, size
 
     def stage(self, stream: BinaryIO, limit: int | None = None) -> Staged:
         """Copy a stream to a temporary file of the store, hashing it on the way; raise
@@ -123,19 +105,6 @@ class FileStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
-
-    def _write(self, sha256: str, chunks: list[bytes]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".incoming-", delete=False)
-        try:
-            with handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self._publish(Path(handle.name), sha256)
-        finally:
-            Path(handle.name).unlink(missing_ok=True)
 
     def _publish(self, temporary: Path, sha256: str) -> None:
         target = self.path(sha256)
