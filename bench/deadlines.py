@@ -194,7 +194,7 @@ def bench_sweep(backend: Backend, sizes: tuple[int, int], due: int, rounds: int,
             _sweep_once(today)  # warm-up: connections, imports, tomorrow's periodic job
             idle = statistics.median(_sweep_once(today)[0] for _ in range(3))
             rows.append([f"{size:,}", "0", common.fmt_ms(idle), "", f"seeded in {seed_time:.1f} s"])
-            for label, count in ((f"due", due), (f"due4", 4 * due)) if size == sizes[-1] else (("due", due),):
+            for label, count in (("due", due), ("due4", 4 * due)) if size == sizes[-1] else (("due", due),):
                 times = []
                 for round_ in range(rounds):
                     _seed_due(seeder, base, count, today, prefix=f"LNT-D{size}-{label}-{round_}")

@@ -266,7 +266,7 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
     from workflow import accounts, documents
     from workflow import document_formats as formats
     from workflow.extensions import db
-    from workflow.models import Authority, Request, RequesterIdentity
+    from workflow.models import Authority, Request
 
     rng = random.Random(10)
     words = vocabulary(rng)

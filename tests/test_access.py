@@ -1,6 +1,5 @@
 """A user sees their own requests and those of their organisations, nobody else's."""
 import pytest
-from flask import Flask
 from werkzeug.exceptions import Forbidden, NotFound
 
 from conftest import PASSWORD, page_text

@@ -36,9 +36,9 @@ def test_revoked_token_is_refused(client, make_user):
     user = make_user("script@example.org")
     token = accounts.issue_token(user)
     assert client.get("/api/v1/authorities", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    token_id = user_tokens = None
-    from workflow.models import ApiToken
     from workflow.extensions import db
+    from workflow.models import ApiToken
+
     token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == user.id))
     assert accounts.revoke_token(user, token_id)
     response = client.get("/api/v1/authorities", headers={"Authorization": f"Bearer {token}"})

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from conftest import PASSWORD
 from workflow import accounts, calendar_feeds, notify
-from workflow import requests as service
 from workflow.authorities import seed_authorities
 from workflow.documents import FilingMeta, Upload, file_documents
 from workflow.extensions import db

@@ -1,6 +1,5 @@
 """With Redis down, the web application keeps working: drafting, recording, letters;
 what had to be scheduled waits in the database for the sweep."""
-from datetime import date
 
 import pytest
 from sqlalchemy import select

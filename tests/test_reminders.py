@@ -1,13 +1,13 @@
 """Reminders and the sweep, end to end against the test Redis, a worker and a real SMTP
 server: statuses the calendar makes true, each reminder sent once, Redis rebuilt."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 from conftest import run_worker
-from workflow import accounts, clock, notify, sweep
+from workflow import clock, notify, sweep
 from workflow import requests as service
 from workflow.authorities import seed_authorities
 from workflow.deadlines import add_months

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from conftest import PASSWORD, page_text
 from workflow import accounts
-from workflow import requests as service
 from workflow.authorities import seed_authorities
 from workflow.extensions import db
 from workflow.models import Authority, Event, Letter, Request, RequesterIdentity

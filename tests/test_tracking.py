@@ -61,7 +61,7 @@ def test_the_dashboard_shows_what_is_overdue_and_what_falls_due(client, alice, m
     body = client.get("/").get_data(as_text=True)
     assert f'href="/demandes/{late.id}/courriers/cada_referral"' in body
 
-    filtered = page_text(client.get(f"/?statut=draft"))
+    filtered = page_text(client.get("/?statut=draft"))
     assert "LNT-2026-0103" in filtered and "LNT-2026-0101" not in filtered
 
 

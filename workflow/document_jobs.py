@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import redis
 from flask import current_app
-from rq import Queue, get_current_job
+from rq import Queue
 from rq.job import Job
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from workflow import documents
 from workflow.extensions import db
 from workflow.models import Campaign, Document, JobRun, Request, User
 from workflow.models.base import utcnow
+from workflow.job_runs import report_progress, run_tracked
 from workflow.queues import enqueue_after_commit, queue
 
 EXTRACTION_TIMEOUT = 30 * 60  # OCR of a long scan takes a while
@@ -76,44 +77,25 @@ def extract_document_text(document_id: int) -> str | None:
         raise
 
 
-def _progress(run: JobRun, done: int, total: int) -> None:
-    run.done, run.total = done, total
-    db.session.commit()
-    job = get_current_job()
-    if job is not None:
-        job.meta["progress"] = {"done": done, "total": total}
-        job.save_meta()
-
-
 def export_dossier(run_id: int) -> str | None:
     """The dossier ZIP of a request or a campaign (the requests its user may see), kept
     in the file store; the run row holds its SHA-256."""
-    run = db.session.get(JobRun, run_id)
-    if run is None or run.status == "done":
-        return run.result_sha256 if run else None
-    user = db.session.get(User, run.user_id)
-    if run.campaign_id:
-        campaign = db.session.get(Campaign, run.campaign_id)
-        requests = documents.campaign_requests(campaign, user)
-        root, scope = f"dossier-campagne-{campaign.id}", documents.campaign_scope(campaign)
-    else:
-        found = db.session.get(Request, run.request_id)
-        requests = [found]
-        root, scope = f"dossier-{found.reference}", documents.request_scope(found)
-    run.status, run.error, run.done = "running", "", 0
-    db.session.commit()
-    try:
-        sha256 = documents.export_to_store(requests, root, scope, progress=lambda done, total: _progress(run, done, total))
-        run.result_sha256, run.result_name = sha256, f"{root}.zip"
-        run.status, run.finished_at = "done", utcnow()
-        db.session.commit()
-        return sha256
-    except Exception as error:
-        db.session.rollback()
-        run = db.session.get(JobRun, run_id)
-        run.status, run.error, run.finished_at = "failed", str(error)[:2000], utcnow()
-        db.session.commit()
-        raise
+
+    def work(run: JobRun) -> tuple[str, str]:
+        user = db.session.get(User, run.user_id)
+        if run.campaign_id:
+            campaign = db.session.get(Campaign, run.campaign_id)
+            requests = documents.campaign_requests(campaign, user)
+            root, scope = f"dossier-campagne-{campaign.id}", documents.campaign_scope(campaign)
+        else:
+            found = db.session.get(Request, run.request_id)
+            requests = [found]
+            root, scope = f"dossier-{found.reference}", documents.request_scope(found)
+        sha256 = documents.export_to_store(requests, root, scope,
+                                           progress=lambda done, total: report_progress(run, done, total))
+        return sha256, f"{root}.zip"
+
+    return run_tracked(run_id, work)
 
 
 def start_export(user: User, found: Request | None = None, campaign: Campaign | None = None) -> JobRun:

@@ -7,34 +7,21 @@ import zipfile
 from datetime import date
 
 from flask import current_app
-from rq import get_current_job
 
 from workflow import clock, notify, request_letters
 from workflow.extensions import db
 from workflow.models import Campaign, JobRun
-from workflow.models.base import utcnow
+from workflow.job_runs import report_progress, run_tracked
 from workflow.storage import file_store
-
-
-def _progress(run: JobRun, done: int) -> None:
-    run.done = done
-    db.session.commit()
-    job = get_current_job()
-    if job is not None:
-        job.meta["progress"] = {"done": done, "total": run.total}
-        job.save_meta()
 
 
 def render_campaign_letters(run_id: int, kind: str) -> str | None:
     """One PDF per request of a campaign, in a ZIP kept in the file store."""
-    run = db.session.get(JobRun, run_id)
-    if run is None or run.status == "done":
-        return run.result_sha256 if run else None  # gone, or already done by an earlier try
-    campaign = db.session.get(Campaign, run.campaign_id)
-    requests = sorted(campaign.requests, key=lambda found: found.reference)
-    run.status, run.total, run.error = "running", len(requests), ""
-    db.session.commit()
-    try:
+
+    def work(run: JobRun) -> tuple[str, str]:
+        campaign = db.session.get(Campaign, run.campaign_id)
+        requests = sorted(campaign.requests, key=lambda found: found.reference)
+        report_progress(run, 0, len(requests))
         archive = io.BytesIO()
         skipped = []
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -45,20 +32,12 @@ def render_campaign_letters(run_id: int, kind: str) -> str | None:
                     skipped.append(f"{found.reference} ({found.authority.name}) : {error}")
                 else:
                     bundle.writestr(rendered.filename, rendered.content)
-                _progress(run, position)
+                report_progress(run, position)
             if skipped:
                 bundle.writestr("non-prets.txt", "Courriers non préparés :\n" + "\n".join(skipped) + "\n")
-        run.result_sha256 = file_store().put(archive.getvalue())
-        run.result_name = f"campagne-{campaign.id}-{kind}.zip"
-        run.status, run.finished_at = "done", utcnow()
-        db.session.commit()
-        return run.result_sha256
-    except Exception as error:
-        db.session.rollback()
-        run = db.session.get(JobRun, run_id)
-        run.status, run.error, run.finished_at = "failed", str(error)[:2000], utcnow()
-        db.session.commit()
-        raise
+        return file_store().put(archive.getvalue()), f"campagne-{campaign.id}-{kind}.zip"
+
+    return run_tracked(run_id, work)
 
 
 def send_mail(outgoing_id: int) -> str:
