@@ -159,7 +159,7 @@ def main() -> int:
         print(f"{total} requests, {len(errors)} errors, {total / elapsed:.1f} requests/s")
         for error in errors[:5]:
             print("  error:", error)
-        summary.add(f"load.errors [{label}]", f"{len(errors)} errors in {total} requests",
+        summary.add(f"load.errors[{label}]", f"{len(errors)} errors in {total} requests",
                     f"= {ERROR_TARGET}", len(errors) == ERROR_TARGET)
     summary.print()
     return 0
