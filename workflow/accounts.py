@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from wtforms.fields.choices import SelectChoice
 
 from workflow.extensions import db
@@ -95,8 +95,6 @@ def record_login_attempt(email: str, ip_address: str, succeeded: bool) -> None:
 
 
 def forget_old_login_attempts(now: datetime | None = None) -> int:
-    from sqlalchemy import delete
-
     result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - timedelta(days=1)))
     db.session.commit()
     return result.rowcount

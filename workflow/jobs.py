@@ -8,9 +8,9 @@ from datetime import date
 
 from flask import current_app
 
-from workflow import clock, notify, request_letters
+from workflow import clock, notify, reminders, request_letters, schedule, sweep
 from workflow.extensions import db
-from workflow.models import Campaign, JobRun
+from workflow.models import Campaign, JobRun, Reminder
 from workflow.job_runs import report_progress, run_tracked
 from workflow.storage import file_store
 
@@ -47,9 +47,6 @@ def send_mail(outgoing_id: int) -> str:
 
 def send_reminder(reminder_id: int) -> int:
     """Fire a reminder once and queue its e-mails; returns how many were queued."""
-    from workflow import reminders, schedule
-    from workflow.models import Reminder
-
     reminder = db.session.get(Reminder, reminder_id)
     if reminder is None or reminder.due_on > clock.today():
         return 0  # gone, or run early: its own day (or the sweep) will fire it
@@ -61,8 +58,6 @@ def send_reminder(reminder_id: int) -> int:
 
 def sweep_job(today: str | None = None) -> dict:
     """The daily sweep; it also schedules the next day's run (once, by its date)."""
-    from workflow import sweep
-
     report = sweep.run(date.fromisoformat(today) if today else clock.today())
     return {"status_changes": report.status_changes, "reminders_fired": report.reminders_fired,
             "mails_requeued": report.mails_requeued}

@@ -13,7 +13,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.extensions import db
@@ -43,8 +43,6 @@ def notify(user: User, dedupe_key: str, kind: str, title: str, body: str = "", l
 
 
 def unread_count(user: User) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
