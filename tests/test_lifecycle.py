@@ -247,3 +247,13 @@ def test_a_refused_event_files_no_proof(client, found, frozen_today):
         "proof": (io.BytesIO(b"Avis de la CADA"), "avis.txt")}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert db.session.scalar(select(Document)) is None
+
+
+def test_the_event_form_offers_the_likely_next_event(client, found, frozen_today):
+    login(client)
+    assert '<option selected value="sent">' in client.get(f"/demandes/{found.id}").get_data(as_text=True)
+    client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-08"})
+    body = client.get(f"/demandes/{found.id}").get_data(as_text=True)
+    # On 1 March the refusal is born: the CADA referral is what comes next.
+    assert '<option selected value="cada_referred">' in body
+    assert 'value="2026-03-01"' in body

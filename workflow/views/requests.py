@@ -39,11 +39,22 @@ def index():
     )
 
 
+# The event a user most likely records next, offered first in the form.
+LIKELY_NEXT_EVENT = {
+    "draft": "sent", "sent": "received", "awaiting_response": "answered", "implicitly_refused": "cada_referred",
+    "refused": "cada_referred", "partially_answered": "cada_referred", "cada_referred": "cada_registered",
+    "cada_registered": "cada_opinion", "opinion_received": "authority_reply", "confirmed_refusal": "court_filed",
+    "before_court": "closed", "answered": "closed",
+}
+
+
 def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
     current = request_service.situation(found)
+    if event_form is None:
+        event_form = EventForm(type=LIKELY_NEXT_EVENT.get(current.status, "sent"), occurred_on=clock.today())
     return render_template(
         "requests/show.html", found=found, current=current, status_labels=STATUS_LABELS,
-        timeline=request_service.timeline(found, current), event_form=event_form or EventForm(),
+        timeline=request_service.timeline(found, current), event_form=event_form,
     ), status
 
 
