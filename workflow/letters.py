@@ -570,6 +570,17 @@ def _build_request(facts: _Facts) -> _Draft:
     )
 
 
+def _recall_request(ctx: LetterContext, facts: _Facts) -> Block:
+    """The opening of a letter written back to the administration about the request."""
+    return _p(_cap(
+        _on_behalf(ctx.sender)
+        + f"par {facts.request_phrase('par vos services')}, je vous ai demandé, sur le "
+        "fondement des articles L300-1 et suivants et L311-1 du code des relations entre le "
+        "public et l'administration (CRPA), la communication des documents administratifs "
+        "suivants :"
+    ))
+
+
 def _build_reminder(facts: _Facts) -> _Draft:
     ctx = facts.ctx
     sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande initiale")
@@ -602,13 +613,7 @@ def _build_reminder(facts: _Facts) -> _Draft:
             f"{_d(implicit.date)}{estimate}, une décision implicite de refus."
         )
     blocks = [
-        _p(_cap(
-            _on_behalf(ctx.sender)
-            + f"par {facts.request_phrase('par vos services')}, je vous ai demandé, sur le "
-            "fondement des articles L300-1 et suivants et L311-1 du code des relations entre le "
-            "public et l'administration (CRPA), la communication des documents administratifs "
-            "suivants :"
-        )),
+        _recall_request(ctx, facts),
         _ol(items),
         *_optional(_grounds_sentence(ctx)),
         _p("À ce jour, je n'ai reçu ni ces documents ni aucune réponse de votre part."),
@@ -828,13 +833,7 @@ def _build_recours_gracieux(facts: _Facts) -> _Draft:
         contested = f"votre décision du {_d(refusal_day)} refusant la communication de ces documents"
     grounds = _grounds_sentence(ctx, "Leur communication est en outre prévue par")
     blocks = [
-        _p(_cap(
-            _on_behalf(ctx.sender)
-            + f"par {facts.request_phrase('par vos services')}, je vous ai demandé, sur le "
-            "fondement des articles L300-1 et suivants et L311-1 du code des relations entre le "
-            "public et l'administration (CRPA), la communication des documents administratifs "
-            "suivants :"
-        )),
+        _recall_request(ctx, facts),
         _ol(items),
         _p(_refusal_sentence(refusal_kind, refusal_day, estimated, "vous")),
         _p(
