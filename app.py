@@ -54,10 +54,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     app.register_blueprint(api_bp)
 
-    from workflow import cli, templating
+    from workflow import cli, page_cache, templating
 
     cli.init_app(app)
     templating.init_app(app)
+    page_cache.init_app(app)
     _register_guards_and_errors(app)
     return app
 

@@ -18,10 +18,17 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.types import Date, DateTime, LargeBinary
 
 from workflow.extensions import db
+from workflow.page_cache import raise_dashboard_version
 from workflow.models.base import utcnow
 from workflow.storage import file_store
 
 FORMAT = "lanterne-backup-1"
+# Not data but counters the migrations create (workflow/page_cache.py): a restore raises them.
+NOT_BACKED_UP = frozenset({"data_versions"})
+
+
+def _backed_up_tables():
+    return [table for table in db.metadata.sorted_tables if table.name not in NOT_BACKED_UP]
 
 
 class BackupError(RuntimeError):
@@ -66,7 +73,7 @@ def backup(destination: Path) -> dict:
     """Write the backup to `destination`; returns its manifest."""
     tables = {}
     with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
+        for table in _backed_up_tables():
             rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()
             tables[table.name] = [{key: _encode(value) for key, value in row.items()} for row in rows]
     store = file_store()
@@ -90,7 +97,7 @@ def backup(destination: Path) -> dict:
 def _database_is_empty() -> bool:
     with db.engine.connect() as connection:
         return all(connection.execute(select(func.count()).select_from(table)).scalar() == 0
-                   for table in db.metadata.sorted_tables)
+                   for table in _backed_up_tables())
 
 
 def restore(source: Path) -> dict:
@@ -124,7 +131,7 @@ def restore(source: Path) -> dict:
                 raise BackupError(f"Fichier altéré dans la sauvegarde : {name}.")
             store.put(content)
     with db.engine.begin() as connection:
-        for table in db.metadata.sorted_tables:
+        for table in _backed_up_tables():
             rows = tables.get(table.name, [])
             if rows:
                 columns = table.columns
@@ -137,6 +144,7 @@ def restore(source: Path) -> dict:
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT MAX(id) FROM \"{table.name}\"))"))
+        connection.execute(raise_dashboard_version())
     from workflow.documents import rebuild_search_index
 
     rebuild_search_index()  # the full-text index is derived data, not in the backup

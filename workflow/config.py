@@ -71,6 +71,8 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         # Links in e-mails and calendar feeds point here.
         "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
         "SESSION_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
+        # Rendered dashboards kept per web process (workflow/page_cache.py); 0 turns it off.
+        "PAGE_CACHE_SIZE": int(environ.get("PAGE_CACHE_SIZE") or 128),
     }
 
 
@@ -78,6 +80,7 @@ class Defaults:
     """Values that do not depend on the environment."""
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PAGE_CACHE_SECONDS = 300
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

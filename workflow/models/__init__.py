@@ -9,9 +9,10 @@ from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, Request, RequestItem
 from workflow.models.subjects import Subject
 from workflow.models.users import ApiToken, LoginAttempt, Membership, Organisation, RequesterIdentity, User
+from workflow.models.versions import DataVersion
 
 __all__ = [
-    "ApiToken", "Authority", "CalendarFeed", "Campaign", "Deadline", "Document", "DocumentItem", "Event",
+    "ApiToken", "Authority", "CalendarFeed", "Campaign", "DataVersion", "Deadline", "Document", "DocumentItem", "Event",
     "JobRun", "Letter", "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "Request", "RequestItem",
     "RequesterIdentity", "Subject", "User",
 ]

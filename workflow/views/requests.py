@@ -5,14 +5,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from workflow import accounts, clock, dashboard, documents, subjects
+from workflow import accounts, clock, dashboard, documents, page_cache, subjects
 from workflow import requests as request_service
 from workflow.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
 from workflow.deadlines import DEADLINE_LABELS
 from workflow.models import Authority, Campaign, Request, RequesterIdentity
-from workflow.params import database_id, paginate
+from workflow.params import database_id, page_number, paginate
 from workflow.states import EVENT_LABELS, STATUS_LABELS, TransitionError, next_action
 
 bp = Blueprint("requests", __name__)
@@ -25,16 +25,24 @@ def index():
     filters = dashboard.Filters(
         status=args.get("statut", "") if args.get("statut", "") in STATUS_LABELS else "",
         authority_id=args.get("autorite", type=database_id), campaign_id=args.get("campagne", type=database_id))
+    today = clock.today()
+    key = (current_user.id, filters, args.get("page", 1, type=page_number), today)
+    part = page_cache.dashboard_part(key, lambda: _render_dashboard(filters, today))
+    return render_template("requests/index.html", dashboard=part)
+
+
+def _render_dashboard(filters: dashboard.Filters, today) -> str:
     page = paginate(dashboard.requests_query(current_user, filters), per_page=25)
-    visible = select(Request).where(visible_to(Request, current_user))
+    # EXISTS probes each authority's requests by index; IN read every visible request.
+    has_visible_request = select(Request.id).where(Request.authority_id == Authority.id,
+                                                   visible_to(Request, current_user)).exists()
     authorities = db.session.execute(
-        select(Authority.id, Authority.name).where(Authority.id.in_(visible.with_only_columns(Request.authority_id)))
-        .order_by(Authority.name)).all()
+        select(Authority.id, Authority.name).where(has_visible_request).order_by(Authority.name)).all()
     campaigns = db.session.execute(
         select(Campaign.id, Campaign.title).where(visible_to(Campaign, current_user)).order_by(Campaign.title)).all()
     return render_template(
-        "requests/index.html", page=page, filters=filters, status_labels=STATUS_LABELS, today=clock.today(),
-        sections=dashboard.sections(current_user, clock.today(), filters), authorities=authorities, campaigns=campaigns,
+        "requests/_dashboard.html", page=page, filters=filters, status_labels=STATUS_LABELS,
+        sections=dashboard.sections(current_user, today, filters), authorities=authorities, campaigns=campaigns,
         next_action=next_action, deadline_labels=DEADLINE_LABELS,
     )
 
