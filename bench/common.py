@@ -497,6 +497,8 @@ class Seeder:
                  items_per_request: int = 2) -> list[int]:
         """Insert the planned requests with their items, events, stored status, deadlines
         and reminders; returns their ids."""
+        from workflow.states import status_changes_after
+
         rng = random.Random(len(planned))
         now = datetime.now(timezone.utc)
         self.next_ids = {}  # the application may have added rows since the last call
@@ -516,6 +518,8 @@ class Seeder:
                 "authority_id": rng.choice(by_department[p.department]), "requester_id": base["identity_id"],
                 "campaign_id": None, "subject": f"Marchés publics de vidéoprotection n° {position + 1}",
                 "legal_grounds": "", "channel": p.channel, "access_format": "email", "status": derived.status,
+                "status_changes_after": status_changes_after(
+                    derived.status, {kind: computed.date for kind, computed in derived.deadlines.items()}),
                 "created_at": now, "updated_at": now - timedelta(seconds=position),
             })
             for index in range(items_per_request):

@@ -59,6 +59,7 @@ def test_the_sweep_moves_the_request_on_the_right_day_and_sends_each_reminder_on
     service.record_event(found, "sent", today)
     service.record_event(found, "received", today)
     born = add_months(today, 1)
+    assert found.status_changes_after == born  # what the sweep looks for, by index
 
     report = sweep.run(born - timedelta(days=7))
     run_worker()
@@ -83,7 +84,8 @@ def test_the_sweep_moves_the_request_on_the_right_day_and_sends_each_reminder_on
     report = sweep.run(born + timedelta(days=1))
     assert report.status_changes == {"LNT-2026-0007": "implicitly_refused"}
     db.session.refresh(found)
-    assert found.status == "implicitly_refused"
+    assert found.status == "implicitly_refused" and found.status_changes_after is None
+    assert sweep.run(born + timedelta(days=2)).status_changes == {}
     run_worker()
     subjects = mailbox.subjects()
     assert len(subjects) == len(set(subjects)) == 3  # -7, -1 and the day itself, once each

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from workflow.states import (
     latest_opinion_outcome,
     next_action,
     receipt_date,
+    status_changes_after,
 )
 
 D = date.fromisoformat
@@ -635,3 +636,25 @@ def test_next_action_unknown_status() -> None:
 def test_latest_opinion_outcome() -> None:
     assert latest_opinion_outcome(OPINION) == "unfavourable"
     assert latest_opinion_outcome(REFERRED) is None
+
+
+@pytest.mark.parametrize("events, today", [
+    ([ev("sent", "2026-01-05", channel="email")], "2026-01-10"),
+    ([ev("sent", "2026-01-05", channel="postal"), ev("received", "2026-01-09")], "2026-01-10"),
+    ([ev("sent", "2026-01-05", channel="email"), ev("refused", "2026-01-20", appeal_routes_stated=True),
+      ev("cada_referred", "2026-01-25"), ev("cada_registered", "2026-01-28", case_number="20260001")], "2026-02-01"),
+])
+def test_status_changes_after_is_the_last_day_of_the_status(events: list[EventFact], today: str) -> None:
+    status = derive_status(events, D(today))
+    deadlines = compute_deadlines(facts_from_events(events, "57", D(today)))
+    last_day = status_changes_after(status, {kind: computed.date for kind, computed in deadlines.items()})
+    assert last_day is not None and last_day >= D(today)
+    assert derive_status(events, last_day) == status
+    assert derive_status(events, last_day + timedelta(days=1)) != status
+
+
+def test_no_date_changes_an_answered_or_refused_request() -> None:
+    events = [ev("sent", "2026-01-05", channel="email"), ev("refused", "2026-01-20", appeal_routes_stated=True)]
+    deadlines = compute_deadlines(facts_from_events(events, "57", D("2026-01-21")))
+    assert status_changes_after("refused", {kind: computed.date for kind, computed in deadlines.items()}) is None
+    assert status_changes_after("answered", {"implicit_refusal": D("2026-02-05")}) is None

@@ -25,6 +25,7 @@ from workflow.states import (
     latest_opinion_outcome,
     next_action,
     receipt_date,
+    status_changes_after,
 )
 
 class DraftError(ValueError):
@@ -172,6 +173,8 @@ def recompute(found: Request, today: date | None = None) -> Situation:
     the reminders they call for, in the caller's transaction."""
     current = situation(found, today)
     found.status = current.status
+    found.status_changes_after = status_changes_after(
+        current.status, {kind: computed.date for kind, computed in current.deadlines.items()})
     db.session.execute(delete(Deadline).where(Deadline.request_id == found.id))
     for kind, computed in current.deadlines.items():
         db.session.add(Deadline(

@@ -76,6 +76,19 @@ STATUS_LABELS: Mapping[str, str] = MappingProxyType({
     CLOSED: "Close",
 })
 
+# Statuses that the mere passing of a deadline changes, by the deadline's kind: the day
+# after it, the same events give another status (the daily sweep stores it).
+TIME_DRIVEN: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "implicit_refusal": (SENT, AWAITING_RESPONSE),
+    "confirmed_refusal": (CADA_REGISTERED, OPINION_RECEIVED),
+})
+
+
+def status_changes_after(status: str, deadline_dates: Mapping[str, date]) -> date | None:
+    """The last day of `status` if nothing but time happens: the earliest deadline that
+    ends it; None when no date will change it."""
+    return min((day for kind, day in deadline_dates.items() if status in TIME_DRIVEN.get(kind, ())), default=None)
+
 # ------------------------------------------------------------------------- events
 
 EV_SENT = "sent"

@@ -14,13 +14,8 @@ from workflow import accounts, document_jobs, notify, reminders, schedule
 from workflow import requests as request_service
 from workflow.digest import queue_weekly_digests
 from workflow.extensions import db
-from workflow.models import Deadline, OutgoingMail, Request
+from workflow.models import OutgoingMail, Request
 
-# Statuses that the mere passing of time changes, and the deadline that changes them.
-TIME_DRIVEN = {
-    "implicit_refusal": ("sent", "awaiting_response"),
-    "confirmed_refusal": ("cada_registered", "opinion_received"),
-}
 # Reminders due within this many days are (re)scheduled in Redis by each sweep; later
 # ones by a later sweep, so a sweep never walks every future reminder.
 SCHEDULING_HORIZON_DAYS = 2
@@ -39,13 +34,8 @@ class SweepReport:
 
 
 def _time_driven_requests(today: date) -> list[Request]:
-    found: dict[int, Request] = {}
-    for kind, statuses in TIME_DRIVEN.items():
-        query = (select(Request).join(Deadline, Deadline.request_id == Request.id)
-                 .where(Deadline.kind == kind, Deadline.due_on < today, Request.status.in_(statuses)))
-        for request in db.session.scalars(query):
-            found[request.id] = request
-    return list(found.values())
+    return list(db.session.scalars(select(Request).where(Request.status_changes_after < today)
+                                   .order_by(Request.id)))
 
 
 def refresh_planner_statistics() -> None:

@@ -39,6 +39,9 @@ class Request(TimestampMixin, db.Model):
     channel: Mapped[str] = mapped_column(String(20), default="email")
     access_format: Mapped[str] = mapped_column(String(20), default="email")
     status: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    # When time alone will change the status (states.status_changes_after): the daily
+    # sweep reads what is due off this index, whatever the number of requests.
+    status_changes_after: Mapped[Optional[date]] = mapped_column(Date, index=True)
 
     owner: Mapped[User] = relationship()
     organisation: Mapped[Optional[Organisation]] = relationship()
