@@ -5,7 +5,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -65,7 +65,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     import workflow.models  # noqa: F401  (registers the tables on the metadata)
-    from workflow.models import User
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -74,8 +73,15 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        from workflow.accounts import signed_in
+
+        found = signed_in(int(user_id)) if user_id.isdigit() else None
+        if found is None or not found.user.active:
+            return None
+        # Read with the account, so that the menu and the dashboard need no query of their own.
+        g.unread_notifications = found.unread_notifications
+        g.dashboard_version = found.dashboard_version
+        return found.user
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _configure_sqlite(app)

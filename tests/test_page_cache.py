@@ -159,3 +159,23 @@ def test_a_worker_s_change_raises_the_version(client, alice, metz):
     run_worker()
     assert page_cache.dashboard_version() > start
     assert "Refus implicite" in page_text(client.get("/"))
+
+
+def test_the_version_read_with_the_account_is_dropped_when_the_request_changes_data(app, alice, metz):
+    from flask import g
+
+    with app.test_request_context("/"):
+        g.dashboard_version = page_cache.dashboard_version()
+        make_request(alice, metz, "LNT-2026-0310")
+        assert "dashboard_version" not in g
+        assert page_cache.dashboard_version() == db.session.scalar(page_cache.DASHBOARD_VERSION)
+
+
+def test_one_query_reads_the_account_its_unread_count_and_the_version(alice):
+    db.session.add(Notification(user_id=alice.id, kind="deadline", dedupe_key="a", title="Rappel"))
+    db.session.commit()
+    found = accounts.signed_in(alice.id)
+    assert found.user.email == "alice@example.org"
+    assert found.unread_notifications == 1
+    assert found.dashboard_version == db.session.scalar(page_cache.DASHBOARD_VERSION)
+    assert accounts.signed_in(alice.id + 1000) is None

@@ -42,9 +42,14 @@ def notify(user: User, dedupe_key: str, kind: str, title: str, body: str = "", l
     return notice
 
 
+def unread_count_of(user_id):
+    """The query counting a user's unread notifications (`user_id` a value or a column)."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(unread_count_of(user.id)) or 0
 
 
 def mail_enabled() -> bool:

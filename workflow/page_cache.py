@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Callable, Hashable
 
 from cachetools import TTLCache
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 from markupsafe import Markup
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -63,8 +63,13 @@ def init_app(app: Flask) -> None:
     watch(db.session.session_factory.class_)
 
 
+DASHBOARD_VERSION = select(DataVersion.value).where(DataVersion.name == DASHBOARD)
+
+
 def dashboard_version() -> int | None:
-    return db.session.scalar(select(DataVersion.value).where(DataVersion.name == DASHBOARD))
+    if "dashboard_version" in g:  # read with the account (accounts.signed_in)
+        return g.dashboard_version
+    return db.session.scalar(DASHBOARD_VERSION)
 
 
 def dashboard_part(key: tuple, render: Callable[[], str]) -> Markup:
@@ -109,6 +114,8 @@ def _raise_versions(session: Session) -> None:
     session.flush()  # what commit would flush next must be noted before deciding
     if session.info.pop(_CHANGED, False):
         session.execute(raise_dashboard_version())
+        if has_app_context():
+            g.pop("dashboard_version", None)  # what this request read is out of date now
 
 
 def _forget(session: Session) -> None:

@@ -16,10 +16,12 @@ def init_app(app: Flask) -> None:
 
 
 def _unread_notifications() -> dict:
+    from flask import g
     from flask_login import current_user
 
     from workflow.notify import unread_count
 
     if not current_user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(current_user)}
+    unread = g.get("unread_notifications")  # read with the account by the user loader
+    return {"unread_notifications": unread if unread is not None else unread_count(current_user)}
