@@ -1359,8 +1359,12 @@ def _docx_list(document, items, ordered: bool) -> None:
     from docx.shared import Pt
 
     num_id = _docx_new_numbering(document) if ordered else None
+    # Setting `paragraph.style` by name makes python-docx scan every style of the document
+    # for each paragraph (a third of the render time): the style id is looked up once.
+    style_id = document.styles["List Number" if ordered else "List Bullet"].style_id
     for item in items:
-        paragraph = document.add_paragraph(item, style="List Number" if ordered else "List Bullet")
+        paragraph = document.add_paragraph(item)
+        paragraph._p.get_or_add_pPr().style = style_id
         if num_id is not None:
             num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
             num_pr.get_or_add_ilvl().val = 0
