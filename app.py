@@ -78,9 +78,9 @@ def _init_extensions(app: Flask) -> None:
         found = signed_in(int(user_id)) if user_id.isdigit() else None
         if found is None or not found.user.active:
             return None
-        # Read with the account, so that the menu and the dashboard need no query of their own.
+        # Read with the account, so that the menu and the cached parts need no query of their own.
         g.unread_notifications = found.unread_notifications
-        g.dashboard_version = found.dashboard_version
+        g.data_versions = found.data_versions
         return found.user
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

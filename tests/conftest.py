@@ -94,18 +94,18 @@ def _clean_state(request):
     from workflow.extensions import db
     from workflow.queues import redis_connection
 
-    from workflow.page_cache import raise_dashboard_version
+    from workflow.page_cache import raise_versions
 
     with application.app_context():
-        # data_versions keeps its row, as after the migration, and is raised: a dashboard
-        # rendered in an earlier test is out of date, as after any change.
+        # data_versions keeps its rows, as after the migration, and they are raised: a part
+        # of a page rendered in an earlier test is out of date, as after any change.
         tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name != "data_versions"]
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 db.session.execute(text(f'DELETE FROM "{name}"'))
-        db.session.execute(raise_dashboard_version())
+        db.session.execute(raise_versions())
         db.session.commit()
         redis_connection(application).flushdb()
     with application.app_context():

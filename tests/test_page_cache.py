@@ -1,5 +1,8 @@
-"""The dashboard is rendered once and reused while nothing it shows changes: every change,
-from a page, the API, a worker or another user, shows on the next visit."""
+"""The dashboard and the request pages are rendered once and reused while nothing they
+show changes: every change, from a page, the API, a worker or another user, shows on the
+next visit."""
+import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +13,7 @@ from workflow import accounts, clock, page_cache
 from workflow import requests as service
 from workflow.authorities import seed_authorities
 from workflow.extensions import db
-from workflow.models import Authority, Notification, Request
+from workflow.models import Authority, Document, Notification, Request
 from workflow.views import requests as request_views
 from test_tracking import make_request
 
@@ -133,31 +136,31 @@ def test_what_surrounds_the_dashboard_is_rendered_on_every_visit(client, alice, 
 
 
 def test_the_version_rises_once_per_transaction_that_changes_the_dashboard(alice, metz):
-    start = page_cache.dashboard_version()
+    start = page_cache.version(page_cache.DASHBOARD)
     found = make_request(alice, metz, "LNT-2026-0308")  # one commit
-    assert page_cache.dashboard_version() == start + 1
+    assert page_cache.version(page_cache.DASHBOARD) == start + 1
     found.subject = "Marché de vidéoprotection 2024"
     db.session.rollback()
-    assert page_cache.dashboard_version() == start + 1
+    assert page_cache.version(page_cache.DASHBOARD) == start + 1
     db.session.add(Notification(user_id=alice.id, kind="deadline", dedupe_key="test", title="Rappel"))
     db.session.commit()
-    assert page_cache.dashboard_version() == start + 1  # notifications are not on the dashboard
+    assert page_cache.version(page_cache.DASHBOARD) == start + 1  # notifications are not on the dashboard
     db.session.execute(update(Request).values(subject="Objet corrigé"))  # a bulk statement
     db.session.commit()
-    assert page_cache.dashboard_version() == start + 2
+    assert page_cache.version(page_cache.DASHBOARD) == start + 2
     assert db.session.scalar(select(Request.subject)) == "Objet corrigé"
 
 
 def test_a_worker_s_change_raises_the_version(client, alice, metz):
     found = make_request(alice, metz, "LNT-2026-0309")
     client.get("/")
-    start = page_cache.dashboard_version()
+    start = page_cache.version(page_cache.DASHBOARD)
     service.record_event(found, "sent", clock.today() - timedelta(days=40))
     from workflow import sweep
 
     sweep.run(clock.today())  # queues and recomputes in the worker
     run_worker()
-    assert page_cache.dashboard_version() > start
+    assert page_cache.version(page_cache.DASHBOARD) > start
     assert "Refus implicite" in page_text(client.get("/"))
 
 
@@ -165,10 +168,10 @@ def test_the_version_read_with_the_account_is_dropped_when_the_request_changes_d
     from flask import g
 
     with app.test_request_context("/"):
-        g.dashboard_version = page_cache.dashboard_version()
+        g.data_versions = {part: page_cache.version(part) for part in page_cache.PART_TABLES}
         make_request(alice, metz, "LNT-2026-0310")
-        assert "dashboard_version" not in g
-        assert page_cache.dashboard_version() == db.session.scalar(page_cache.DASHBOARD_VERSION)
+        assert "data_versions" not in g
+        assert page_cache.version(page_cache.DASHBOARD) == db.session.scalar(page_cache.version_query(page_cache.DASHBOARD))
 
 
 def test_one_query_reads_the_account_its_unread_count_and_the_version(alice):
@@ -177,5 +180,68 @@ def test_one_query_reads_the_account_its_unread_count_and_the_version(alice):
     found = accounts.signed_in(alice.id)
     assert found.user.email == "alice@example.org"
     assert found.unread_notifications == 1
-    assert found.dashboard_version == db.session.scalar(page_cache.DASHBOARD_VERSION)
+    assert found.data_versions == {part: db.session.scalar(page_cache.version_query(part))
+                                   for part in (page_cache.DASHBOARD, page_cache.REQUEST_PAGE)}
     assert accounts.signed_in(alice.id + 1000) is None
+
+
+@pytest.fixture
+def page_renders(monkeypatch):
+    count = [0]
+    render = request_views._render_show_content
+
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(request_views, "_render_show_content", counting)
+    return count
+
+
+def csrf_values(body: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', body))
+
+
+def test_a_request_page_is_kept_for_its_session_until_the_request_changes(app, client, alice, metz, page_renders):
+    found = make_request(alice, metz, "LNT-2026-0311")
+    assert "Vous êtes connecté" in page_text(client.get(f"/demandes/{found.id}"))  # the flash, outside
+    first = client.get(f"/demandes/{found.id}").get_data(as_text=True)
+    assert client.get(f"/demandes/{found.id}").get_data(as_text=True) == first
+    assert page_renders[0] == 1 and csrf_values(first)
+    # The same account in another browser gets forms with its own session's tokens.
+    other = app.test_client()
+    other.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+    elsewhere = other.get(f"/demandes/{found.id}").get_data(as_text=True)
+    assert page_renders[0] == 2 and csrf_values(elsewhere).isdisjoint(csrf_values(first))
+
+    # An event recorded shows at once, from either session.
+    client.post(f"/demandes/{found.id}/evenements",
+                data={"type": "sent", "occurred_on": clock.today().isoformat(), "channel": "email"})
+    text = page_text(other.get(f"/demandes/{found.id}"))
+    assert "Envoi de la demande" in text and "En attente de réponse" in text
+
+
+def test_a_document_filed_by_a_worker_shows_on_the_request_page(client, alice, metz):
+    found = make_request(alice, metz, "LNT-2026-0312")
+    assert "reponse-mairie.txt" not in page_text(client.get(f"/demandes/{found.id}"))
+    from workflow import documents
+
+    documents.file_documents(found, [documents.Upload("reponse-mairie.txt", io.BytesIO(b"Le marche de videoprotection"))],
+                             documents.FilingMeta(received_on=clock.today()), alice)
+    text = page_text(client.get(f"/demandes/{found.id}"))
+    assert "reponse-mairie.txt" in text
+    run_worker()  # text extraction updates the document's row
+    assert db.session.scalar(select(Document.text_status)) != "pending"
+    assert "en attente" not in page_text(client.get(f"/demandes/{found.id}")).lower()
+
+
+def test_a_refused_event_shows_the_form_as_sent_not_the_kept_page(client, alice, metz, page_renders):
+    found = make_request(alice, metz, "LNT-2026-0313")
+    client.get(f"/demandes/{found.id}")
+    response = client.post(f"/demandes/{found.id}/evenements", data={"type": "received", "occurred_on": "2026-01-05"})
+    assert response.status_code == 422
+    assert "enregistrez l'envoi de la demande avant la réception" in page_text(response)
+    # The form as the user sent it, not the kept page's (which offers "sent").
+    assert re.search(r'<option[^>]*selected[^>]*value="received"|<option[^>]*value="received"[^>]*selected',
+                     response.get_data(as_text=True))
+    assert page_renders[0] == 2

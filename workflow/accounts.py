@@ -28,18 +28,21 @@ TOKEN_PREFIX = "lnt_"
 class SignedIn:
     user: User
     unread_notifications: int
-    dashboard_version: int | None
+    data_versions: dict[str, int | None]
 
 
 # What every page needs about the account that opens it, in one round trip: the
-# account, the unread count for the menu, the data version for cached parts.
+# account, the unread count for the menu, the data versions of cached parts.
 _SIGNED_IN = select(User, notify.unread_count_of(User.id).scalar_subquery(),
-                    page_cache.DASHBOARD_VERSION.scalar_subquery()).where(User.id == bindparam("user_id"))
+                    *(page_cache.version_query(part).scalar_subquery() for part in page_cache.PART_TABLES)
+                    ).where(User.id == bindparam("user_id"))
 
 
 def signed_in(user_id: int) -> SignedIn | None:
     row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).first()
-    return SignedIn(row[0], row[1] or 0, row[2]) if row is not None else None
+    if row is None:
+        return None
+    return SignedIn(row[0], row[1] or 0, dict(zip(page_cache.PART_TABLES, row[2:])))
 
 
 class AccountError(ValueError):

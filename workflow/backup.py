@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.types import Date, DateTime, LargeBinary
 
 from workflow.extensions import db
-from workflow.page_cache import raise_dashboard_version
+from workflow.page_cache import raise_versions
 from workflow.models.base import utcnow
 from workflow.storage import file_store
 
@@ -144,7 +144,7 @@ def restore(source: Path) -> dict:
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT MAX(id) FROM \"{table.name}\"))"))
-        connection.execute(raise_dashboard_version())
+        connection.execute(raise_versions())
     from workflow.documents import rebuild_search_index
 
     rebuild_search_index()  # the full-text index is derived data, not in the backup

@@ -1,5 +1,5 @@
-"""Data versions: a counter raised by every transaction that changes what the dashboard
-shows, so that each web process can reuse the dashboard it rendered until then.
+"""Data versions: counters raised by every transaction that changes what the dashboard
+or a request page shows, so that each web process can reuse what it rendered until then.
 
 Revision ID: 5e0c7a9d2b41
 Revises: 01b31c6d7ff9
@@ -24,7 +24,7 @@ def upgrade():
         sa.Column('value', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_data_versions')),
     )
-    op.bulk_insert(data_versions, [{'name': 'dashboard', 'value': 0}])
+    op.bulk_insert(data_versions, [{'name': 'dashboard', 'value': 0}, {'name': 'request_page', 'value': 0}])
 
 
 def downgrade():

@@ -1,6 +1,7 @@
 """Requests (demandes): the list of what the user may see, one request's page with its
 timeline, and the recording and correction of events."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -27,7 +28,7 @@ def index():
         authority_id=args.get("autorite", type=database_id), campaign_id=args.get("campagne", type=database_id))
     today = clock.today()
     key = (current_user.id, filters, args.get("page", 1, type=page_number), today)
-    part = page_cache.dashboard_part(key, lambda: _render_dashboard(filters, today))
+    part = page_cache.cached_part(page_cache.DASHBOARD, key, lambda: _render_dashboard(filters, today))
     return render_template("requests/index.html", dashboard=part)
 
 
@@ -56,19 +57,29 @@ LIKELY_NEXT_EVENT = {
 }
 
 
-def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
+def _render_show_content(found: Request, event_form: EventForm | None = None) -> str:
     current = request_service.situation(found)
     if event_form is None:
         event_form = EventForm(type=LIKELY_NEXT_EVENT.get(current.status, "sent"), occurred_on=clock.today())
     return render_template(
-        "requests/show.html", found=found, current=current, status_labels=STATUS_LABELS,
+        "requests/_show.html", found=found, current=current, status_labels=STATUS_LABELS,
         timeline=request_service.timeline(found, current), event_form=event_form,
-    ), status
+    )
+
+
+def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
+    """The page as an action that was refused leaves it: the form as sent, never cached."""
+    return render_template("requests/show.html", found=found,
+                           content=Markup(_render_show_content(found, event_form))), status
 
 
 @bp.route("/demandes/<int:request_id>")
 def show(request_id: int):
-    return _render_show(get_request_or_404(request_id, current_user))
+    found = get_request_or_404(request_id, current_user)
+    # The forms' CSRF tokens tie the content to the session; the event form's date to the day.
+    key = (found.id, current_user.id, page_cache.session_csrf_key(), clock.today())
+    content = page_cache.cached_part(page_cache.REQUEST_PAGE, key, lambda: _render_show_content(found))
+    return render_template("requests/show.html", found=found, content=content)
 
 
 @bp.post("/demandes/<int:request_id>/evenements")
