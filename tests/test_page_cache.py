@@ -245,3 +245,24 @@ def test_a_refused_event_shows_the_form_as_sent_not_the_kept_page(client, alice,
     assert re.search(r'<option[^>]*selected[^>]*value="received"|<option[^>]*value="received"[^>]*selected',
                      response.get_data(as_text=True))
     assert page_renders[0] == 2
+
+
+def test_a_kept_request_page_is_not_served_once_access_is_withdrawn(client, alice, metz, make_user):
+    collective = accounts.create_organisation(alice, "Technopolice Metz")
+    shared = make_request(alice, metz, "LNT-2026-0314")
+    shared.organisation_id = collective.id
+    db.session.commit()
+    make_user("bob@example.org", name="Bob")
+    accounts.add_member(collective, "bob@example.org", "viewer")
+    client.post("/deconnexion")
+    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
+    assert "LNT-2026-0314" in page_text(client.get(f"/demandes/{shared.id}"))
+    assert client.get(f"/demandes/{shared.id}").status_code == 200  # kept
+    accounts.remove_member(collective, accounts.find_user("bob@example.org").id)
+    assert client.get(f"/demandes/{shared.id}").status_code == 404
+    # And a request taken back from the organisation.
+    accounts.add_member(collective, "bob@example.org", "viewer")
+    assert client.get(f"/demandes/{shared.id}").status_code == 200
+    shared.organisation_id = None
+    db.session.commit()
+    assert client.get(f"/demandes/{shared.id}").status_code == 404

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import threading
 from itertools import chain
-from typing import Callable, Hashable
+from typing import Callable, Hashable, TypeVar
 
 from cachetools import TTLCache
 from flask import Flask, current_app, g, has_app_context, session
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -43,6 +42,7 @@ PART_TABLES = {
                              "events", "documents", "document_items"}),
 }
 _CHANGED = "lanterne_changed_parts"
+T = TypeVar("T")
 
 
 class FragmentCache:
@@ -52,14 +52,14 @@ class FragmentCache:
         self._entries: TTLCache | None = TTLCache(size, seconds) if size > 0 else None
         self._lock = threading.Lock()
 
-    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
+    def get_or_render(self, key: Hashable, render: Callable[[], T]) -> T:
         if self._entries is None:
-            return Markup(render())
+            return render()
         with self._lock:
             found = self._entries.get(key)
         if found is not None:
             return found
-        rendered = Markup(render())
+        rendered = render()
         with self._lock:
             self._entries[key] = rendered
         return rendered
@@ -88,11 +88,12 @@ def version(part: str) -> int | None:
     return db.session.scalar(version_query(part))
 
 
-def cached_part(part: str, key: tuple, render: Callable[[], str]) -> Markup:
-    """The rendered `part` for `key` (user, filters, day...) at the current data."""
+def cached_part(part: str, key: tuple, render: Callable[[], T]) -> T:
+    """What `render` gives for `part` and `key` (user, filters, day...) at the current
+    data: kept from an earlier call, or rendered now. An exception (a 404) keeps nothing."""
     current = version(part)
     if current is None:  # a database without the counter row: nothing would invalidate
-        return Markup(render())
+        return render()
     return current_app.extensions["page_cache"].get_or_render((part, current, *key), render)
 
 

@@ -32,7 +32,7 @@ def index():
     return render_template("requests/index.html", dashboard=part)
 
 
-def _render_dashboard(filters: dashboard.Filters, today) -> str:
+def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
     page = paginate(dashboard.requests_query(current_user, filters), per_page=25)
     # EXISTS probes each authority's requests by index; IN read every visible request.
     has_visible_request = select(Request.id).where(Request.authority_id == Authority.id,
@@ -41,11 +41,11 @@ def _render_dashboard(filters: dashboard.Filters, today) -> str:
         select(Authority.id, Authority.name).where(has_visible_request).order_by(Authority.name)).all()
     campaigns = db.session.execute(
         select(Campaign.id, Campaign.title).where(visible_to(Campaign, current_user)).order_by(Campaign.title)).all()
-    return render_template(
+    return Markup(render_template(
         "requests/_dashboard.html", page=page, filters=filters, status_labels=STATUS_LABELS,
         sections=dashboard.sections(current_user, today, filters), authorities=authorities, campaigns=campaigns,
         next_action=next_action, deadline_labels=DEADLINE_LABELS,
-    )
+    ))
 
 
 # The event a user most likely records next, offered first in the form.
@@ -57,29 +57,33 @@ LIKELY_NEXT_EVENT = {
 }
 
 
-def _render_show_content(found: Request, event_form: EventForm | None = None) -> str:
+def _render_show_content(found: Request, event_form: EventForm | None = None) -> tuple[str, Markup]:
+    """The page's title and content."""
     current = request_service.situation(found)
     if event_form is None:
         event_form = EventForm(type=LIKELY_NEXT_EVENT.get(current.status, "sent"), occurred_on=clock.today())
-    return render_template(
+    return f"{found.reference} · {found.subject}", Markup(render_template(
         "requests/_show.html", found=found, current=current, status_labels=STATUS_LABELS,
         timeline=request_service.timeline(found, current), event_form=event_form,
-    )
+    ))
 
 
 def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
     """The page as an action that was refused leaves it: the form as sent, never cached."""
-    return render_template("requests/show.html", found=found,
-                           content=Markup(_render_show_content(found, event_form))), status
+    title, content = _render_show_content(found, event_form)
+    return render_template("requests/show.html", title=title, content=content), status
 
 
 @bp.route("/demandes/<int:request_id>")
 def show(request_id: int):
-    found = get_request_or_404(request_id, current_user)
-    # The forms' CSRF tokens tie the content to the session; the event form's date to the day.
-    key = (found.id, current_user.id, page_cache.session_csrf_key(), clock.today())
-    content = page_cache.cached_part(page_cache.REQUEST_PAGE, key, lambda: _render_show_content(found))
-    return render_template("requests/show.html", found=found, content=content)
+    # A page kept for this user passed the access check when it was rendered, and any
+    # change to access (owner, organisation, membership) raises its version: a kept page
+    # is served without loading the request again. Its forms' CSRF tokens tie it to the
+    # session, the event form's date to the day.
+    key = (request_id, current_user.id, page_cache.session_csrf_key(), clock.today())
+    title, content = page_cache.cached_part(
+        page_cache.REQUEST_PAGE, key, lambda: _render_show_content(get_request_or_404(request_id, current_user)))
+    return render_template("requests/show.html", title=title, content=content)
 
 
 @bp.post("/demandes/<int:request_id>/evenements")
