@@ -85,6 +85,11 @@ def _init_extensions(app: Flask) -> None:
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _configure_sqlite(app)
+    else:
+        from workflow.extensions import ping_idle_connections
+
+        with app.app_context():
+            ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
 
 def _configure_sqlite(app: Flask) -> None:

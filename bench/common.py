@@ -198,7 +198,7 @@ class Backend:
 
     # -- settings
     def engine_options(self) -> dict:
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        options: dict[str, Any] = {}
         if self.schema:
             options["connect_args"] = {"options": f"-csearch_path={self.schema}"}
         return options

@@ -75,3 +75,30 @@ def test_a_campaign_job_without_redis_says_so(client, alice, redis_down):
     response = client.post(f"/campagnes/{campaign_id}/courriers", data={"kind": "request"}, follow_redirects=True)
     assert "La file des tâches (Redis) est indisponible" in page_text(response)
     assert db.session.scalar(select(JobRun.status)) == "failed"
+
+
+def test_a_database_connection_closed_while_idle_is_replaced_unseen(app, database_settings):
+    """What pool_pre_ping did on every checkout is done for connections that sat idle:
+    one the server closed meanwhile is replaced before a page uses it."""
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    from workflow.extensions import ping_idle_connections
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a SQLite file has no connection to lose")
+    engine = create_engine(database_settings["SQLALCHEMY_DATABASE_URI"])
+    ping_idle_connections(engine, idle_seconds=0.05)
+    try:
+        with engine.connect() as connection:
+            first_pid = connection.scalar(text("SELECT pg_backend_pid()"))
+        with engine.connect() as connection:  # at once: the same connection, not pinged
+            assert connection.scalar(text("SELECT pg_backend_pid()")) == first_pid
+        with db.engine.connect() as admin:
+            assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+        time.sleep(0.2)
+        with engine.connect() as connection:  # idle, pinged, found closed, replaced
+            assert connection.scalar(text("SELECT pg_backend_pid()")) != first_pid
+    finally:
+        engine.dispose()

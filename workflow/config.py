@@ -79,7 +79,9 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
 class Defaults:
     """Values that do not depend on the environment."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled database connection idle longer than this is checked before use (app.py).
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
     PAGE_CACHE_SECONDS = 300
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
