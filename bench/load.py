@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 from common import Backend, Summary, percentile, table  # noqa: E402
-from pages import Session, free_port, start_server, stop_server  # noqa: E402
+from pages import Session, free_port, server_log, start_server, stop_server  # noqa: E402
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
@@ -159,6 +159,9 @@ def main() -> int:
         print(f"{total} requests, {len(errors)} errors, {total / elapsed:.1f} requests/s")
         for error in errors[:5]:
             print("  error:", error)
+        if errors:
+            print("  what the server logged (last 3,000 characters):")
+            print(server_log(backend).read_text(errors="replace")[-3000:])
         summary.add(f"load.errors[{label}]", f"{len(errors)} errors in {total} requests",
                     f"= {ERROR_TARGET}", len(errors) == ERROR_TARGET)
     summary.print()

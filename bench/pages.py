@@ -131,16 +131,24 @@ def load(port: int, cookie: str, path: str, count: int, time_limit: float, check
     return latencies
 
 
+def server_log(backend: Backend) -> Path:
+    """What the server wrote (warnings and errors, with their tracebacks)."""
+    return backend.instance / "server.log"
+
+
 def start_server(backend: Backend, port: int, **environment) -> subprocess.Popen:
+    # The log goes to a file: a pipe nobody reads would block the server once full.
+    log = server_log(backend).open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WEB_WORKERS), "--bind", f"127.0.0.1:{port}",
          "--no-control-socket", "--log-level", "warning", "app:create_app()"],
-        cwd=str(common.ROOT), env=backend.environment(**environment), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=str(common.ROOT), env=backend.environment(**environment), stdout=subprocess.DEVNULL, stderr=log,
         start_new_session=True)
+    log.close()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
+            raise RuntimeError("gunicorn stopped: " + server_log(backend).read_text(errors="replace")[-2000:])
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")

@@ -104,6 +104,29 @@ def test_several_authorities_make_a_campaign_with_one_request_each(client, signe
     assert body.count('<th scope="row">') == 3
 
 
+def test_a_number_taken_meanwhile_by_another_user_is_counted_again(client, signed_in, directory, identity,
+                                                                  monkeypatch):
+    """Two users drafting at the same moment read the same last number: the second to
+    commit counts again instead of failing (seen under load on PostgreSQL)."""
+    from workflow import requests as service
+
+    chosen = [directory["ville-de-metz"].id, directory["metz-metropole"].id]
+    assert client.post("/demandes/nouvelle", data=draft_form([chosen[0]], identity)).status_code == 302
+    taken = db.session.scalar(select(Request.reference))
+    counted = service._next_reference
+    calls = []
+
+    def stale_then_fresh(year):
+        calls.append(year)
+        return taken if len(calls) == 1 else counted(year)  # as if read before the other commit
+
+    monkeypatch.setattr(service, "_next_reference", stale_then_fresh)
+    response = client.post("/demandes/nouvelle", data=draft_form(chosen, identity, campaign_title="Vidéoprotection"))
+    assert response.status_code == 302 and len(calls) == 2
+    references = sorted(db.session.scalars(select(Request.reference)))
+    assert len(references) == 3 and len(set(references)) == 3
+
+
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"authority_ids": []}, "Choisissez au moins une autorité."),
     ({"items": "   \n  "}, "Indiquez au moins un document demandé."),

@@ -82,19 +82,23 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
     for attempt in range(5):
         year = clock.today().year
         first = int(_next_reference(year).rsplit("-", 1)[1])
-        campaign = None
-        if len(authorities) > 1:
-            campaign = Campaign(owner_id=owner.id, organisation_id=draft.organisation_id,
-                                title=(campaign_title or draft.subject).strip()[:200], subject=draft.subject.strip())
-            db.session.add(campaign)
-        created = []
-        for offset, authority in enumerate(authorities):
-            found = Request(owner_id=owner.id, campaign=campaign, status="draft",
-                            reference=f"LNT-{year}-{first + offset:04d}")
-            _apply(found, draft, authority)
-            db.session.add(found)
-            created.append(found)
         try:
+            # Nothing is written before the commit: a number another user took meanwhile
+            # fails there, inside this try, and not in an autoflush halfway through.
+            with db.session.no_autoflush:
+                campaign = None
+                if len(authorities) > 1:
+                    campaign = Campaign(owner_id=owner.id, organisation_id=draft.organisation_id,
+                                        title=(campaign_title or draft.subject).strip()[:200],
+                                        subject=draft.subject.strip())
+                    db.session.add(campaign)
+                created = []
+                for offset, authority in enumerate(authorities):
+                    found = Request(owner_id=owner.id, campaign=campaign, status="draft",
+                                    reference=f"LNT-{year}-{first + offset:04d}")
+                    _apply(found, draft, authority)
+                    db.session.add(found)
+                    created.append(found)
             db.session.commit()
             break
         except IntegrityError:  # another request took the same number meanwhile: count again
