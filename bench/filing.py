@@ -7,10 +7,10 @@
    queued), and the same files are hashed by `sha256sum` in the same run. Figure: filing
    time / sha256sum time. The text extraction that follows (an RQ job) is timed too,
    for information.
-2. Search: 10,000 documents (quick 2,000) of one to three pages of French text,
-   indexed as the extraction job indexes them, spread over requests of two users;
+2. Search: 10,000 and 100,000 documents (quick 2,000) of one to three pages of French
+   text, indexed as the extraction job indexes them, spread over requests of two users;
    `documents.search` as one of them (he sees half) for 60 queries (one or two words,
-   common and rare, with and without accents): p50 and p95.
+   common and rare, with and without accents): p50 and p95 at each size.
 
     .venv/bin/python bench/filing.py [--quick] [--database-url URL] [--redis-url URL]
 """
@@ -247,7 +247,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
                common.fmt_ratio(extraction / baseline)],
           ])
     print("  extraction results: " + ", ".join(f"{key} {value}" for key, value in sorted(statuses.items())))
-    summary.add("filing", f"{ratio:.1f}x sha256sum ({megabytes / filing:.1f} MiB/s)", f"<= {FILING_TARGET:.0f}x",
+    summary.add(f"filing[{backend.label}]", f"{ratio:.1f}x sha256sum ({megabytes / filing:.1f} MiB/s)", f"<= {FILING_TARGET:.0f}x",
                 ratio <= FILING_TARGET)
 
 
@@ -343,18 +343,19 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
               ["latency p95", common.fmt_ms(p95)],
               ["latency max", common.fmt_ms(max(latencies))],
           ])
-    summary.add("search", f"p95 {p95 * 1000:.0f} ms over {count:,} documents", f"p95 <= {SEARCH_TARGET_MS:.0f} ms",
+    summary.add(f"search.{count}[{backend.label}]", f"p95 {p95 * 1000:.0f} ms over {count:,} documents", f"p95 <= {SEARCH_TARGET_MS:.0f} ms",
                 p95 * 1000 <= SEARCH_TARGET_MS)
 
 
 def main() -> int:
     options = common.parser(__doc__.split("\n\n")[0]).parse_args()
-    files, searched = (60, 2_000) if options.quick else (160, 10_000)
-    print(f"Lanterne — filing and search benchmark ({'quick: fewer files and 2,000 documents, not 10,000' if options.quick else 'full'})")
+    files, sizes = (60, (2_000,)) if options.quick else (160, (10_000, 100_000))
+    print(f"Lanterne — filing and search benchmark ({'quick: fewer files and 2,000 documents' if options.quick else 'full'})")
     print(f"Machine: {common.machine()}")
     summary = Summary()
-    with Backend(options.database_url, options.redis_url) as backend:
-        bench_search(backend, searched, summary)
+    for searched in sizes:
+        with Backend(options.database_url, options.redis_url) as backend:
+            bench_search(backend, searched, summary)
     with Backend(options.database_url, options.redis_url) as backend:
         bench_filing(backend, files, summary)
     summary.print()
