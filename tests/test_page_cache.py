@@ -31,18 +31,22 @@ def metz(app):
     return db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
 
 
-@pytest.fixture
-def renders(monkeypatch):
-    """How many times the dashboard's content was rendered (not taken from the cache)."""
+def count_renders(monkeypatch, name: str) -> list[int]:
+    """How many times a page's content was rendered (not taken from the cache)."""
     count = [0]
-    render = request_views._render_dashboard
+    render = getattr(request_views, name)
 
     def counting(*args, **kwargs):
         count[0] += 1
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(request_views, "_render_dashboard", counting)
+    monkeypatch.setattr(request_views, name, counting)
     return count
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    return count_renders(monkeypatch, "_render_dashboard")
 
 
 def section(text: str, start: str, end: str) -> str:
@@ -187,15 +191,7 @@ def test_one_query_reads_the_account_its_unread_count_and_the_version(alice):
 
 @pytest.fixture
 def page_renders(monkeypatch):
-    count = [0]
-    render = request_views._render_show_content
-
-    def counting(*args, **kwargs):
-        count[0] += 1
-        return render(*args, **kwargs)
-
-    monkeypatch.setattr(request_views, "_render_show_content", counting)
-    return count
+    return count_renders(monkeypatch, "_render_show_content")
 
 
 def csrf_values(body: str) -> set[str]:
