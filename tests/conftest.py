@@ -94,12 +94,13 @@ def _clean_state(request):
     from workflow.extensions import db
     from workflow.queues import redis_connection
 
+    from workflow.backup import NOT_BACKED_UP
     from workflow.page_cache import raise_versions
 
     with application.app_context():
         # data_versions keeps its rows, as after the migration, and they are raised: a part
         # of a page rendered in an earlier test is out of date, as after any change.
-        tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name != "data_versions"]
+        tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name not in NOT_BACKED_UP]
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
         else:

@@ -71,7 +71,7 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         # Links in e-mails and calendar feeds point here.
         "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
         "SESSION_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
-        # Rendered dashboards kept per web process (workflow/page_cache.py); 0 turns it off.
+        # Rendered dashboards and request pages kept per web process (workflow/page_cache.py); 0 turns it off.
         "PAGE_CACHE_SIZE": int(environ.get("PAGE_CACHE_SIZE") or 128),
     }
 

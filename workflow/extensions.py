@@ -43,15 +43,11 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_connection, record, _proxy):
-        _ping_if_idle(engine, idle_seconds, dbapi_connection, record)
-
-
-def _ping_if_idle(engine: Engine, idle_seconds: float, dbapi_connection, record) -> None:
-    checked_in_at = record.info.get("checked_in_at")
-    if checked_in_at is None or time.monotonic() - checked_in_at <= idle_seconds:
-        return
-    try:
-        engine.dialect.do_ping(dbapi_connection)
-    except Exception as error:  # noqa: BLE001 - whatever the driver says, the connection is unusable
-        raise exc.DisconnectionError("idle connection found closed") from error  # the pool reconnects
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - whatever the driver says, the connection is unusable
+            raise exc.DisconnectionError("idle connection found closed") from error  # the pool reconnects
