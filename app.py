@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from workflow.config import Defaults, settings_from_environment
-from workflow.extensions import csrf, db, login_manager, migrate
+from workflow.core.config import Defaults, settings_from_environment
+from workflow.core.extensions import csrf, db, login_manager, migrate
 
 # Pages anyone may open; everything else needs an account (the API has its own tokens).
 PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz", "calendar.feed"}
@@ -43,20 +43,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from workflow.params import BoundedIntegerConverter
+    from workflow.core.params import BoundedIntegerConverter
 
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     _init_extensions(app)
 
     from workflow.api import bp as api_bp
-    from workflow.views import register_blueprints
+    from workflow.web import register_blueprints
 
     register_blueprints(app)
     app.register_blueprint(api_bp)
 
-    from workflow import cli, page_cache, templating
+    from workflow import cli, jobs
+    from workflow.web import page_cache, templating
 
     cli.init_app(app)
+    jobs.init_app(app)
     templating.init_app(app)
     page_cache.init_app(app)
     _register_guards_and_errors(app)
@@ -73,7 +75,7 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from workflow.accounts import signed_in
+        from workflow.accounts.users import signed_in
 
         found = signed_in(int(user_id)) if user_id.isdigit() else None
         if found is None or not found.user.active:
@@ -86,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _configure_sqlite(app)
     else:
-        from workflow.extensions import ping_idle_connections
+        from workflow.core.extensions import ping_idle_connections
 
         with app.app_context():
             ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])

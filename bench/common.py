@@ -141,7 +141,7 @@ class Backend:
     given (a PostgreSQL schema of our own, a Redis database emptied before and after)."""
 
     def __init__(self, database_url: str = "", redis_url: str = ""):
-        from workflow.config import normalise_database_url
+        from workflow.core.config import normalise_database_url
 
         self.database_url = normalise_database_url(database_url) if database_url else ""
         self.given_redis_url = redis_url
@@ -166,8 +166,8 @@ class Backend:
             (self.instance / "config.py").write_text(
                 "SQLALCHEMY_ENGINE_OPTIONS = " + repr(self.engine_options()) + "\n")
         if not self.redis_url:
-            from workflow import embedded_redis
-            from workflow.config import embedded_redis_dir
+            from workflow.core import embedded_redis
+            from workflow.core.config import embedded_redis_dir
 
             self.redis_url, self._redis_process = embedded_redis.start(embedded_redis_dir(self.instance))
         self.flush_redis()
@@ -179,7 +179,7 @@ class Backend:
         except Exception:  # noqa: BLE001 - best effort on the way out
             pass
         if self._redis_process is not None:
-            from workflow import embedded_redis
+            from workflow.core import embedded_redis
 
             embedded_redis.stop(self._redis_process)
         if self.schema:
@@ -273,7 +273,7 @@ class PlannedRequest:
 
 
 def _month_after(day: date) -> date:
-    from workflow.deadlines import add_months
+    from workflow.law.deadlines import add_months
 
     return add_months(day, 1)
 
@@ -393,13 +393,13 @@ def plan_requests(count: int, events_total: int, today: date, seed: int = 8,
 @dataclass
 class Derived:
     status: str
-    deadlines: dict  # kind -> workflow.deadlines.Deadline
+    deadlines: dict  # kind -> workflow.law.deadlines.Deadline
 
 
 def derive(planned: PlannedRequest, today: date) -> Derived:
     """What `requests.recompute` stores, computed by the pure engine."""
-    from workflow.states import EventFact, derive_status, facts_from_events
-    from workflow.deadlines import compute_deadlines
+    from workflow.law.states import EventFact, derive_status, facts_from_events
+    from workflow.law.deadlines import compute_deadlines
 
     facts = [EventFact(e.type, e.occurred_on, e.data) for e in effective(planned.events)]
     status = derive_status(facts, today, default_channel=planned.channel)
@@ -410,7 +410,7 @@ def derive(planned: PlannedRequest, today: date) -> Derived:
 def planned_reminders(derived: Derived, today: date) -> list[tuple[str, date, bool]]:
     """(kind, due_on, sent) rows as `reminders.sync` and past sweeps leave them: the past
     ones sent, the future ones waiting; none for a request no longer open."""
-    from workflow.reminders import DEFAULT_OFFSETS, OPEN_STATUSES_EXCLUDED, plan
+    from workflow.requests.reminders import DEFAULT_OFFSETS, OPEN_STATUSES_EXCLUDED, plan
 
     if derived.status in OPEN_STATUSES_EXCLUDED:
         return []
@@ -429,7 +429,7 @@ class Seeder:
 
     def __init__(self, app):
         self.app = app
-        from workflow.extensions import db
+        from workflow.core.extensions import db
 
         self.db = db
         self.tables = db.metadata.tables
@@ -467,7 +467,7 @@ class Seeder:
     def base(self, authorities: int = 200) -> dict:
         """The bench user (real password hash, through the service), an identity and
         `authorities` authorities in the directory."""
-        from workflow import accounts
+        from workflow.accounts import users as accounts
         from workflow.models import RequesterIdentity
 
         user = accounts.create_user(BENCH_EMAIL, PASSWORD, "Banc d'essai")
@@ -497,7 +497,7 @@ class Seeder:
                  items_per_request: int = 2) -> list[int]:
         """Insert the planned requests with their items, events, stored status, deadlines
         and reminders; returns their ids."""
-        from workflow.states import status_changes_after
+        from workflow.law.states import status_changes_after
 
         rng = random.Random(len(planned))
         now = datetime.now(timezone.utc)
@@ -565,13 +565,13 @@ class Seeder:
             with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("ANALYZE"))
         else:
-            from workflow.sweep import refresh_planner_statistics
+            from workflow.jobs.sweep import refresh_planner_statistics
 
             refresh_planner_statistics()
 
 
 def today_paris() -> date:
-    from workflow import clock
+    from workflow.core import clock
 
     return clock.today()
 

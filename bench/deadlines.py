@@ -30,7 +30,7 @@ SWEEP_TARGET = 1.5     # sweep time at the large size / at the small size, same 
 
 
 def clear_engine_caches() -> None:
-    from workflow import deadlines
+    from workflow.law import deadlines
 
     for function in (deadlines.add_months, deadlines.franc_last_day, deadlines._holidays_for,
                      deadlines._normalise_str):
@@ -38,8 +38,8 @@ def clear_engine_caches() -> None:
 
 
 def bench_compute(backend: Backend, count: int, summary: Summary) -> None:
-    from workflow.deadlines import compute_deadlines
-    from workflow.states import EventFact, facts_from_events
+    from workflow.law.deadlines import compute_deadlines
+    from workflow.law.states import EventFact, facts_from_events
 
     today = common.today_paris()
     planned = common.plan_requests(count, 0, today, seed=11)
@@ -75,7 +75,7 @@ def bench_compute(backend: Backend, count: int, summary: Summary) -> None:
             for result in results for kind, computed in result.items()]
     app = backend.make_app()
     with app.app_context():
-        from workflow.extensions import db
+        from workflow.core.extensions import db
 
         twin = Table("bench_deadline_rows", MetaData(), Column("id", Integer, primary_key=True),
                      Column("kind", String(40)), Column("due_on", Date), Column("safe_date", Date),
@@ -115,8 +115,8 @@ def bench_compute(backend: Backend, count: int, summary: Summary) -> None:
 def _background(count: int, today: date, seed: int) -> list[PlannedRequest]:
     """Open requests at every stage whose time-driven changes are done and whose next
     reminder is after the sweep's scheduling horizon: nothing of theirs is due."""
-    from workflow.reminders import OPEN_STATUSES_EXCLUDED
-    from workflow.sweep import SCHEDULING_HORIZON_DAYS
+    from workflow.requests.reminders import OPEN_STATUSES_EXCLUDED
+    from workflow.jobs.sweep import SCHEDULING_HORIZON_DAYS
 
     rng = random.Random(seed)
     horizon = today + timedelta(days=SCHEDULING_HORIZON_DAYS)
@@ -135,7 +135,7 @@ def _background(count: int, today: date, seed: int) -> list[PlannedRequest]:
 
 
 def _born_yesterday_received_on(today: date) -> date:
-    from workflow.deadlines import add_months
+    from workflow.law.deadlines import add_months
 
     day = today - timedelta(days=27)
     while add_months(day, 1) >= today:
@@ -164,8 +164,8 @@ def _seed_due(seeder: Seeder, base: dict, count: int, today: date, prefix: str) 
 
 
 def _sweep_once(today: date) -> tuple[float, object]:
-    from workflow import sweep
-    from workflow.extensions import db
+    from workflow.jobs import sweep
+    from workflow.core.extensions import db
 
     db.session.remove()
     start = time.perf_counter()
@@ -205,7 +205,7 @@ def bench_sweep(backend: Backend, sizes: tuple[int, int], due: int, rounds: int,
                 results[f"{size}-{label}"] = statistics.median(times)
                 rows.append([f"{size:,}", f"{count:,}", common.fmt_ms(results[f'{size}-{label}']),
                              f"{results[f'{size}-{label}'] / count * 1000:.2f} ms", f"median of {rounds}"])
-        from workflow.extensions import db
+        from workflow.core.extensions import db
 
         db.session.remove()
         db.engine.dispose()

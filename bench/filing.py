@@ -184,11 +184,12 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
     from rq import SimpleWorker
     from sqlalchemy import func, select
 
-    from workflow import accounts, documents
-    from workflow import requests as request_service
-    from workflow.extensions import db
+    from workflow.accounts import users as accounts
+    from workflow.documents import filing as documents
+    from workflow.requests import lifecycle as request_service
+    from workflow.core.extensions import db
     from workflow.models import Authority, Document, RequesterIdentity
-    from workflow.queues import queue
+    from workflow.jobs.queues import queue
 
     rng = random.Random(6)
     folder = Path(tempfile.mkdtemp(prefix="lanterne-bench-files-"))
@@ -263,9 +264,10 @@ QUERIES = ["caméra", "camera", "contrats", "délibération", "deliberations con
 def bench_search(backend: Backend, count: int, summary: Summary) -> None:
     from sqlalchemy import insert as sql_insert
 
-    from workflow import accounts, documents
-    from workflow import document_formats as formats
-    from workflow.extensions import db
+    from workflow.accounts import users as accounts
+    from workflow.documents import filing as documents
+    from workflow.documents import formats
+    from workflow.core.extensions import db
     from workflow.models import Authority, Request
 
     rng = random.Random(10)

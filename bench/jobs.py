@@ -3,7 +3,7 @@
 - Scheduling: `schedule.schedule_reminder` (an RQ `enqueue_at` under a job id derived
   from the row, after checking that job is not already live) against RQ's bare
   `enqueue_at` of the same job, in the same process.
-- Delivery: one forking worker (`workflow.queues.LanterneWorker`, what `flask worker`
+- Delivery: one forking worker (`workflow.jobs.worker.LanterneWorker`, what `flask worker`
   runs), in burst mode in a subprocess, works through N reminders due now: each is a
   `send_reminder` job (notice in the application, e-mail to the outbox) then a
   `send_mail` job (SMTP to a local aiosmtpd sink on 127.0.0.1). Baseline: the same
@@ -33,7 +33,8 @@ DELIVERY_TARGET = 2.0   # worker time per reminder / per pair of no-op jobs
 def worker_main() -> int:
     """Subprocess: one LanterneWorker in burst mode on this instance; prints its time."""
     from app import create_app
-    from workflow.queues import LanterneWorker, queue
+    from workflow.jobs.queues import queue
+    from workflow.jobs.worker import LanterneWorker
 
     app = create_app()
     with app.app_context(), common.quiet_logs():
@@ -82,8 +83,8 @@ def seed_due_reminders(app, count: int) -> tuple[list[tuple[int, object]], list[
     today, unsent (and reminders to come). Returns (due, future) as (id, due_on)."""
     from sqlalchemy import select
 
-    from workflow.deadlines import add_months
-    from workflow.extensions import db
+    from workflow.law.deadlines import add_months
+    from workflow.core.extensions import db
     from workflow.models import Reminder
 
     today = common.today_paris()
@@ -118,8 +119,8 @@ def main() -> int:
             app = backend.make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_port, MAIL_FROM="lanterne@example.org")
             common.migrate(app)
             due, future = seed_due_reminders(app, count)
-            from workflow import schedule
-            from workflow.queues import queue
+            from workflow.jobs import schedule
+            from workflow.jobs.queues import queue
 
             # 1. Scheduling, interleaved in halves so that neither side gets a quieter moment.
             with app.app_context():
@@ -132,7 +133,7 @@ def main() -> int:
                 for part in (ids[:half], ids[half:]):
                     start = time.perf_counter()
                     for reminder_id in part:
-                        q.enqueue_at(far, "workflow.jobs.send_reminder", reminder_id, job_id=f"bare-{reminder_id}")
+                        q.enqueue_at(far, "workflow.jobs.tasks.send_reminder", reminder_id, job_id=f"bare-{reminder_id}")
                     times["bare"].append(time.perf_counter() - start)
                     start = time.perf_counter()
                     for reminder_id in part:
@@ -151,7 +152,7 @@ def main() -> int:
             delivered = sink.count
             from sqlalchemy import func, select
 
-            from workflow.extensions import db
+            from workflow.core.extensions import db
             from workflow.models import OutgoingMail, Reminder
 
             with app.app_context():
@@ -165,7 +166,7 @@ def main() -> int:
                     q.enqueue("common.noop", job_id=f"noop-{number}")
             baseline = run_worker(backend, mail_port)
             with app.app_context():
-                from workflow.extensions import db
+                from workflow.core.extensions import db
 
                 db.session.remove()
                 db.engine.dispose()

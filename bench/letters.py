@@ -35,8 +35,8 @@ D = date.fromisoformat
 
 
 def contexts() -> list:
-    from workflow.deadlines import RequestFacts, compute_deadlines
-    from workflow.letters import CADA_PARTY, LetterContext, Party, SeriesEntry
+    from workflow.law.deadlines import RequestFacts, compute_deadlines
+    from workflow.letters.rendering import CADA_PARTY, LetterContext, Party, SeriesEntry
 
     person = Party(name="Camille Durand", address_lines=("3 rue Serpenoise", "57000 Metz"),
                    email="camille.durand@example.org")
@@ -106,7 +106,7 @@ def main() -> int:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from workflow import letters
+    from workflow.letters import rendering as letters
 
     base_url = letters.LETTERS_DIR.as_uri() + "/"
     font_config = FontConfiguration()

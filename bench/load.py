@@ -36,9 +36,10 @@ def seed(backend: Backend, users: int) -> tuple[list[str], list[int], list[int]]
     app = backend.make_app()
     common.migrate(app)
     with app.app_context(), common.quiet_logs():
-        from workflow import accounts, documents
-        from workflow.authorities import seed_authorities
-        from workflow.extensions import db
+        from workflow.accounts import users as accounts
+        from workflow.documents import filing as documents
+        from workflow.directory.authorities import seed_authorities
+        from workflow.core.extensions import db
         from workflow.models import Authority, Document, Request, RequesterIdentity, RequestItem
 
         seed_authorities()

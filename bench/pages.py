@@ -9,7 +9,7 @@ is a closed loop of 8 clients (threads, http.client), each route on its own in t
 bounded by a count and a time limit.
 
 Each page is measured twice: as most visits find it, its content reused because nothing
-changed (workflow/page_cache.py), and as the first visit after a change finds it, on a
+changed (workflow/web/page_cache.py), and as the first visit after a change finds it, on a
 second server started with PAGE_CACHE_SIZE=0 so that every visit renders.
 
     .venv/bin/python bench/pages.py [--quick] [--database-url URL] [--redis-url URL]
@@ -183,7 +183,7 @@ def seed(backend: Backend, requests: int, events: int) -> tuple[int, str]:
         ids = seeder.requests(base, planned, today)
         seeder.analyze()
         best = max(range(len(planned)), key=lambda i: (len(common.effective(planned[i].events)), len(planned[i].events)))
-        from workflow.extensions import db
+        from workflow.core.extensions import db
         from workflow.models import Request
 
         reference = db.session.get(Request, ids[best]).reference

@@ -6,15 +6,14 @@ a SQLite file and an embedded Redis in a temporary folder.
 """
 from __future__ import annotations
 
-import html
 import os
-import re
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from workflow import embedded_redis
+from tests.helpers import PASSWORD
+from workflow.core import embedded_redis
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +29,7 @@ def database_settings(instance_path):
     if not url:
         yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'test.sqlite3'}"}
         return
-    from workflow.config import normalise_database_url
+    from workflow.core.config import normalise_database_url
 
     url = normalise_database_url(url)
     schema = f"lanterne_test_{uuid.uuid4().hex[:12]}"
@@ -79,7 +78,7 @@ def app(instance_path, database_settings, redis_url):
         upgrade()  # the schema comes from the reviewed migrations, as in production
     yield application
     with application.app_context():
-        from workflow.extensions import db
+        from workflow.core.extensions import db
 
         db.engine.dispose()
 
@@ -91,11 +90,11 @@ def _clean_state(request):
         yield
         return
     application = request.getfixturevalue("app")
-    from workflow.extensions import db
-    from workflow.queues import redis_connection
+    from workflow.core.extensions import db
+    from workflow.jobs.queues import redis_connection
 
-    from workflow.backup import NOT_BACKED_UP
-    from workflow.page_cache import raise_versions
+    from workflow.cli.backup import NOT_BACKED_UP
+    from workflow.models.versions import raise_versions
 
     with application.app_context():
         # data_versions keeps its rows, as after the migration, and they are raised: a part
@@ -123,9 +122,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-PASSWORD = "correct horse battery"
-
-
 class AuthActions:
     def __init__(self, client):
         self._client = client
@@ -149,19 +145,12 @@ def auth(client):
 
 @pytest.fixture
 def make_user(app):
-    from workflow import accounts
+    from workflow.accounts import users as accounts
 
     def make(email="alice@example.org", password=PASSWORD, name=""):
         return accounts.create_user(email, password, name)
 
     return make
-
-
-def page_text(response) -> str:
-    """The visible text of a page, tags stripped and white space folded."""
-    body = response.get_data(as_text=True)
-    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", body, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
 class MailSink:
@@ -209,12 +198,3 @@ def mailbox(app, smtp_server, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     monkeypatch.setitem(app.config, "MAIL_FROM", "lanterne@lanterne.test")
     return sink
-
-
-def run_worker():
-    """Run every job that is due in the test Redis, in this process, then stop."""
-    from rq import SimpleWorker
-
-    from workflow.queues import queue
-
-    SimpleWorker([queue()], connection=queue().connection).work(burst=True)

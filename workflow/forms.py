@@ -1,19 +1,24 @@
-"""Forms of the account and directory pages. Validation lives here, messages in French."""
+"""Forms of the pages, which the API also uses to validate its JSON. Validation lives here,
+messages in French."""
 from __future__ import annotations
 
 import re
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, URLField)
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
-from workflow.accounts import MIN_PASSWORD_LENGTH, find_user
+from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user
+from workflow.documents.filing import FilingMeta
+from workflow.models import Document, Request
 from workflow.models.authorities import AUTHORITY_KINDS
-from workflow.states import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_LABELS
+from workflow.models.documents import CAME_BY, OUTCOMES
+from workflow.requests.reminders import offsets_for
+from workflow.law.states import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_LABELS
 from workflow.models.users import ROLE_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -293,8 +298,6 @@ class NotificationSettingsForm(Form):
 
     @classmethod
     def for_user(cls, user):
-        from workflow.reminders import offsets_for
-
         offsets = offsets_for(user)
         return cls(data={**{kind: ", ".join(f"{day:d}" for day in offsets[kind]) for kind in cls.KINDS},
                          "email_notifications": user.email_notifications, "weekly_digest": user.weekly_digest})
@@ -322,3 +325,60 @@ class NotificationSettingsForm(Form):
         user.reminder_offsets = self.offsets()
         user.email_notifications = bool(self.email_notifications.data)
         user.weekly_digest = bool(self.weekly_digest.data)
+
+
+# -- documents received
+
+
+class UploadForm(Form):
+    files = MultipleFileField("Fichiers reçus")
+    received_on = FrenchDateField("Reçu le", validators=[Optional()],
+                                  description="Aujourd'hui si vous ne dites rien ; pour un message électronique, sa date.")
+    came_by = SelectField("Arrivé par", choices=choices({"": "— Non précisé —", **CAME_BY}), default="")
+    sender = StringField("Expéditeur", validators=[Optional(), Length(max=200)],
+                         description="Pour un message électronique, son expéditeur si vous ne dites rien.")
+    item_ids = MultiCheckboxField("Documents demandés auxquels il répond", coerce=int, validate_choice=False)
+    outcome = SelectField("Pour ces documents demandés", choices=choices(OUTCOMES), default="complete")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+    def validate_files(self, field):
+        if not [upload for upload in field.data or [] if upload and upload.filename]:
+            raise ValidationError("Choisissez au moins un fichier à classer.")
+
+    def meta_for(self, found: Request) -> FilingMeta:
+        known = {item.id for item in found.items}
+        return FilingMeta(
+            received_on=self.received_on.data, came_by=self.came_by.data or "", sender=(self.sender.data or "").strip(),
+            notes=(self.notes.data or "").strip(), item_ids=[i for i in self.item_ids.data or [] if i in known],
+            outcome=self.outcome.data or "complete")
+
+
+def upload_form(found: Request, **kwargs) -> UploadForm:
+    form = UploadForm(**kwargs)
+    form.item_ids.choices = [(item.id, item.description) for item in found.items]
+    return form
+
+
+class DocumentForm(Form):
+    received_on = FrenchDateField("Reçu le", validators=[Optional()])
+    came_by = SelectField("Arrivé par", choices=choices({"": "— Non précisé —", **CAME_BY}), default="")
+    sender = StringField("Expéditeur", validators=[Optional(), Length(max=200)])
+    pages = IntegerField("Nombre de pages", validators=[Optional(), NumberRange(min=1, max=100_000,
+                                                        message="Un nombre de pages entre 1 et 100 000.")])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+
+def document_form(document: Document, **kwargs) -> DocumentForm:
+    """The metadata form, with one "what does it bring" choice per requested item."""
+    outcomes = {link.item_id: link.outcome for link in document.item_links}
+
+    class ItemsForm(DocumentForm):
+        pass
+
+    for item in document.request.items:
+        setattr(ItemsForm, f"item_{item.id}", SelectField(
+            item.description, choices=choices({"": "Sans rapport avec ce document", **OUTCOMES}),
+            default=outcomes.get(item.id, "")))
+    form = ItemsForm(obj=document, **kwargs)
+    form.item_fields = [(item, form[f"item_{item.id}"]) for item in document.request.items]
+    return form

@@ -1,7 +1,7 @@
 """Initial schema: accounts and organisations, the authority directory, requests with
 their items and append-only events, letters, documents, deadlines and reminders.
 
-Reviewed by hand: constraint names follow the naming convention of workflow.extensions,
+Reviewed by hand: constraint names follow the naming convention of workflow.core.extensions,
 indexes cover the foreign keys and the date columns the sweep reads.
 
 Revision ID: 76824bfb2028

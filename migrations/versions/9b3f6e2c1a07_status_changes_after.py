@@ -21,7 +21,7 @@ def upgrade():
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_changes_after', sa.Date(), nullable=True))
         batch_op.create_index(batch_op.f('ix_requests_status_changes_after'), ['status_changes_after'], unique=False)
-    # From the stored deadlines, as workflow.states.status_changes_after computes it.
+    # From the stored deadlines, as workflow.law.states.status_changes_after computes it.
     op.execute("""
         UPDATE requests SET status_changes_after = (
             SELECT MIN(deadlines.due_on) FROM deadlines

@@ -7,8 +7,8 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from workflow import accounts
-from workflow.extensions import csrf
+from workflow.accounts import users as accounts
+from workflow.core.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site forgery to guard against

@@ -1,12 +1,12 @@
 """/api/v1/authorities: the directory."""
 from flask import request, url_for
 
-from workflow import authorities
+from workflow.directory import authorities
 from workflow.api import bp, form_from_json, json_body
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
-from workflow.params import page_number, paginate
+from workflow.core.params import page_number, paginate
 
 
 def authority_json(authority: Authority) -> dict:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import g, request, send_file, url_for
 from werkzeug.datastructures import CombinedMultiDict
 
-from workflow import documents
-from workflow.access import get_request_or_404
+from workflow.documents import filing as documents
+from workflow.accounts.access import get_request_or_404
 from workflow.api import ApiError, bp
 from workflow.api.openapi import SPEC, error_responses
 from workflow.models import Document
-from workflow.params import page_number
-from workflow.views.documents import send_stored, upload_form
+from workflow.core.params import page_number
+from workflow.core.downloads import send_stored
+from workflow.forms import upload_form
 
 
 def document_json(document: Document, duplicate: bool = False) -> dict:

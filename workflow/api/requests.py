@@ -6,16 +6,16 @@ from datetime import date
 from flask import g, url_for
 from sqlalchemy import select
 
-from workflow import request_letters
-from workflow import requests as request_service
-from workflow.access import get_request_or_404
+from workflow.letters import request_letters
+from workflow.requests import lifecycle as request_service
+from workflow.accounts.access import get_request_or_404
 from workflow.api import ApiError, bp, json_body
-from workflow.extensions import db
-from workflow.letters import LETTER_KINDS, LetterNotReady
+from workflow.core.extensions import db
+from workflow.letters.rendering import LETTER_KINDS, LetterNotReady
 from workflow.models import Authority, Request, RequesterIdentity
-from workflow.params import is_database_id
-from workflow.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS, TransitionError
-from workflow.views.downloads import send_bytes
+from workflow.core.params import is_database_id
+from workflow.law.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS, TransitionError
+from workflow.core.downloads import send_bytes
 
 REQUEST_FIELDS = {"authority_ids", "subject", "items", "channel", "requester", "access_format", "legal_grounds",
                   "campaign_title"}

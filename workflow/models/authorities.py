@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import Boolean, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin
 
 AUTHORITY_KINDS = {

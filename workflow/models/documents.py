@@ -7,7 +7,7 @@ whole and each file inside it is a document of its own, pointing at it (`parent_
 
 The text is kept page by page (`DocumentPage`); the full-text index over it is not a
 model: an FTS5 table on SQLite, an expression index on PostgreSQL, both built by the
-migration (see `workflow.documents`).
+migration (see `workflow.documents.filing`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.models.base import utcnow
 
 

@@ -1,6 +1,6 @@
 """A request (demande): a row, its itemised documents and its append-only events.
 
-The status column caches what `workflow.states` derives from the events, so lists and the
+The status column caches what `workflow.law.states` derives from the events, so lists and the
 dashboard can filter on it without replaying every history.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin, utcnow
 
 if TYPE_CHECKING:

@@ -1,5 +1,5 @@
 """Subjects that users write for themselves (the library's ready-made ones are data in
-workflow/data/subjects.json), private or shared with an organisation."""
+workflow/requests/subjects.json), private or shared with an organisation."""
 from __future__ import annotations
 
 from typing import Optional
@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin
 from workflow.models.users import Organisation
 

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin, utcnow
 
 ROLES = ("owner", "editor", "viewer")
@@ -24,7 +24,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Reminder settings: days relative to each deadline (None: the defaults of workflow.reminders).
+    # Reminder settings: days relative to each deadline (None: the defaults of workflow.requests.reminders).
     reminder_offsets: Mapped[Optional[dict]] = mapped_column(JSON)
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     weekly_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -1,0 +1,61 @@
+"""The reviewed migrations build exactly the schema the models declare."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from workflow.documents.filing import include_in_migrations
+from workflow.core.extensions import db
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_in_migrations})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_the_sweep_date_is_filled_in_for_existing_requests(tmp_path, redis_url):
+    """9b3f6e2c1a07 computes status_changes_after from the stored deadlines, as the
+    application does when it recomputes a request."""
+    from datetime import timedelta
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from app import create_app
+    from workflow.accounts import users as accounts
+    from workflow.core import clock
+    from workflow.requests import lifecycle as service
+    from workflow.directory.authorities import seed_authorities
+    from workflow.models import Authority, Request, RequestItem
+
+    other = create_app({"TESTING": True, "REDIS_URL": redis_url, "REDIS_EMBEDDED": False,
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"})
+    with other.app_context():
+        upgrade()
+        seed_authorities()
+        owner = accounts.create_user("alice@example.org", "correct horse battery")
+        metz = db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
+        today = clock.today()
+        expected = {}
+        for number, (events, status) in enumerate([
+            ([("sent", today - timedelta(days=3))], "awaiting_response"),
+            ([("sent", today - timedelta(days=60))], "implicitly_refused"),
+            ([("sent", today - timedelta(days=10)), ("answered", today)], "answered"),
+        ]):
+            found = Request(reference=f"LNT-2026-{number:04d}", owner_id=owner.id, authority_id=metz.id,
+                            subject="Vidéoprotection", items=[RequestItem(position=1, description="Le marché")])
+            db.session.add(found)
+            db.session.commit()
+            for type_, day in events:
+                service.record_event(found, type_, day)
+            assert found.status == status
+            expected[found.reference] = found.status_changes_after
+        assert list(expected.values())[0] is not None and list(expected.values())[1:] == [None, None]
+
+        downgrade(revision="5e0c7a9d2b41")  # SQLite rebuilds the table: no cascade may empty deadlines
+        db.session.remove()
+        upgrade()
+        stored = dict(db.session.execute(select(Request.reference, Request.status_changes_after)).all())
+        assert stored == expected
+        db.session.remove()
+        db.engine.dispose()

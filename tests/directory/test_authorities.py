@@ -1,0 +1,146 @@
+"""The authority directory: seed, list, search, view, create, edit."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.helpers import page_text
+from workflow.directory.authorities import load_seed_data, seed_authorities
+from workflow.core.extensions import db
+from workflow.models import Authority
+
+
+@pytest.fixture
+def signed_in(auth):
+    auth.signup()
+
+
+def _authority(slug):
+    return db.session.scalar(select(Authority).where(Authority.slug == slug))
+
+
+def test_seed_adds_the_reference_bodies_once_and_keeps_user_edits(app):
+    assert seed_authorities() == len(load_seed_data())
+    metz = _authority("ville-de-metz")
+    metz.prada_name = "Mme Exemple, PRADA"
+    db.session.commit()
+
+    assert seed_authorities() == 0
+    assert db.session.scalar(select(func.count()).select_from(Authority)) == len(load_seed_data())
+    assert _authority("ville-de-metz").prada_name == "Mme Exemple, PRADA"
+
+
+def test_seed_marks_what_the_reference_could_not_verify(app):
+    seed_authorities()
+    cada = _authority("cada")
+    assert cada.verified
+    assert cada.postal_address == ["TSA 50730", "75334 Paris Cedex 07"]
+    assert _authority("cnil").verified
+    assert _authority("ta-strasbourg").postal_address == ["31 avenue de la Paix", "67070 Strasbourg"]
+    prefecture = _authority("prefecture-moselle")
+    assert not prefecture.verified
+    assert prefecture.postal_address == ["9 place de la Préfecture", "BP 71014", "57034 Metz Cedex 1"]
+    assert not _authority("ville-de-metz").verified
+    metropole = _authority("metz-metropole")
+    assert not metropole.verified
+    assert metropole.name.startswith("Metz Métropole")
+    assert "dénomination légale" in metropole.notes
+
+
+def test_the_seed_command_is_idempotent(runner):
+    first = runner.invoke(args=["seed"])
+    second = runner.invoke(args=["seed"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert f"Autorités ajoutées : {len(load_seed_data())}." in first.output
+    assert "Autorités ajoutées : 0." in second.output
+
+
+def test_list_and_search(client, signed_in):
+    seed_authorities()
+    text = page_text(client.get("/autorites/"))
+    assert "Préfecture de la Moselle" in text and "Ville de Metz" in text
+    assert "à vérifier" in text and "vérifiées" in text
+
+    text = page_text(client.get("/autorites/?q=metz"))
+    assert "Ville de Metz" in text
+    assert "Commission d'accès aux documents administratifs" not in text
+
+    text = page_text(client.get("/autorites/?q=PRÉFECTURE"))
+    assert "Préfecture de la Moselle" in text
+
+    text = page_text(client.get("/autorites/?departement=75"))
+    assert "CNIL" in text and "Ville de Metz" not in text
+
+    text = page_text(client.get("/autorites/?q=introuvable"))
+    assert "0 autorité trouvée." in text
+
+
+def test_view_shows_what_a_letter_needs(client, signed_in):
+    seed_authorities()
+    prefecture = _authority("prefecture-moselle")
+    text = page_text(client.get(f"/autorites/{prefecture.id}"))
+    assert "Coordonnées non vérifiées : contrôlez-les avant tout envoi." in text
+    assert "9 place de la Préfecture BP 71014 57034 Metz Cedex 1" in text
+    assert "PRADA non renseignée" in text
+
+
+def test_create_an_authority(client, signed_in):
+    response = client.post("/autorites/nouvelle", data={
+        "name": "Commune de Woippy", "kind": "commune", "address_lines": "Hôtel de ville\n1 place de l'Hôtel de Ville",
+        "postal_code": "57140", "city": "Woippy", "email": "mairie@woippy.example", "department_code": "57",
+        "prada_name": "Service juridique",
+    })
+    assert response.status_code == 302
+    created = db.session.scalar(select(Authority).where(Authority.name == "Commune de Woippy"))
+    assert created.postal_address == ["Hôtel de ville", "1 place de l'Hôtel de Ville", "57140 Woippy"]
+    assert created.verified is False
+    text = page_text(client.get(response.headers["Location"]))
+    assert "L'autorité « Commune de Woippy » est ajoutée à l'annuaire." in text
+
+
+def test_edit_an_authority_marks_it_verified(client, signed_in):
+    seed_authorities()
+    metz = _authority("ville-de-metz")
+    form = client.get(f"/autorites/{metz.id}/modifier")
+    assert 'value="Ville de Metz"' in form.get_data(as_text=True)
+    response = client.post(f"/autorites/{metz.id}/modifier", data={
+        "name": "Ville de Metz", "kind": "commune", "address_lines": metz.address_lines, "postal_code": "57036",
+        "city": "Metz Cedex 1", "department_code": "57", "prada_name": "Direction des affaires juridiques",
+        "prada_email": "prada@metz.example", "verified": "y", "last_checked_on": "2026-11-20",
+    })
+    assert response.status_code == 302
+    db.session.refresh(metz)
+    assert metz.verified and metz.last_checked_on == date(2026, 11, 20)
+    assert metz.prada_email == "prada@metz.example"
+    assert "Coordonnées vérifiées le 20 novembre 2026." in page_text(client.get(f"/autorites/{metz.id}"))
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"name": ""}, "Ce champ est obligatoire."),
+    ({"postal_code": "5700"}, "Un code postal compte cinq chiffres."),
+    ({"department_code": "99"}, "Code de département inconnu (ex. 57, 2A, 974)."),
+    ({"email": "mairie-at-metz"}, "Adresse électronique non valide."),
+    ({"website": "javascript:alert(1)"}, "L'adresse doit commencer par http:// ou https://."),
+    ({"verified": "y"}, "Indiquez la date à laquelle les coordonnées ont été vérifiées."),
+    ({"last_checked_on": "31/02/2026"}, "Date non valide"),
+])
+def test_bad_authority_input_is_refused_and_nothing_is_saved(client, signed_in, fields, message):
+    data = {"name": "Commune de Test", "kind": "commune", "postal_code": "57000", "city": "Metz", **fields}
+    response = client.post("/autorites/nouvelle", data=data)
+    assert response.status_code == 422
+    assert message in page_text(response)
+    assert db.session.scalar(select(func.count()).select_from(Authority)) == 0
+
+
+def test_unknown_authority_is_a_french_404(client, signed_in):
+    for path in ("/autorites/999", "/autorites/999/modifier"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Cette autorité n'existe pas." in page_text(response)
+
+
+def test_user_text_is_escaped(client, signed_in):
+    client.post("/autorites/nouvelle", data={"name": "<script>alert(1)</script>", "kind": "autre"})
+    body = client.get("/autorites/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

@@ -1,0 +1,151 @@
+"""The newcomer's journeys in a real headless Chromium (Debian's package, driven by
+Playwright), against a live server on loopback. Screenshots of each step are kept
+under test-artifacts/browser/."""
+import io
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from werkzeug.serving import make_server
+
+from tests.helpers import run_worker
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+# On a developer's machine without Chromium these tests are skipped; CI requires them.
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("LANTERNE_REQUIRE_BROWSER"),
+                                reason="Chromium absent : installez le paquet Debian « chromium » (.ci/run le fait)")
+
+
+@pytest.fixture
+def live_server(app, monkeypatch):
+    from workflow.directory.authorities import seed_authorities
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the real forms, tokens included
+    seed_authorities()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def page(live_server, request):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(accept_downloads=True, locale="fr-FR", viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base = live_server
+        page.shots = []
+
+        def shot(name):
+            path = ARTIFACTS / f"{request.node.name}-{len(page.shots) + 1:02d}-{name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            page.shots.append(path)
+
+        page.shot = shot
+        yield page
+        context.close()
+        browser.close()
+
+
+def sign_up_and_draft(page):
+    page.goto(page.base + "/")
+    page.shot("connexion")
+    page.get_by_role("link", name="Créer un compte").click()
+    page.get_by_label("Nom ou pseudonyme").fill("Collectif Metz")
+    page.get_by_label("Adresse électronique").fill("collectif@example.org")
+    page.get_by_label("Mot de passe", exact=True).fill("motdepasse-solide")
+    page.get_by_label("Confirmation du mot de passe").fill("motdepasse-solide")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.get_by_text("Votre compte est créé").wait_for()
+    page.shot("tableau-de-bord")
+
+    page.get_by_role("link", name="Bibliothèque de demandes").first.click()
+    page.get_by_role("link", name=re.compile("Utiliser ce modèle : Marchés publics de vidéoprotection de la Ville de Metz")).click()
+    page.get_by_role("link", name="Créer une identité de demandeur").click()
+    page.get_by_label("Nom et prénom, ou nom de l'association").fill("Alice Martin")
+    page.get_by_label("Adresse postale").fill("12 rue des Jardins\n57000 Metz")
+    page.get_by_label("Adresse électronique").fill("alice@example.org")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Modèle utilisé").wait_for()
+    page.get_by_label(re.compile(r"^Metz Métropole")).uncheck()  # only the city this time
+    page.get_by_label("Mode d'envoi").select_option("postal")
+    page.shot("brouillon")
+    page.get_by_role("button", name="Créer le brouillon").click()
+    page.get_by_text("est enregistrée comme brouillon").wait_for()
+    page.shot("demande")
+
+
+def test_sign_up_draft_a_request_to_the_city_and_download_its_pdf(page):
+    sign_up_and_draft(page)
+    assert page.get_by_role("heading", level=1).inner_text() == "Marchés publics de vidéoprotection de la Ville de Metz"
+    page.get_by_role("link", name="Envoyer la demande").click()
+    page.get_by_role("heading", name="Demande de communication").wait_for()
+    page.shot("courrier")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le PDF").click()
+    pdf = Path(download.value.path()).read_bytes()
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Ville de Metz" in text and "Alice Martin" in text
+    assert "Lettre recommandée avec demande d'avis de réception" in " ".join(text.split())
+    (ARTIFACTS / "demande.pdf").write_bytes(pdf)
+
+
+def test_record_sending_and_receipt_then_read_the_deadlines(page):
+    sign_up_and_draft(page)
+    page.get_by_label("Événement", exact=True).select_option(label="Envoi de la demande")
+    page.get_by_label("Date", exact=True).fill("2026-01-08")
+    page.get_by_role("button", name="Enregistrer").last.click()
+    page.get_by_text("L'événement est enregistré").wait_for()
+    page.get_by_text("Réception estimée par l'administration").wait_for()
+    page.shot("envoi")
+    page.get_by_label("Événement", exact=True).select_option(label="Réception par l'administration")
+    page.get_by_label("Date", exact=True).fill("2026-01-12")
+    page.get_by_role("button", name="Enregistrer").last.click()
+    page.get_by_text("L'événement est enregistré").wait_for()
+    page.shot("echeances")
+    timeline = page.locator(".timeline").inner_text()
+    assert "Naissance du refus implicite" in timeline
+    assert "Sans réponse au 12 février 2026, la demande est implicitement rejetée" in timeline
+    assert "Date sûre : 12 avril 2026" in timeline and "Dernier jour légal : 13 avril 2026" in timeline
+    assert "Réception estimée" not in timeline
+
+
+def test_file_a_received_pdf_and_find_it_by_a_word_of_its_text(page, tmp_path):
+    import weasyprint
+
+    sign_up_and_draft(page)
+    received = tmp_path / "reponse-mairie.pdf"
+    received.write_bytes(weasyprint.HTML(string=(
+        "<h1>Ville de Metz</h1><p>Le marché de vidéoprotection a été attribué ; les caméras thermiques "
+        "sont livrées par la société Procedo.</p>")).write_pdf())
+    if page.locator("details.upload").get_attribute("open") is None:  # open when nothing was filed yet
+        page.get_by_text("Classer des documents reçus").click()
+    page.get_by_label("Fichiers reçus").set_input_files(str(received))
+    page.get_by_role("button", name="Classer", exact=True).click()
+    page.get_by_text("classé").first.wait_for()
+    page.shot("document-classe")
+    run_worker()  # the text extraction job, as the worker would run it
+
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Documents").click()
+    page.get_by_label("Rechercher dans le texte des documents").fill("thermique")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_text("reponse-mairie.pdf").first.wait_for()
+    page.shot("recherche")
+    results = page.locator("main").inner_text()
+    assert "LNT-" in results and "reponse-mairie.pdf" in results
+    assert page.locator("mark").first.inner_text().lower().startswith("thermique")

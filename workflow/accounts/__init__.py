@@ -1,0 +1,1 @@
+"""Users, organisations, tokens, identities and the access rules."""

@@ -1,0 +1,240 @@
+"""Accounts, organisations and API tokens: the services behind the account pages, the
+API authentication and the `user` CLI."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam, delete, func, select
+from wtforms.fields.choices import SelectChoice
+
+from workflow.mail import notify
+from workflow.models import versions as page_versions
+from workflow.core.extensions import db
+from workflow.models import ApiToken, LoginAttempt, Membership, Organisation, User
+from workflow.models.base import utcnow
+from workflow.models.users import ROLES
+
+# Argon2id, memory-hard; the library's defaults follow RFC 9106's low-memory profile.
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "lnt_"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    unread_notifications: int
+    data_versions: dict[str, int | None]
+
+
+# What every page needs about the account that opens it, in one round trip: the
+# account, the unread count for the menu, the data versions of cached parts.
+_SIGNED_IN = select(User, notify.unread_count_of(User.id).scalar_subquery(),
+                    *(page_versions.version_query(part).scalar_subquery() for part in page_versions.PART_TABLES)
+                    ).where(User.id == bindparam("user_id"))
+
+
+def signed_in(user_id: int) -> SignedIn | None:
+    row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    return SignedIn(row[0], row[1] or 0, dict(zip(page_versions.PART_TABLES, row[2:])))
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is shown to the user as is."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, password: str, display_name: str = "") -> User:
+    email = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+    if find_user(email) is not None:
+        raise AccountError("Un compte existe déjà pour cette adresse électronique.")
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None:
+        # Same work as a real check, so timing does not tell which addresses have accounts.
+        _hasher.hash(password)
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user if user.active else None
+
+
+# Password guessing is slowed down per account and per address, whichever trips first.
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _recent_failures(condition, now: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - FAILURE_WINDOW)) or 0
+
+
+def login_blocked(email: str, ip_address: str, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    email = normalise_email(email)
+    last_success = db.session.scalar(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)))
+    account = LoginAttempt.email == email
+    if last_success is not None:
+        account = account & (LoginAttempt.at > last_success)
+    return (_recent_failures(account, now) >= MAX_FAILURES_PER_ACCOUNT
+            or _recent_failures(LoginAttempt.ip_address == ip_address, now) >= MAX_FAILURES_PER_ADDRESS)
+
+
+def record_login_attempt(email: str, ip_address: str, succeeded: bool) -> None:
+    db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address[:45], succeeded=succeeded))
+    db.session.commit()
+
+
+def forget_old_login_attempts(now: datetime | None = None) -> int:
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - timedelta(days=1)))
+    db.session.commit()
+    return result.rowcount
+
+
+def _token_digest(token: str) -> str:
+    # Tokens carry 256 bits of entropy: a fast hash is enough, unlike for passwords.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, label: str = "") -> str:
+    """Create an API token and return it; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    api_token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.user.active:
+        return None
+    api_token.last_used_at = utcnow()
+    db.session.commit()
+    return api_token.user
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if api_token is None or api_token.revoked_at is not None:
+        return False
+    api_token.revoked_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def create_organisation(owner: User, name: str) -> Organisation:
+    organisation = Organisation(name=name.strip())
+    organisation.memberships.append(Membership(user=owner, role="owner"))
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def membership_of(user: User, organisation_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation_id)
+    )
+
+
+def add_member(organisation: Organisation, email: str, role: str) -> Membership:
+    if role not in ROLES:
+        raise AccountError("Rôle inconnu.")
+    user = find_user(email)
+    if user is None:
+        raise AccountError("Aucun compte n'existe pour cette adresse : la personne doit d'abord s'inscrire.")
+    existing = membership_of(user, organisation.id)
+    if existing is not None:
+        existing.role = role
+        membership = existing
+    else:
+        membership = Membership(user=user, organisation=organisation, role=role)
+        db.session.add(membership)
+    _keep_an_owner(organisation)
+    db.session.commit()
+    return membership
+
+
+def remove_member(organisation: Organisation, user_id: int) -> None:
+    membership = db.session.scalar(
+        select(Membership).where(Membership.organisation_id == organisation.id, Membership.user_id == user_id)
+    )
+    if membership is None:
+        raise AccountError("Cette personne n'est pas membre de l'association.")
+    db.session.delete(membership)
+    db.session.flush()
+    _keep_an_owner(organisation)
+    db.session.commit()
+
+
+def _keep_an_owner(organisation: Organisation) -> None:
+    db.session.flush()
+    owners = db.session.scalar(
+        select(func.count()).select_from(Membership).where(
+            Membership.organisation_id == organisation.id, Membership.role == "owner"
+        )
+    )
+    if not owners:
+        db.session.rollback()
+        raise AccountError("Une association doit garder au moins un responsable.")
+
+
+def writable_organisations(user: User) -> list[Organisation]:
+    """Organisations in which `user` may create and change shared things."""
+    return [membership.organisation for membership in user.memberships if membership.role in ("owner", "editor")]
+
+
+def sharing_choices(user: User) -> list[SelectChoice]:
+    return [SelectChoice("", "Personne : privé")] + [
+        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
+    ]
+
+
+IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representative_role", "address", "email", "phone",
+                   "organisation_id")
+
+
+def save_identity(identity, form, user: User) -> None:
+    """Store a validated IdentityForm; an organisation is kept only if `user` may write for it."""
+    for name in IDENTITY_FIELDS:
+        setattr(identity, name, getattr(form, name).data)
+    if identity.kind != "association":
+        identity.rna_number = identity.representative = identity.representative_role = None
+    if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:
+        identity.organisation_id = None
+    db.session.add(identity)
+    db.session.commit()

@@ -1,0 +1,239 @@
+"""Flask commands: user, seed, worker, serve (what `make run` starts)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import json
+import time
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from workflow.accounts import users as accounts
+from workflow.cli.backup import BackupError, backup, restore
+from workflow.core import clock, embedded_redis
+from workflow.core.config import embedded_redis_dir
+from workflow.directory.authorities import seed_authorities
+from workflow.jobs import sweep
+from workflow.jobs.queues import queue
+from workflow.jobs.schedule import schedule_periodic
+from workflow.jobs.worker import LanterneWorker
+from workflow.law.deadlines import RequestFacts, UnknownDepartment, cli_payload, normalise_department
+from workflow.law.states import STATUS_LABELS
+from workflow.models.base import utcnow
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(user_group)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(deadlines_command)
+    app.cli.add_command(sweep_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+@click.group("user", help="Gérer les comptes.")
+def user_group():
+    pass
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Mot de passe (10 caractères au moins).")
+@click.option("--name", default="", help="Nom ou pseudonyme affiché.")
+@with_appcontext
+def create_user_command(email: str, password: str, name: str):
+    """Create an account."""
+    try:
+        user = accounts.create_user(email, password, name)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Compte créé : {user.email} (id {user.id})")
+
+
+@user_group.command("token")
+@click.argument("email")
+@click.option("--label", default="ligne de commande", help="Libellé du jeton.")
+@with_appcontext
+def token_command(email: str, label: str):
+    """Print a new API token for an account."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"Aucun compte pour {email}.")
+    click.echo(accounts.issue_token(user, label))
+
+
+@click.command("seed", help="Ajouter à l'annuaire les autorités de référence (sans rien écraser).")
+@with_appcontext
+def seed_command():
+    added = seed_authorities()
+    click.echo(f"Autorités ajoutées : {added}.")
+
+
+def _ensure_redis(app: Flask):
+    """Start the embedded Redis when no REDIS_URL was given and none is running.
+    Returns the process we started, for the caller to stop."""
+    if not app.config["REDIS_EMBEDDED"]:
+        return None
+    _url, process = embedded_redis.start(embedded_redis_dir(app.instance_path))
+    return process
+
+
+@click.command("worker", help="Lancer un worker RQ avec son planificateur.")
+@click.option("--burst", is_flag=True, help="Traiter ce qui est en file puis s'arrêter.")
+@with_appcontext
+def worker_command(burst: bool):
+
+
+    app = current_app._get_current_object()
+    redis_process = _ensure_redis(app)
+    try:
+        queues = [queue(name) for name in app.config["RQ_QUEUES"]]
+        # At start: a sweep now (whatever happened while no worker ran), and the next daily one.
+        queues[0].enqueue("workflow.jobs.tasks.sweep_job")
+        schedule_periodic()
+        # The forked work-horses inherit this application context.
+        LanterneWorker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=True)
+    finally:
+        embedded_redis.stop(redis_process)
+
+
+@click.command("serve", help="Lancer le serveur web, un worker et, sans REDIS_URL, le Redis embarqué.")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="5000 ou $PORT", type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--web-workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve_command(port: int, host: str, web_workers: int):
+    app = current_app._get_current_object()
+    redis_process = _ensure_redis(app)
+    environment = dict(os.environ, REDIS_URL=app.config["REDIS_URL"])
+    # Each child in its own session: Ctrl-C reaches this supervisor alone, which stops
+    # the web server and the worker first, then Redis, so no job is cut off.
+    children = {
+        "web": subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"{host}:{port}",
+             "--access-logfile", "-", "--no-control-socket", "app:create_app()"],
+            env=environment, start_new_session=True,
+        ),
+        "worker": subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"], env=environment, start_new_session=True
+        ),
+    }
+    click.echo(f"Lanterne : http://{host}:{port}/  (Ctrl-C pour arrêter)")
+    stopping = False
+
+    def request_stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
+    exit_code = 0
+    try:
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    click.echo(f"Le processus « {name} » s'est arrêté (code {child.returncode}).", err=True)
+                    stopping, exit_code = True, 1
+            time.sleep(0.2)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        embedded_redis.stop(redis_process)
+        click.echo("Lanterne est arrêté.")
+    sys.exit(exit_code)
+
+
+def _fail(message: str) -> None:
+    """The engine's contract: one line on stderr and exit status 2."""
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(2)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} attend une date au format AAAA-MM-JJ, pas « {value} ».")
+
+
+@click.command("deadlines", help="Calculer les délais CRPA d'une demande (JSON sur la sortie standard).")
+@click.option("--received", help="Date de réception de la demande par l'administration (AAAA-MM-JJ).")
+@click.option("--refused", help="Date de notification d'un refus explicite (remplace le refus implicite).")
+@click.option("--cada-registered", "cada_registered", help="Date d'enregistrement de la saisine par la CADA.")
+@click.option("--department", default="57", show_default=True, help="Département de l'administration.")
+def deadlines_command(received: str | None, refused: str | None, cada_registered: str | None, department: str):
+    facts = {
+        "received": _parse_date(received, "--received"),
+        "refused": _parse_date(refused, "--refused"),
+        "cada_registered": _parse_date(cada_registered, "--cada-registered"),
+    }
+    try:
+        department = normalise_department(department)
+    except UnknownDepartment as error:
+        _fail(str(error))
+    if facts["received"] and facts["refused"] and facts["refused"] < facts["received"]:
+        _fail("le refus (--refused) ne peut pas précéder la réception de la demande (--received).")
+    start = facts["refused"] or facts["received"]
+    if start and facts["cada_registered"] and facts["cada_registered"] < start:
+        _fail("l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus.")
+    payload = cli_payload(RequestFacts(department=department, **facts))
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@click.command("sweep", help="Balayage : statuts que le calendrier rend vrais, rappels dus, tâches perdues par Redis.")
+@click.option("--today", help="Date du jour à utiliser (AAAA-MM-JJ), pour rattraper ou simuler.")
+@with_appcontext
+def sweep_command(today: str | None):
+
+    day = _parse_date(today, "--today") or clock.today()
+    report = sweep.run(day)
+    for reference, status in sorted(report.status_changes.items()):
+        click.echo(f"{reference} : {STATUS_LABELS.get(status, status)}")
+    click.echo(f"Balayage du {day.isoformat()} : {len(report.status_changes)} statut(s) mis à jour, "
+               f"{report.reminders_fired} rappel(s) envoyé(s), {report.reminders_rescheduled} rappel(s) replanifié(s), "
+               f"{report.mails_requeued} courriel(s) mis en file, {report.digests_queued} récapitulatif(s).")
+    if report.redis_unavailable:
+        click.echo("Redis est indisponible : les envois seront planifiés au prochain balayage.", err=True)
+
+
+@click.command("backup", help="Sauvegarder la base et les fichiers dans une archive .tar.gz.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Fichier de sauvegarde (par défaut sous instance/backups/).")
+@with_appcontext
+def backup_command(output: str | None):
+    from pathlib import Path
+
+
+    target = Path(output) if output else Path(current_app.instance_path) / "backups" / (
+        f"lanterne-{utcnow().strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    manifest = backup(target)
+    click.echo(f"Sauvegarde écrite : {target} ({sum(manifest['rows'].values())} lignes, {len(manifest['files'])} fichiers).")
+
+
+@click.command("restore", help="Restaurer une sauvegarde dans une base neuve (migrée au même niveau).")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(archive: str):
+    from pathlib import Path
+
+
+    try:
+        manifest = restore(Path(archive))
+    except BackupError as error:
+        _fail(str(error))
+    click.echo(f"Sauvegarde restaurée : {sum(manifest['rows'].values())} lignes, {len(manifest['files'])} fichiers.")

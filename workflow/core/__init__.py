@@ -1,0 +1,1 @@
+"""Infrastructure every layer may use: extensions, settings, clock, file storage, HTTP helpers."""

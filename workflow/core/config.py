@@ -1,0 +1,93 @@
+"""Settings from the environment, with embedded defaults under the instance folder.
+
+Without DATABASE_URL Lanterne uses a SQLite file; without REDIS_URL it uses an
+embedded Redis server listening on a Unix socket, both under ``instance/``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+SQLITE_FILE = "lanterne.sqlite3"
+
+
+def embedded_redis_dir(instance_path: str | os.PathLike) -> Path:
+    return Path(instance_path) / "redis"
+
+
+def embedded_redis_url(instance_path: str | os.PathLike) -> str:
+    return f"unix://{embedded_redis_dir(instance_path) / 'redis.sock'}"
+
+
+def load_or_create_secret_key(instance_path: str | os.PathLike) -> str:
+    """Generated once per instance, so sessions survive restarts without a constant."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: if two processes start at once, the first one's key wins.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def settings_from_environment(instance_path: str, environ: os._Environ | dict = os.environ) -> dict:
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
+    redis_url = environ.get("REDIS_URL") or ""
+    return {
+        "SECRET_KEY": environ.get("SECRET_KEY") or load_or_create_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": redis_url or embedded_redis_url(instance_path),
+        "REDIS_EMBEDDED": not redis_url,
+        "RQ_QUEUES": ["default"],
+        "MAIL_SERVER": environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(environ.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
+        "MAIL_FROM": environ.get("MAIL_FROM", "lanterne@localhost"),
+        # Links in e-mails and calendar feeds point here.
+        "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
+        "SESSION_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
+        # Rendered dashboards and request pages kept per web process (workflow/web/page_cache.py); 0 turns it off.
+        "PAGE_CACHE_SIZE": int(environ.get("PAGE_CACHE_SIZE") or 128),
+    }
+
+
+class Defaults:
+    """Values that do not depend on the environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled database connection idle longer than this is checked before use (app.py).
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
+    PAGE_CACHE_SECONDS = 300
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a long form should not expire while a user writes it
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    JSON_SORT_KEYS = False
+    PER_PAGE = 25

@@ -1,0 +1,68 @@
+"""The authority directory: search, create, update, and the idempotent seed."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+
+from workflow.core.extensions import db
+from workflow.models import Authority
+
+EDITABLE_FIELDS = (
+    "name", "kind", "address_lines", "postal_code", "city", "email", "prada_name", "prada_email",
+    "website", "online_request_url", "department_code", "verified", "last_checked_on", "notes",
+)
+
+
+def search_query(text: str = "", department: str = "") -> Select[tuple[Authority]]:
+    query = select(Authority).order_by(Authority.name)
+    text = text.strip()
+    if text:
+        # Case-insensitive on both SQLite and PostgreSQL; accents are matched as typed.
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Authority.name).like(pattern),
+                func.lower(Authority.city).like(pattern),
+                func.lower(Authority.notes).like(pattern),
+                Authority.postal_code.like(f"{text}%"),
+            )
+        )
+    if department:
+        query = query.where(Authority.department_code == department)
+    return query
+
+
+def save(authority: Authority, fields: dict[str, Any]) -> Authority:
+    for name in EDITABLE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(authority, name, value.strip() if isinstance(value, str) else value)
+    db.session.add(authority)
+    db.session.commit()
+    return authority
+
+
+def load_seed_data() -> list[dict[str, Any]]:
+    text = resources.files("workflow.directory").joinpath("authorities.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def seed_authorities() -> int:
+    """Add the bodies our users write to; never overwrite a row users may have edited.
+    Returns how many were added."""
+    existing = set(db.session.scalars(select(Authority.slug).where(Authority.slug.is_not(None))))
+    added = 0
+    for entry in load_seed_data():
+        if entry["slug"] in existing:
+            continue
+        fields = dict(entry)
+        if fields.get("last_checked_on"):
+            fields["last_checked_on"] = date.fromisoformat(fields["last_checked_on"])
+        db.session.add(Authority(**fields))
+        added += 1
+    db.session.commit()
+    return added

@@ -1,0 +1,1 @@
+"""Documents received: formats, filing, extraction, search, what each item obtained, dossier export."""

@@ -1,0 +1,98 @@
+"""What runs when: the periodic jobs (declared as data) and the scheduling of reminders
+and e-mails in RQ. Job ids derive from the database rows or the run date, so scheduling
+twice is harmless; Redis only schedules, and the sweep rebuilds whatever it lost."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import redis
+from flask import current_app
+from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from workflow.core.clock import PARIS
+from workflow.core.extensions import db
+from workflow.models import Reminder
+from workflow.mail.notify import RETRY_DELAYS
+from workflow.jobs.queues import queue
+from workflow.requests.reminders import send_time
+
+LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    function: str      # dotted path, so this module imports no job code
+    at: time           # Paris time, every day
+
+
+PERIODIC_JOBS = (PeriodicJob("sweep", "workflow.jobs.tasks.sweep_job", time(6, 0)),)
+
+
+def _is_live(job_id: str) -> bool:
+    try:
+        return Job.fetch(job_id, connection=queue().connection).get_status() in LIVE
+    except NoSuchJobError:
+        return False
+
+
+def next_run(job: PeriodicJob, now: datetime) -> datetime:
+    local = now.astimezone(PARIS)
+    candidate = datetime.combine(local.date(), job.at, tzinfo=PARIS)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), job.at, tzinfo=PARIS)
+    return candidate.astimezone(timezone.utc)
+
+
+def periodic_job_id(job: PeriodicJob, when: datetime) -> str:
+    return f"periodic-{job.name}-{when.astimezone(PARIS).date().isoformat()}"
+
+
+def schedule_periodic(now: datetime | None = None) -> list[str]:
+    """Schedule each periodic job's next run once; returns the ids scheduled now."""
+    now = now or datetime.now(timezone.utc)
+    scheduled = []
+    for job in PERIODIC_JOBS:
+        when = next_run(job, now)
+        job_id = periodic_job_id(job, when)
+        if not _is_live(job_id):
+            queue().enqueue_at(when, job.function, job_id=job_id)
+            scheduled.append(job_id)
+    return scheduled
+
+
+def schedule_reminder(reminder_id: int, due_on: date, now: datetime | None = None) -> bool:
+    """Put a reminder's job in RQ's scheduler (at once if its time has come)."""
+    job_id = f"reminder-{reminder_id}"
+    if _is_live(job_id):
+        return False
+    when = send_time(due_on)
+    if when <= (now or datetime.now(timezone.utc)):
+        queue().enqueue("workflow.jobs.tasks.send_reminder", reminder_id, job_id=job_id)
+    else:
+        queue().enqueue_at(when, "workflow.jobs.tasks.send_reminder", reminder_id, job_id=job_id)
+    return True
+
+
+def enqueue_mail(outgoing_id: int) -> bool:
+    job_id = f"mail-{outgoing_id}"
+    if _is_live(job_id):
+        return False
+    queue().enqueue("workflow.jobs.tasks.send_mail", outgoing_id, job_id=job_id,
+                    retry=Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS)))
+    return True
+
+
+def schedule_request_reminders(request_id: int) -> None:
+    """After a request's events changed: schedule its pending reminders. If Redis is down,
+    nothing is lost: the rows are in the database and the sweep schedules them."""
+    try:
+        for reminder in db.session.scalars(select(Reminder).where(
+                Reminder.request_id == request_id, Reminder.sent_at.is_(None))):
+            schedule_reminder(reminder.id, reminder.due_on)
+    except redis.exceptions.RedisError:
+        current_app.logger.warning("Redis unavailable: reminders of request %s left to the sweep", request_id)

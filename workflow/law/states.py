@@ -1,0 +1,620 @@
+"""Request states, event checks and status derivation.
+
+Pure module: the status of a request is never stored as the truth, it is derived from its
+events (what happened, with dates) and today's date, because the administration's silence
+changes the status on its own (implicit refusal, confirmed refusal).
+
+The caller passes the *effective* events: if the database keeps corrections as new events
+pointing at the corrected one, it resolves them before calling this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Sequence
+
+from workflow.law.deadlines import RequestFacts, add_months, format_date_fr, normalise_department
+
+__all__ = [
+    "STATUSES",
+    "STATUS_LABELS",
+    "EVENT_TYPES",
+    "EVENT_LABELS",
+    "CHANNELS",
+    "CHANNEL_LABELS",
+    "ACCESS_FORMATS",
+    "ACCESS_FORMAT_LABELS",
+    "OPINION_OUTCOMES",
+    "REPLY_OUTCOMES",
+    "POSTAL_DELIVERY_DAYS",
+    "EventFact",
+    "TransitionError",
+    "check_event",
+    "derive_status",
+    "facts_from_events",
+    "next_action",
+    "latest_opinion_outcome",
+    "receipt_date",
+]
+
+# ----------------------------------------------------------------------- statuses
+
+DRAFT = "draft"
+SENT = "sent"
+AWAITING_RESPONSE = "awaiting_response"
+ANSWERED = "answered"
+PARTIALLY_ANSWERED = "partially_answered"
+REFUSED = "refused"
+IMPLICITLY_REFUSED = "implicitly_refused"
+CADA_REFERRED = "cada_referred"
+CADA_REGISTERED = "cada_registered"
+OPINION_RECEIVED = "opinion_received"
+CONFIRMED_REFUSAL = "confirmed_refusal"
+BEFORE_COURT = "before_court"
+CLOSED = "closed"
+
+STATUSES: tuple[str, ...] = (
+    DRAFT, SENT, AWAITING_RESPONSE, ANSWERED, PARTIALLY_ANSWERED, REFUSED, IMPLICITLY_REFUSED,
+    CADA_REFERRED, CADA_REGISTERED, OPINION_RECEIVED, CONFIRMED_REFUSAL, BEFORE_COURT, CLOSED,
+)
+
+STATUS_LABELS: Mapping[str, str] = MappingProxyType({
+    DRAFT: "Brouillon",
+    SENT: "Envoyée",
+    AWAITING_RESPONSE: "En attente de réponse",
+    ANSWERED: "Documents communiqués",
+    PARTIALLY_ANSWERED: "Réponse partielle",
+    REFUSED: "Refus explicite",
+    IMPLICITLY_REFUSED: "Refus implicite",
+    CADA_REFERRED: "CADA saisie",
+    CADA_REGISTERED: "Saisine enregistrée par la CADA",
+    OPINION_RECEIVED: "Avis de la CADA rendu",
+    CONFIRMED_REFUSAL: "Refus confirmé",
+    BEFORE_COURT: "Devant le tribunal administratif",
+    CLOSED: "Close",
+})
+
+# Statuses that the mere passing of a deadline changes, by the deadline's kind: the day
+# after it, the same events give another status (the daily sweep stores it).
+TIME_DRIVEN: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "implicit_refusal": (SENT, AWAITING_RESPONSE),
+    "confirmed_refusal": (CADA_REGISTERED, OPINION_RECEIVED),
+})
+
+
+def status_changes_after(status: str, deadline_dates: Mapping[str, date]) -> date | None:
+    """The last day of `status` if nothing but time happens: the earliest deadline that
+    ends it; None when no date will change it."""
+    return min((day for kind, day in deadline_dates.items() if status in TIME_DRIVEN.get(kind, ())), default=None)
+
+# ------------------------------------------------------------------------- events
+
+EV_SENT = "sent"
+EV_RECEIVED = "received"
+EV_ACKNOWLEDGED = "acknowledged"
+EV_ANSWERED = "answered"
+EV_PARTIALLY_ANSWERED = "partially_answered"
+EV_REFUSED = "refused"
+EV_CADA_REFERRED = "cada_referred"
+EV_CADA_REGISTERED = "cada_registered"
+EV_CADA_OPINION = "cada_opinion"
+EV_AUTHORITY_REPLY = "authority_reply"
+EV_COURT_FILED = "court_filed"
+EV_CLOSED = "closed"
+
+EVENT_TYPES: tuple[str, ...] = (
+    EV_SENT, EV_RECEIVED, EV_ACKNOWLEDGED, EV_ANSWERED, EV_PARTIALLY_ANSWERED, EV_REFUSED,
+    EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CADA_OPINION, EV_AUTHORITY_REPLY,
+    EV_COURT_FILED, EV_CLOSED,
+)
+
+EVENT_LABELS: Mapping[str, str] = MappingProxyType({
+    EV_SENT: "Envoi de la demande",
+    EV_RECEIVED: "Réception par l'administration",
+    EV_ACKNOWLEDGED: "Accusé de réception de l'administration",
+    EV_ANSWERED: "Communication des documents",
+    EV_PARTIALLY_ANSWERED: "Communication partielle",
+    EV_REFUSED: "Refus explicite",
+    EV_CADA_REFERRED: "Saisine de la CADA",
+    EV_CADA_REGISTERED: "Enregistrement de la saisine par la CADA",
+    EV_CADA_OPINION: "Avis de la CADA",
+    EV_AUTHORITY_REPLY: "Réponse de l'administration après l'avis",
+    EV_COURT_FILED: "Requête au tribunal administratif",
+    EV_CLOSED: "Clôture de la demande",
+})
+
+CHANNEL_LABELS: Mapping[str, str] = MappingProxyType({
+    "email": "Courrier électronique",
+    "postal": "Lettre recommandée avec accusé de réception",
+    "online_form": "Téléservice de l'administration",
+    "hand": "Remise en main propre",
+})
+CHANNELS: tuple[str, ...] = tuple(CHANNEL_LABELS)
+# How the requester wants the documents (CRPA L311-9).
+ACCESS_FORMAT_LABELS: Mapping[str, str] = MappingProxyType({
+    "email": "Copie par courrier électronique",
+    "paper": "Copie papier",
+    "consultation": "Consultation sur place",
+})
+ACCESS_FORMATS: tuple[str, ...] = tuple(ACCESS_FORMAT_LABELS)
+OPINION_OUTCOMES: tuple[str, ...] = ("favourable", "unfavourable", "moot", "inadmissible")
+REPLY_OUTCOMES: tuple[str, ...] = ("communicated", "partial", "refused")
+
+# Estimated delivery of a registered letter until the receipt card is recorded.
+POSTAL_DELIVERY_DAYS = 3
+
+# Events that can only happen once in a request's life. Refusals, answers and replies
+# may repeat (e.g. an explicit refusal again after the CADA opinion).
+_ONE_OFF = frozenset({
+    EV_SENT, EV_RECEIVED, EV_ACKNOWLEDGED, EV_CADA_REFERRED, EV_CADA_REGISTERED,
+    EV_CADA_OPINION, EV_COURT_FILED, EV_CLOSED,
+})
+
+# Events of the first phase: they all need a sending, dated no later than them.
+_AFTER_SENDING: Mapping[str, str] = MappingProxyType({
+    EV_RECEIVED: "La réception",
+    EV_ACKNOWLEDGED: "L'accusé de réception",
+    EV_ANSWERED: "La communication des documents",
+    EV_PARTIALLY_ANSWERED: "La communication partielle",
+    EV_REFUSED: "Le refus",
+})
+_BEFORE_SENDING: Mapping[str, str] = MappingProxyType({
+    EV_RECEIVED: "la réception",
+    EV_ACKNOWLEDGED: "l'accusé de réception",
+    EV_ANSWERED: "la communication des documents",
+    EV_PARTIALLY_ANSWERED: "la communication partielle",
+    EV_REFUSED: "le refus",
+})
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class TransitionError(ValueError):
+    """An event that makes no sense given the request's history (French message)."""
+
+
+@dataclass(frozen=True)
+class EventFact:
+    type: str
+    date: date
+    # Read-only copy of the event's data; left out of the hash (mappings are unhashable).
+    data: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, MappingProxyType):
+            object.__setattr__(self, "data", MappingProxyType(dict(self.data or {})))
+
+
+# -------------------------------------------------------------------------- helpers
+
+
+def _ordered(events: Iterable[EventFact]) -> list[EventFact]:
+    # Stable: events of the same day keep the order in which they were recorded.
+    return sorted(events, key=lambda e: e.date)
+
+
+def _first(events: Iterable[EventFact], type_: str) -> EventFact | None:
+    for event in events:
+        if event.type == type_:
+            return event
+    return None
+
+
+def _as_date(value: Any, what: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise TransitionError(f"Date invalide pour {what} : « {value} » (format attendu AAAA-MM-JJ).")
+
+
+def _channel(sent: EventFact, default_channel: str | None) -> str:
+    # Unknown channel: treat as postal, so the receipt date is flagged as an estimate.
+    return sent.data.get("channel") or default_channel or "postal"
+
+
+def receipt_date(
+    events: Sequence[EventFact], default_channel: str | None = None
+) -> tuple[date | None, bool]:
+    """(receipt date by the administration, is_estimate) from the events.
+
+    Priority: the recorded receipt (receipt card), then the receipt date given by the
+    administration's acknowledgement, then the channel rule: e-mail, online form and hand
+    delivery count on the sending date; a postal sending gets an estimate.
+    """
+    events = _ordered(events)
+    sent = _first(events, EV_SENT)
+    if sent is None:
+        return None, False
+    received = _first(events, EV_RECEIVED)
+    if received is not None:
+        return received.date, False
+    ack = _first(events, EV_ACKNOWLEDGED)
+    if ack is not None and ack.data.get("received_on"):
+        return _as_date(ack.data["received_on"], "la date de réception"), False
+    if _channel(sent, default_channel) == "postal":
+        return sent.date + timedelta(days=POSTAL_DELIVERY_DAYS), True
+    return sent.date, False
+
+
+def _validate_data(new: EventFact) -> None:
+    data = new.data
+    if new.type == EV_SENT and data.get("channel") is not None and data["channel"] not in CHANNELS:
+        raise TransitionError(f"Canal d'envoi inconnu : « {data['channel']} ».")
+    if new.type == EV_CADA_OPINION:
+        outcome = data.get("outcome")
+        if outcome is not None and outcome not in OPINION_OUTCOMES:
+            raise TransitionError(f"Sens de l'avis de la CADA inconnu : « {outcome} ».")
+        if data.get("received_by_authority"):
+            got = _as_date(data["received_by_authority"], "la réception de l'avis")
+            if got < new.date:
+                raise TransitionError(
+                    "L'administration ne peut pas avoir reçu l'avis avant qu'il soit rendu "
+                    f"(avis du {format_date_fr(new.date)})."
+                )
+    if new.type == EV_AUTHORITY_REPLY:
+        outcome = data.get("outcome")
+        if outcome is not None and outcome not in REPLY_OUTCOMES:
+            raise TransitionError(f"Sens de la réponse de l'administration inconnu : « {outcome} ».")
+
+
+# ---------------------------------------------------------------------- check_event
+
+
+def check_event(events: Sequence[EventFact], new: EventFact) -> None:
+    """Raise TransitionError if `new` makes no sense given the recorded `events`."""
+    if new.type not in EVENT_TYPES:
+        raise TransitionError(f"Type d'événement inconnu : « {new.type} ».")
+    _validate_data(new)
+    events = _ordered(events)
+
+    if new.type in _ONE_OFF:
+        previous = _first(events, new.type)
+        if previous is not None:
+            raise TransitionError(
+                f"L'événement « {EVENT_LABELS[new.type]} » est déjà enregistré "
+                f"(le {format_date_fr(previous.date)})."
+            )
+
+    closed = _first(events, EV_CLOSED)
+    if closed is not None and new.date >= closed.date:
+        raise TransitionError(
+            f"La demande est close depuis le {format_date_fr(closed.date)} : aucun événement "
+            "ne peut être ajouté après la clôture."
+        )
+
+    sent = _first(events, EV_SENT)
+    if new.type in _AFTER_SENDING:
+        if sent is None:
+            raise TransitionError(
+                "Aucun envoi n'est enregistré : enregistrez l'envoi de la demande avant "
+                f"{_BEFORE_SENDING[new.type]}."
+            )
+        if new.date < sent.date:
+            raise TransitionError(
+                f"{_AFTER_SENDING[new.type]} ne peut pas précéder l'envoi "
+                f"(envoi le {format_date_fr(sent.date)})."
+            )
+        if new.type == EV_ACKNOWLEDGED and new.data.get("received_on"):
+            received_on = _as_date(new.data["received_on"], "la date de réception")
+            if received_on < sent.date:
+                raise TransitionError(
+                    "La date de réception indiquée par l'accusé de réception ne peut pas "
+                    f"précéder l'envoi (envoi le {format_date_fr(sent.date)})."
+                )
+            if received_on > new.date:
+                raise TransitionError(
+                    "La date de réception indiquée par l'accusé de réception ne peut pas être "
+                    f"postérieure à l'accusé de réception lui-même ({format_date_fr(new.date)})."
+                )
+    elif new.type == EV_CADA_REFERRED:
+        _check_referral(events, new)
+    elif new.type == EV_CADA_REGISTERED:
+        referred = _first(events, EV_CADA_REFERRED)
+        if referred is None:
+            raise TransitionError(
+                "L'enregistrement par la CADA ne peut pas être noté avant la saisine de la CADA."
+            )
+        if new.date < referred.date:
+            raise TransitionError(
+                "L'enregistrement par la CADA ne peut pas précéder la saisine "
+                f"(saisine le {format_date_fr(referred.date)})."
+            )
+    elif new.type == EV_CADA_OPINION:
+        if _first(events, EV_CADA_REFERRED) is None:
+            raise TransitionError(
+                "Un avis de la CADA ne peut pas être enregistré avant la saisine de la CADA."
+            )
+        registered = _first(events, EV_CADA_REGISTERED)
+        if registered is None:
+            raise TransitionError(
+                "Un avis de la CADA ne peut pas être enregistré avant l'enregistrement de la "
+                "saisine par la CADA : indiquez d'abord la date figurant sur son accusé de "
+                "réception."
+            )
+        if new.date < registered.date:
+            raise TransitionError(
+                "L'avis de la CADA ne peut pas précéder l'enregistrement de la saisine "
+                f"(enregistrement le {format_date_fr(registered.date)})."
+            )
+    elif new.type == EV_AUTHORITY_REPLY:
+        opinion = _first(events, EV_CADA_OPINION)
+        if opinion is None:
+            raise TransitionError(
+                "La réponse de l'administration après l'avis ne peut pas être enregistrée "
+                "avant l'avis de la CADA."
+            )
+        if new.date < opinion.date:
+            raise TransitionError(
+                "La réponse de l'administration ne peut pas précéder l'avis de la CADA "
+                f"(avis du {format_date_fr(opinion.date)})."
+            )
+    elif new.type == EV_COURT_FILED:
+        _check_court(events, new)
+    elif new.type == EV_CLOSED and events:
+        last = events[-1]
+        if new.date < last.date:
+            raise TransitionError(
+                "La clôture ne peut pas précéder le dernier événement enregistré "
+                f"({EVENT_LABELS.get(last.type, last.type)}, le {format_date_fr(last.date)})."
+            )
+
+
+def _check_referral(events: list[EventFact], new: EventFact) -> None:
+    before = [e for e in events if e.date <= new.date]
+    if any(e.type in (EV_REFUSED, EV_PARTIALLY_ANSWERED) for e in before):
+        return  # explicit (possibly partial) refusal
+    if _first(events, EV_SENT) is None:
+        raise TransitionError(
+            "La CADA ne peut être saisie qu'après un refus, et aucun envoi de la demande "
+            "n'est enregistré."
+        )
+    answered = _first(before, EV_ANSWERED)
+    if answered is not None:
+        raise TransitionError(
+            f"Les documents ont été communiqués le {format_date_fr(answered.date)} : il n'y a "
+            "pas de refus à soumettre à la CADA. Si la communication est incomplète, "
+            "enregistrez une communication partielle."
+        )
+    received, _ = receipt_date(events)
+    assert received is not None
+    born = add_months(received, 1)
+    # Lenient on the birth day itself, as agreed: a referral sent that day reaches the
+    # CADA once the refusal exists.
+    if born <= new.date:
+        return
+    raise TransitionError(
+        "La CADA ne peut être saisie qu'après un refus : aucun refus explicite n'est "
+        f"enregistré et le refus implicite ne naîtra que le {format_date_fr(born)}, un mois "
+        f"après la réception de la demande ({format_date_fr(received)})."
+    )
+
+
+def _check_court(events: list[EventFact], new: EventFact) -> None:
+    if _first(events, EV_CADA_REFERRED) is None:
+        raise TransitionError(
+            "Le tribunal administratif ne peut être saisi qu'après la saisine de la CADA, "
+            "obligatoire avant tout recours (CRPA, art. L342-1)."
+        )
+    before = [e for e in events if e.date <= new.date]
+    opinion = _first(before, EV_CADA_OPINION)
+    for event in before:
+        if event.type == EV_AUTHORITY_REPLY and event.data.get("outcome") in ("refused", "partial"):
+            return
+        if event.type == EV_REFUSED and opinion is not None and event.date >= opinion.date:
+            return
+    registered = _first(events, EV_CADA_REGISTERED)
+    if registered is None:
+        raise TransitionError(
+            "Le tribunal administratif ne peut être saisi qu'après un refus confirmé : "
+            "enregistrez la date d'enregistrement de la saisine par la CADA ou la décision de "
+            "l'administration après l'avis."
+        )
+    born = add_months(registered.date, 2)
+    if born <= new.date:
+        return
+    raise TransitionError(
+        "Le tribunal administratif ne peut être saisi qu'après un refus confirmé : il naîtra "
+        f"le {format_date_fr(born)}, deux mois après l'enregistrement de la saisine par la "
+        "CADA, sauf décision expresse de refus de l'administration après l'avis."
+    )
+
+
+# -------------------------------------------------------------------- derive_status
+
+_CADA_STAGE = frozenset({CADA_REFERRED, CADA_REGISTERED, OPINION_RECEIVED})
+
+
+def derive_status(
+    events: Sequence[EventFact], today: date, *, default_channel: str | None = None
+) -> str:
+    """Status of the request on `today` (events dated after today are not yet counted).
+
+    `default_channel` is used when the sending event does not carry its channel.
+    """
+    events = [e for e in _ordered(events) if e.date <= today]
+    status = DRAFT
+    opinion_seen = False
+    for event in events:
+        kind = event.type
+        if kind == EV_SENT:
+            status = SENT
+        elif kind in (EV_RECEIVED, EV_ACKNOWLEDGED):
+            pass  # they only fix the receipt date; the clock does the rest
+        elif kind == EV_ANSWERED:
+            status = ANSWERED
+        elif kind == EV_PARTIALLY_ANSWERED:
+            if status not in _CADA_STAGE:  # a partial release while the CADA examines
+                status = PARTIALLY_ANSWERED
+        elif kind == EV_REFUSED:
+            if opinion_seen:
+                status = CONFIRMED_REFUSAL  # explicit refusal after the opinion
+            elif status not in _CADA_STAGE:
+                status = REFUSED
+        elif kind == EV_CADA_REFERRED:
+            status = CADA_REFERRED
+        elif kind == EV_CADA_REGISTERED:
+            status = CADA_REGISTERED
+        elif kind == EV_CADA_OPINION:
+            status, opinion_seen = OPINION_RECEIVED, True
+        elif kind == EV_AUTHORITY_REPLY:
+            outcome = event.data.get("outcome")
+            if outcome == "communicated":
+                status = ANSWERED
+            elif outcome in ("partial", "refused"):
+                status = CONFIRMED_REFUSAL
+        elif kind == EV_COURT_FILED:
+            status = BEFORE_COURT
+        elif kind == EV_CLOSED:
+            return CLOSED
+
+    # The administration's silence changes the status by itself; each refusal is born at
+    # the end of its day, so on that day the request is still waiting.
+    if status == SENT:
+        received, _ = receipt_date(events, default_channel)
+        if received is not None and today >= received:
+            status = AWAITING_RESPONSE if today <= add_months(received, 1) else IMPLICITLY_REFUSED
+    elif status in (CADA_REGISTERED, OPINION_RECEIVED):
+        registered = _first(events, EV_CADA_REGISTERED)
+        if registered is not None and today > add_months(registered.date, 2):
+            status = CONFIRMED_REFUSAL
+    return status
+
+
+def latest_opinion_outcome(events: Sequence[EventFact]) -> str | None:
+    """Outcome of the CADA opinion (a one-off event), if recorded: for next_action."""
+    opinion = _first(_ordered(events), EV_CADA_OPINION)
+    return opinion.data.get("outcome") if opinion is not None else None
+
+
+# ----------------------------------------------------------------------- next_action
+
+_NEXT_ACTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    DRAFT: ("send", "Envoyer la demande"),
+    SENT: ("keep_proof", "Conserver la preuve d'envoi et attendre la réception"),
+    AWAITING_RESPONSE: ("reminder", "Envoyer une relance"),
+    ANSWERED: ("check_documents", "Vérifier les documents reçus, puis clore la demande"),
+    PARTIALLY_ANSWERED: ("cada_referral", "Rédiger la saisine de la CADA pour les documents manquants"),
+    REFUSED: ("cada_referral", "Rédiger la saisine de la CADA"),
+    IMPLICITLY_REFUSED: ("cada_referral", "Rédiger la saisine de la CADA"),
+    CADA_REFERRED: ("await_registration", "Attendre l'accusé d'enregistrement de la CADA"),
+    CADA_REGISTERED: ("await_opinion", "Attendre l'avis de la CADA"),
+    OPINION_RECEIVED: ("after_opinion", "Écrire à l'administration après l'avis"),
+    CONFIRMED_REFUSAL: ("court_application", "Préparer la requête au tribunal administratif"),
+    BEFORE_COURT: ("follow_court", "Suivre l'instance devant le tribunal administratif"),
+    CLOSED: ("none", "Aucune action : la demande est close"),
+})
+
+_AFTER_OPINION: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "favourable": ("after_opinion", "Écrire à l'administration après l'avis"),
+    "unfavourable": (
+        "await_confirmed_refusal",
+        "Lire l'avis défavorable et décider s'il faut saisir le tribunal administratif",
+    ),
+    "moot": ("check_documents", "Vérifier l'avis (demande sans objet), puis clore la demande"),
+    "inadmissible": ("review_opinion", "Lire l'avis d'irrecevabilité et corriger la saisine"),
+})
+
+
+def next_action(status: str, opinion_outcome: str | None = None) -> tuple[str, str]:
+    """(action key, French label) suggested for a status.
+
+    For `opinion_received`, the opinion's outcome refines the advice (default: favourable).
+    """
+    if status not in _NEXT_ACTIONS:
+        raise ValueError(f"Statut inconnu : « {status} ».")
+    if status == OPINION_RECEIVED and opinion_outcome in _AFTER_OPINION:
+        return _AFTER_OPINION[opinion_outcome]
+    return _NEXT_ACTIONS[status]
+
+
+# ---------------------------------------------------------------- facts_from_events
+
+_DECISIVE = frozenset({
+    EV_ANSWERED, EV_PARTIALLY_ANSWERED, EV_REFUSED, EV_CADA_REFERRED, EV_CADA_REGISTERED,
+    EV_CADA_OPINION, EV_AUTHORITY_REPLY, EV_COURT_FILED,
+})
+_CADA_EVENTS = frozenset({EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CADA_OPINION, EV_AUTHORITY_REPLY, EV_COURT_FILED})
+
+
+def facts_from_events(
+    events: Sequence[EventFact],
+    department: str,
+    today: date | None = None,
+    *,
+    default_channel: str | None = None,
+) -> RequestFacts:
+    """Deadline facts of a request. With `today`, later-dated events are ignored and a
+    missing acknowledgement counts as 'none' once the implicit refusal is born."""
+    department = normalise_department(department)
+    events = _ordered(events)
+    if today is not None:
+        events = [e for e in events if e.date <= today]
+
+    received, estimate = receipt_date(events, default_channel)
+
+    ack = _first(events, EV_ACKNOWLEDGED)
+    acknowledgement: str | None = None
+    if ack is not None:
+        r112_5 = ack.data.get("r112_5")
+        acknowledgement = {True: "compliant", False: "non_compliant"}.get(r112_5)
+    elif received is not None:
+        # By the time the implicit refusal is born (or the user went to the CADA), an
+        # acknowledgement with the R112-5 mentions should have arrived: none was recorded.
+        late = today is not None and today > add_months(received, 1)
+        if late or any(e.type in _CADA_EVENTS for e in events):
+            acknowledgement = "none"
+
+    opinion = _first(events, EV_CADA_OPINION)
+    refused: EventFact | None = None
+    decision_after: date | None = None
+    for event in events:
+        after_opinion = opinion is not None and event.date >= opinion.date
+        if event.type == EV_REFUSED:
+            if after_opinion:
+                decision_after = decision_after or event.date
+            elif refused is None:
+                refused = event
+        elif event.type == EV_AUTHORITY_REPLY and event.data.get("outcome") in ("refused", "partial"):
+            decision_after = decision_after or event.date
+
+    answered_in_full: date | None = None
+    decisive = [e for e in events if e.type in _DECISIVE]
+    if decisive:
+        last = decisive[-1]
+        if last.type == EV_ANSWERED or (
+            last.type == EV_AUTHORITY_REPLY and last.data.get("outcome") == "communicated"
+        ):
+            answered_in_full = last.date
+
+    def _date_of(type_: str) -> date | None:
+        event = _first(events, type_)
+        return event.date if event is not None else None
+
+    opinion_received = None
+    if opinion is not None and opinion.data.get("received_by_authority"):
+        opinion_received = _as_date(opinion.data["received_by_authority"], "la réception de l'avis")
+
+    return RequestFacts(
+        received=received,
+        received_is_estimate=estimate,
+        acknowledgement=acknowledgement,  # type: ignore[arg-type]
+        refused=refused.date if refused is not None else None,
+        refusal_states_appeal_routes=(
+            bool(refused.data.get("appeal_routes_stated", True)) if refused is not None else True
+        ),
+        cada_referred=_date_of(EV_CADA_REFERRED),
+        cada_registered=_date_of(EV_CADA_REGISTERED),
+        cada_opinion=opinion.date if opinion is not None else None,
+        opinion_received_by_authority=opinion_received,
+        decision_after_opinion=decision_after,
+        department=department,
+        answered_in_full=answered_in_full,
+    )

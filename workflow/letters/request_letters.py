@@ -1,0 +1,268 @@
+"""The letters of one request: their context read from the database, and freezing a
+letter when it is sent (its bytes stored by SHA-256, never changed again).
+
+The wording lives in the pure module `workflow.letters.rendering`; every date it prints comes from
+the request's events and from the deadline engine, through `requests.situation`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from workflow.core import clock
+from workflow.letters import rendering as letter_rendering
+from workflow.requests import lifecycle as request_service
+from workflow.core.extensions import db
+from workflow.mail import notify
+from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry
+from workflow.models import Authority, Letter, OutgoingMail, Request, User
+from workflow.models.base import utcnow
+from workflow.law.states import TransitionError
+from workflow.core.storage import file_store
+
+# The event that sending a letter records, where the chain has one.
+EVENT_OF_LETTER = {"request": "sent", "cada_referral": "cada_referred", "court_application": "court_filed"}
+# Courts whose seat covers several departments (the others: a juridiction of the same department).
+COURT_SEATS = {"57": "ta-strasbourg", "67": "ta-strasbourg", "68": "ta-strasbourg"}
+FORMATS = {"pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "txt": "text/plain; charset=utf-8"}
+
+
+def _authority_party(authority: Authority) -> Party:
+    return Party(name=authority.name, address_lines=tuple(authority.postal_address), email=authority.email,
+                 kind=authority.kind, prada_name=authority.prada_name)
+
+
+def _sender(found: Request) -> Party:
+    identity = found.requester
+    if identity is None:
+        raise LetterNotReady("request", message="Choisissez l'identité du demandeur avant de préparer un courrier.")
+    return Party(name=identity.name, address_lines=identity.address_lines, email=identity.email, kind=identity.kind,
+                 rna_number=identity.rna_number or "", representative=identity.representative or "",
+                 representative_role=identity.representative_role or "")
+
+
+def _place(sender: Party, authority: Authority) -> str:
+    # The town of the sender's postal address: its last line, "57000 Metz".
+    if sender.address_lines:
+        match = re.match(r"^\s*\d{5}\s+(.+?)(\s+cedex.*)?$", sender.address_lines[-1], flags=re.I)
+        if match:
+            return match.group(1).strip()
+    return authority.city or ""
+
+
+def _by_slug(slug: str) -> Authority | None:
+    return db.session.scalar(select(Authority).where(Authority.slug == slug))
+
+
+def _court(found: Request) -> Party:
+    department = request_service.department_of(found)
+    court = _by_slug(COURT_SEATS[department]) if department in COURT_SEATS else db.session.scalar(
+        select(Authority).where(Authority.kind == "juridiction", Authority.department_code == department)
+        .order_by(Authority.id))
+    if court is None:
+        raise LetterNotReady("court_application", message=(
+            "Ajoutez à l'annuaire le tribunal administratif compétent (type « Juridiction », "
+            f"département {department}) pour préparer la requête."))
+    return _authority_party(court)
+
+
+def _recipient(found: Request, kind: str) -> Party:
+    if kind == "cada_referral":
+        cada = _by_slug("cada")
+        return _authority_party(cada) if cada else CADA_PARTY
+    if kind == "court_application":
+        return _court(found)
+    return _authority_party(found.authority)
+
+
+def _first_event(events, type_: str):
+    return next((event for event in events if event.type == type_), None)
+
+
+def _refusal_phrase(current: request_service.Situation, events) -> str:
+    refused = _first_event(events, "refused")
+    if refused is not None:
+        return f"refus explicite du {letter_rendering.format_date_fr(refused.occurred_on)}"
+    implicit = current.deadlines.get("implicit_refusal")
+    if implicit is not None and implicit.date < current.today:
+        return f"refus implicite né le {letter_rendering.format_date_fr(implicit.date)}"
+    return "pas encore de refus"
+
+
+def _series(found: Request, today: date) -> tuple[SeriesEntry, ...]:
+    """The other administrations of the same campaign, for the CADA referral (L342-1)."""
+    if found.campaign is None:
+        return ()
+    entries = []
+    for sibling in sorted(found.campaign.requests, key=lambda r: r.reference):
+        if sibling.id == found.id:
+            continue
+        events = request_service.effective_events(sibling)
+        sent = _first_event(events, "sent")
+        current = request_service.situation(sibling, today)
+        entries.append(SeriesEntry(authority=sibling.authority.name, reference=sibling.reference,
+                                   sent_on=sent.occurred_on if sent else None,
+                                   refusal=_refusal_phrase(current, events)))
+    return tuple(entries)
+
+
+def build_context(found: Request, kind: str, letter_date: date | None = None) -> LetterContext:
+    if kind not in letter_rendering.LETTER_KINDS:
+        raise LetterNotReady(kind, message="Type de courrier inconnu.")
+    today = letter_date or clock.today()
+    current = request_service.situation(found, today)
+    events = request_service.effective_events(found)
+    sender = _sender(found)
+    sent = _first_event(events, "sent")
+    refused = _first_event(events, "refused")
+    registered = _first_event(events, "cada_registered")
+    opinion = _first_event(events, "cada_opinion")
+    implicit = current.deadlines.get("implicit_refusal")
+    letter_channel = {"cada_referral": "email", "court_application": "postal"}.get(kind, found.channel)
+    return LetterContext(
+        kind=kind, reference=found.reference, sender=sender, recipient=_recipient(found, kind),
+        authority=_authority_party(found.authority), place=_place(sender, found.authority), letter_date=today,
+        subject=found.subject, items=tuple(item.description for item in found.items),
+        legal_grounds=tuple(request_service.clean_lines(found.legal_grounds)), access_format=found.access_format,
+        channel=letter_channel,
+        request_sent_on=sent.occurred_on if sent else None,
+        request_received_on=current.received_on, received_is_estimate=current.received_is_estimate,
+        refusal_on=refused.occurred_on if refused else None,
+        refusal_is_implicit=refused is None and implicit is not None and implicit.date < today,
+        deadlines=current.deadlines,
+        cada_registered_on=registered.occurred_on if registered else None,
+        cada_case_number=(registered.data or {}).get("case_number", "") if registered else "",
+        opinion_on=opinion.occurred_on if opinion else None,
+        opinion_outcome=(opinion.data or {}).get("outcome", "") if opinion else "",
+        series=_series(found, today) if kind == "cada_referral" else (),
+    )
+
+
+def not_ready_reason(found: Request, kind: str) -> str:
+    """Why this letter cannot be written yet (in French), or "" when it can."""
+    try:
+        letter_rendering.build_letter(build_context(found, kind))
+    except LetterNotReady as error:
+        return str(error)
+    return ""
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def render(context: LetterContext, extension: str) -> RenderedLetter:
+    if extension == "pdf":
+        content = letter_rendering.render_pdf(context)
+    elif extension == "docx":
+        content = letter_rendering.render_docx(context)
+    elif extension == "txt":
+        subject, body = letter_rendering.render_text(context)
+        content = f"Objet : {subject}\n\n{body}".encode()
+    else:
+        raise ValueError(extension)
+    return RenderedLetter(letter_rendering.letter_filename(context, extension), FORMATS[extension], content)
+
+
+def frozen_versions(found: Request, kind: str) -> list[Letter]:
+    return list(db.session.scalars(
+        select(Letter).where(Letter.request_id == found.id, Letter.kind == kind).order_by(Letter.version)))
+
+
+def stored(letter: Letter, extension: str) -> RenderedLetter:
+    sha256 = {"pdf": letter.pdf_sha256, "docx": letter.docx_sha256, "txt": letter.text_sha256}[extension]
+    name = f"{letter.request.reference}-{letter.kind}-v{letter.version}.{extension}"
+    return RenderedLetter(name, FORMATS[extension], file_store().read(sha256))
+
+
+def freeze(found: Request, kind: str, sent_on: date, user: User | None = None) -> Letter:
+    """Mark a letter as sent: render it as it stands, store its bytes, record the event of
+    the chain that goes with it. Raises LetterNotReady or TransitionError (French)."""
+    context = build_context(found, kind, sent_on)
+    store = file_store()
+    hashes = {extension: store.put(render(context, extension).content) for extension in ("pdf", "docx", "txt")}
+    version = (db.session.scalar(select(func.max(Letter.version)).where(
+        Letter.request_id == found.id, Letter.kind == kind)) or 0) + 1
+    letter = Letter(request_id=found.id, kind=kind, version=version, sent_at=utcnow(),
+                    pdf_sha256=hashes["pdf"], docx_sha256=hashes["docx"], text_sha256=hashes["txt"])
+    db.session.add(letter)
+    event_type = EVENT_OF_LETTER.get(kind)
+    already = event_type and _first_event(request_service.effective_events(found), event_type)
+    if event_type and not already:
+        data = {"channel": found.channel, "letter_version": version} if event_type == "sent" else {"letter_version": version}
+        request_service.record_event(found, event_type, sent_on, data, author=user)  # commits both
+    else:
+        db.session.commit()
+    return letter
+
+
+class CannotEmail(ValueError):
+    """Why a letter cannot be e-mailed from Lanterne (French)."""
+
+
+def email_recipient(found: Request) -> str:
+    # A request goes to the PRADA when the directory knows one (CRPA R330-4).
+    return found.authority.prada_email or found.authority.email
+
+
+def email_letter(found: Request, kind: str, user: User) -> OutgoingMail:
+    """Write the letter as an e-mail (text body, PDF attached) into the outbox; the worker
+    sends it, and on success the letter is frozen and the sending recorded."""
+    recipient = email_recipient(found)
+    if kind not in ("request", "reminder", "after_opinion", "recours_gracieux"):
+        raise CannotEmail("Ce courrier ne s'envoie pas à l'administration par courriel depuis Lanterne.")
+    if not recipient:
+        raise CannotEmail("L'annuaire ne connaît pas d'adresse électronique pour cette autorité : complétez sa fiche.")
+    if not notify.mail_enabled():
+        raise CannotEmail("Aucun serveur d'envoi n'est configuré (MAIL_SERVER) : envoyez le courrier vous-même.")
+    if kind == "request" and _first_event(request_service.effective_events(found), "sent"):
+        raise CannotEmail("L'envoi de cette demande est déjà enregistré.")
+    context = build_context(found, kind)
+    pdf, docx = render(context, "pdf"), render(context, "docx")
+    subject, body = letter_rendering.render_text(context)
+    store = file_store()
+    payload = {"kind": kind, "pdf_sha256": store.put(pdf.content), "docx_sha256": store.put(docx.content),
+               "text_sha256": store.put(f"Objet : {subject}\n\n{body}".encode())}
+    message = notify.build_message(recipient, subject, body, [(pdf.filename, pdf.media_type, pdf.content)])
+    attempt = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.request_id == found.id, OutgoingMail.purpose == "request_letter"))
+    outgoing = notify.queue_mail(f"letter:{found.id}:{kind}:{attempt + 1}", "request_letter", message,
+                                 user_id=user.id, request_id=found.id, payload=payload)
+    db.session.commit()
+    return outgoing
+
+
+def record_emailed_letter(outgoing: OutgoingMail) -> None:
+    """Once the SMTP server took a letter's message: freeze the letter with the bytes that
+    were sent and record the sending, dated the day it left, with its Message-ID. Other
+    messages (reminders, digests) record nothing."""
+    if outgoing.purpose != "request_letter":
+        return
+    found = db.session.get(Request, outgoing.request_id)
+    payload = outgoing.payload
+    kind = payload["kind"]
+    version = (db.session.scalar(select(func.max(Letter.version)).where(
+        Letter.request_id == found.id, Letter.kind == kind)) or 0) + 1
+    db.session.add(Letter(request_id=found.id, kind=kind, version=version, sent_at=outgoing.sent_at,
+                          pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
+                          text_sha256=payload["text_sha256"]))
+    event_type = EVENT_OF_LETTER.get(kind)
+    if event_type and not _first_event(request_service.effective_events(found), event_type):
+        sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
+        data = {"channel": "email", "message_id": outgoing.message_id, "eml_sha256": outgoing.eml_sha256,
+                "letter_version": version}
+        try:
+            request_service.record_event(found, event_type, sent_on, data)
+        except TransitionError as error:
+            # The message left and the frozen letter proves it; tell the user what to fix.
+            notify.notify(found.owner, f"letter-event:{outgoing.id}", "mail_failed",
+                          "Courriel envoyé, mais l'envoi n'a pas pu être enregistré",
+                          f"{error} Enregistrez l'envoi à la main (Message-ID {outgoing.message_id}).",
+                          f"/demandes/{found.id}", request_id=found.id)

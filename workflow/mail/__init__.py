@@ -1,0 +1,1 @@
+"""Outgoing mail (the outbox) and in-application notifications."""

@@ -1,0 +1,1 @@
+"""Access requests: drafting, events and status, deadlines and reminders, subjects, dashboard, calendar."""

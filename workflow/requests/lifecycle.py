@@ -1,0 +1,350 @@
+"""Request services: record and correct events, derive the status, recompute the
+deadlines. The law itself lives in the pure modules `deadlines` and `states`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from blinker import Namespace
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from workflow.core import clock
+from workflow.requests import reminders
+from workflow.law.deadlines import Deadline as ComputedDeadline
+from workflow.law.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
+from workflow.core.extensions import db
+from workflow.models import Authority, Campaign, Deadline, Event, Request, RequesterIdentity, RequestItem, User
+from workflow.law.states import (
+    CHANNEL_LABELS,
+    EVENT_LABELS,
+    EventFact,
+    TransitionError,
+    check_event,
+    derive_status,
+    facts_from_events,
+    latest_opinion_outcome,
+    next_action,
+    receipt_date,
+    status_changes_after,
+)
+
+# Sent with a request's id once a change to its events is committed, for its reminders to be scheduled.
+events_committed = Namespace().signal("events-committed")
+
+
+class DraftError(ValueError):
+    """A draft that cannot be saved as asked; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the drafting form (or the API) says a request should be."""
+
+    subject: str
+    items: list[str]
+    requester: RequesterIdentity
+    channel: str = "email"
+    access_format: str = "email"
+    legal_grounds: list[str] | None = None
+    organisation_id: int | None = None
+
+
+def clean_lines(text: str | list[str] | None) -> list[str]:
+    """One entry per non-empty line (or list element), stripped."""
+    if text is None:
+        return []
+    lines = text.splitlines() if isinstance(text, str) else text
+    return [line.strip() for line in lines if str(line).strip()]
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"LNT-{year}-"
+    last = db.session.scalar(select(func.max(Request.reference)).where(Request.reference.like(f"{prefix}%")))
+    number = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def _apply(found: Request, draft: Draft, authority: Authority) -> None:
+    found.authority_id = authority.id
+    found.subject = draft.subject.strip()
+    found.legal_grounds = "\n".join(clean_lines(draft.legal_grounds))
+    found.channel = draft.channel
+    found.access_format = draft.access_format
+    found.requester_id = draft.requester.id
+    found.organisation_id = draft.organisation_id
+    found.items = [RequestItem(position=position, description=text)
+                   for position, text in enumerate(clean_lines(draft.items), start=1)]
+
+
+def create_requests(owner: User, authorities: list[Authority], draft: Draft,
+                    campaign_title: str = "") -> tuple[list[Request], Campaign | None]:
+    """One draft request per authority; several authorities make a campaign."""
+    if not authorities:
+        raise DraftError("Choisissez au moins une autorité.")
+    if not clean_lines(draft.items):
+        raise DraftError("Indiquez au moins un document demandé.")
+    for attempt in range(5):
+        year = clock.today().year
+        first = int(_next_reference(year).rsplit("-", 1)[1])
+        try:
+            # Nothing is written before the commit: a number another user took meanwhile
+            # fails there, inside this try, and not in an autoflush halfway through.
+            with db.session.no_autoflush:
+                campaign = None
+                if len(authorities) > 1:
+                    campaign = Campaign(owner_id=owner.id, organisation_id=draft.organisation_id,
+                                        title=(campaign_title or draft.subject).strip()[:200],
+                                        subject=draft.subject.strip())
+                    db.session.add(campaign)
+                created = []
+                for offset, authority in enumerate(authorities):
+                    found = Request(owner_id=owner.id, campaign=campaign, status="draft",
+                                    reference=f"LNT-{year}-{first + offset:04d}")
+                    _apply(found, draft, authority)
+                    db.session.add(found)
+                    created.append(found)
+            db.session.commit()
+            break
+        except IntegrityError:  # another request took the same number meanwhile: count again
+            db.session.rollback()
+            if attempt == 4:
+                raise
+    return created, campaign
+
+
+def update_draft(found: Request, authority: Authority, draft: Draft) -> Request:
+    if found.status != "draft" or found.events:
+        raise DraftError("Cette demande est déjà envoyée : elle ne peut plus être modifiée.")
+    if not clean_lines(draft.items):
+        raise DraftError("Indiquez au moins un document demandé.")
+    _apply(found, draft, authority)
+    db.session.commit()
+    return found
+
+
+# When the authority's department is unknown, count on the national calendar: it has the
+# fewest holidays, so its legal last days are never later than a local calendar's.
+NATIONAL_CALENDAR_DEPARTMENT = "75"
+
+
+def department_of(found: Request) -> str:
+    code = (found.authority.department_code or "").strip().upper()
+    return code if code in DEPARTMENTS else NATIONAL_CALENDAR_DEPARTMENT
+
+
+def effective_events(found: Request) -> list[Event]:
+    """The events that count: a corrected event gives way to its latest correction."""
+    corrected_ids = {event.corrects_id for event in found.events if event.corrects_id}
+    return [event for event in found.events if event.id not in corrected_ids]
+
+
+def _fact(event: Event) -> EventFact:
+    return EventFact(event.type, event.occurred_on, event.data or {})
+
+
+def event_facts(events: list[Event]) -> list[EventFact]:
+    return [_fact(event) for event in events]
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Where a request stands today: what the request page and the API show."""
+
+    status: str
+    deadlines: dict[str, ComputedDeadline]
+    next_action: tuple[str, str]
+    received_on: date | None
+    received_is_estimate: bool
+    today: date
+
+
+def situation(found: Request, today: date | None = None) -> Situation:
+    today = today or clock.today()
+    facts = event_facts(effective_events(found))
+    status = derive_status(facts, today, default_channel=found.channel)
+    received_on, estimate = receipt_date(facts, found.channel)
+    deadlines = compute_deadlines(
+        facts_from_events(facts, department_of(found), today, default_channel=found.channel)
+    )
+    return Situation(
+        status=status,
+        deadlines=deadlines,
+        next_action=next_action(status, latest_opinion_outcome(facts)),
+        received_on=received_on,
+        received_is_estimate=estimate,
+        today=today,
+    )
+
+
+def recompute(found: Request, today: date | None = None) -> Situation:
+    """Store the derived status, the deadlines (read by the dashboard and the sweep) and
+    the reminders they call for, in the caller's transaction."""
+    current = situation(found, today)
+    found.status = current.status
+    found.status_changes_after = status_changes_after(
+        current.status, {kind: computed.date for kind, computed in current.deadlines.items()})
+    db.session.execute(delete(Deadline).where(Deadline.request_id == found.id))
+    for kind, computed in current.deadlines.items():
+        db.session.add(Deadline(
+            request_id=found.id, kind=kind, due_on=computed.date, safe_date=computed.safe_date,
+            legal_date=computed.legal_date, explanation=computed.explanation,
+            enforceable=computed.enforceable, estimated=computed.estimated,
+        ))
+    db.session.flush()
+    reminders.sync(found, current.today)
+    return current
+
+
+def _refuse_future(occurred_on: date, today: date) -> None:
+    if occurred_on > today:
+        raise TransitionError("Cette date est dans le futur : enregistrez l'événement le jour où il a lieu.")
+
+
+def check_new_event(found: Request, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
+                    today: date | None = None) -> None:
+    """Raise TransitionError (French) unless the history allows this event."""
+    _refuse_future(occurred_on, today or clock.today())
+    check_event(event_facts(effective_events(found)), EventFact(type_, occurred_on, data or {}))
+
+
+def record_event(found: Request, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
+                 author: User | None = None, note: str = "", today: date | None = None) -> Event:
+    """Append an event if the history allows it; raise TransitionError (French) if not."""
+    today = today or clock.today()
+    check_new_event(found, type_, occurred_on, data, today)
+    return _append(found, Event(type=type_, occurred_on=occurred_on, data=dict(data or {}), note=note.strip(),
+                                author_id=author.id if author else None), today)
+
+
+def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[str, Any] | None = None,
+                  author: User | None = None, note: str = "", today: date | None = None) -> Event:
+    """Record a correction of an event: the original stays in the history, the correction
+    replaces it in every computation. The whole corrected history must still make sense."""
+    today = today or clock.today()
+    _refuse_future(occurred_on, today)
+    events = effective_events(found)
+    original = next((event for event in events if event.id == event_id), None)
+    if original is None:
+        raise TransitionError("Cet événement n'existe pas ou a déjà été corrigé.")
+    merged_data = {**(original.data or {}), **(data or {})}
+    corrected = [EventFact(original.type, occurred_on, merged_data) if event is original else _fact(event)
+                 for event in events]
+    _check_history(sorted(corrected, key=lambda fact: fact.date))
+    return _append(found, Event(type=original.type, occurred_on=occurred_on, data=merged_data,
+                                corrects_id=original.id, note=note.strip(), author_id=author.id if author else None),
+                   today)
+
+
+def _append(found: Request, event: Event, today: date) -> Event:
+    """Store an accepted event, recompute, commit, then say so (the jobs layer schedules
+    the reminders: Redis comes after the database, a worker never sees reminders that are
+    not committed)."""
+    found.events.append(event)
+    db.session.flush()
+    recompute(found, today)
+    db.session.commit()
+    events_committed.send(found.id)
+    return event
+
+
+def _check_history(facts: list[EventFact]) -> None:
+    """Replay a whole corrected history through the transition rules."""
+    for position, fact in enumerate(facts):
+        try:
+            check_event(facts[:position], fact)
+        except TransitionError as error:
+            raise TransitionError(f"avec cette date, l'historique ne serait plus cohérent. {error}") from error
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One mark on the request's timeline: something that happened, or a date to come."""
+
+    day: date
+    title: str
+    kind: str                      # "event" | "deadline"
+    past: bool
+    detail: str = ""
+    lines: tuple[str, ...] = ()    # safe and legal dates, corrections...
+    warning: str = ""              # not enforceable, estimated...
+    corrected_from: tuple[date, ...] = ()
+    event_id: int | None = None
+    proof_document_id: int | None = None
+
+
+def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
+    """Past events and dates to come, in date order (events before deadlines on a day)."""
+    entries: list[TimelineEntry] = []
+    originals = {event.id: event for event in found.events}
+    for event in effective_events(found):
+        corrected_from = []
+        source = event
+        while source.corrects_id:
+            source = originals[source.corrects_id]
+            corrected_from.append(source.occurred_on)
+        entries.append(TimelineEntry(
+            day=event.occurred_on, title=EVENT_LABELS.get(event.type, event.type), kind="event", past=True,
+            detail=event.note, lines=tuple(_event_lines(event)), corrected_from=tuple(corrected_from),
+            event_id=event.id, proof_document_id=(event.data or {}).get("proof_document_id"),
+        ))
+    if current.received_on and current.received_is_estimate:
+        entries.append(TimelineEntry(
+            day=current.received_on, title="Réception estimée par l'administration", kind="deadline",
+            past=current.received_on <= current.today,
+            warning="Date estimée : enregistrez la date de l'avis de réception dès que vous l'avez.",
+        ))
+    for kind, computed in current.deadlines.items():
+        lines = []
+        if computed.safe_date and computed.legal_date:
+            lines = [f"Date sûre : {format_date_fr(computed.safe_date)}",
+                     f"Dernier jour légal : {format_date_fr(computed.legal_date)}"]
+        warning = computed.enforceability_note or ""
+        if computed.estimated:
+            warning = (warning + " " if warning else "") + "Calculé à partir d'une date de réception estimée."
+        entries.append(TimelineEntry(
+            day=computed.date, title=DEADLINE_LABELS.get(kind, kind), kind="deadline",
+            past=computed.date < current.today, detail=computed.explanation, lines=tuple(lines), warning=warning,
+        ))
+    return sorted(entries, key=lambda entry: (entry.day, entry.kind != "event"))
+
+
+_OPINION_LABELS = {"favourable": "favorable", "unfavourable": "défavorable", "moot": "sans objet",
+                   "inadmissible": "irrecevable"}
+_REPLY_LABELS = {"communicated": "documents communiqués", "partial": "communication partielle",
+                 "refused": "refus maintenu"}
+
+
+def _event_lines(event: Event) -> list[str]:
+    data = event.data or {}
+    lines = []
+    if data.get("channel"):
+        lines.append(f"Canal : {CHANNEL_LABELS.get(data['channel'], data['channel'])}")
+    if data.get("registered_number"):
+        lines.append(f"Recommandé n° {data['registered_number']}")
+    if "r112_5" in data:
+        lines.append("Accusé de réception conforme à l'article R112-5" if data["r112_5"]
+                     else "Accusé de réception sans les mentions de l'article R112-5")
+    if data.get("received_on"):
+        lines.append(f"Réception indiquée par l'administration : {format_date_fr(date.fromisoformat(data['received_on']))}")
+    if "appeal_routes_stated" in data:
+        lines.append("Voies et délais de recours indiqués" if data["appeal_routes_stated"]
+                     else "Voies et délais de recours non indiqués")
+    if data.get("grounds"):
+        lines.append(f"Motifs : {data['grounds']}")
+    if data.get("how"):
+        lines.append({"online_form": "Saisine par le formulaire en ligne", "email": "Saisine par courriel",
+                      "postal": "Saisine par courrier"}.get(data["how"], data["how"]))
+    if data.get("message_id"):
+        lines.append(f"Envoyé par Lanterne, Message-ID {data['message_id']}")
+    if data.get("case_number"):
+        lines.append(f"Dossier CADA n° {data['case_number']}")
+    if data.get("outcome") and event.type == "cada_opinion":
+        lines.append(f"Avis {_OPINION_LABELS.get(data['outcome'], data['outcome'])}")
+    if data.get("outcome") and event.type == "authority_reply":
+        lines.append(_REPLY_LABELS.get(data["outcome"], data["outcome"]).capitalize())
+    if data.get("received_by_authority"):
+        lines.append("Avis reçu par l'administration le "
+                     f"{format_date_fr(date.fromisoformat(data['received_by_authority']))}")
+    return lines

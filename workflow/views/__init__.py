@@ -1,9 +1,0 @@
-"""Blueprints, one per area."""
-from flask import Flask
-
-
-def register_blueprints(app: Flask) -> None:
-    from workflow.views import account, authorities, calendar, campaigns, documents, letters, requests, subjects
-
-    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar):
-        app.register_blueprint(module.bp)

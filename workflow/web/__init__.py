@@ -1,0 +1,9 @@
+"""Blueprints, one per area."""
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from workflow.web import account, authorities, calendar, campaigns, documents, letters, requests, subjects
+
+    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar):
+        app.register_blueprint(module.bp)

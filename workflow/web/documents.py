@@ -1,0 +1,223 @@
+"""Documents received: filing them on a request, each document's page (metadata, what it
+brings for each requested item, its text), downloads, full-text search across what the
+user may see, and the dossier export of a request or a campaign."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from workflow.documents import formats
+from workflow.jobs import documents as document_jobs
+from workflow.documents import filing as documents
+from workflow.accounts.access import editable_by, get_campaign_or_404, get_request_or_404, visible_to
+from workflow.core.extensions import db
+from workflow.forms import UploadForm, document_form, upload_form
+from workflow.core.downloads import send_stored
+from workflow.models import Campaign, Document, DocumentItem, JobRun, Request
+from workflow.models.documents import CAME_BY, OUTCOMES, TEXT_STATUSES, DocumentPage
+from workflow.core.params import page_number, paginate
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+@dataclass
+class RequestPanel:
+    """What the request page shows of its documents (computed here: the requests view
+    passes only `found` and `current`)."""
+
+    obtained: documents.Obtained
+    documents: list[Document]
+    form: UploadForm | None
+    can_edit: bool
+
+
+def request_panel(found: Request) -> RequestPanel:
+    can_edit = db.session.scalar(select(Request.id).where(Request.id == found.id, editable_by(Request, current_user)))
+    roots = list(db.session.scalars(select(Document).where(Document.request_id == found.id, Document.parent_id.is_(None))
+                                    .order_by(Document.received_on.desc(), Document.id.desc())))
+    return RequestPanel(documents.obtained(found), roots, upload_form(found) if can_edit else None, bool(can_edit))
+
+
+def campaign_panel(campaign: Campaign) -> documents.CampaignObtained:
+    return documents.campaign_obtained(campaign, current_user)
+
+
+def _wire(state) -> None:
+    documents.init_app(state.app)
+    state.app.jinja_env.globals.update(
+        documents_panel=request_panel, campaign_documents=campaign_panel, CAME_BY=CAME_BY, OUTCOMES=OUTCOMES,
+        TEXT_STATUSES=TEXT_STATUSES, human_size=formats.human_size, media_label=formats.label_of,
+        document_max_bytes=lambda: documents.setting("DOCUMENT_MAX_BYTES"))
+
+
+bp.record_once(_wire)
+
+
+def _document_or_404(document_id: int) -> Document:
+    document = documents.visible_document(document_id, current_user)
+    if document is None:
+        abort(404)
+    return document
+
+
+def _require_change(document: Document) -> None:
+    get_request_or_404(document.request_id, current_user, for_change=True)
+
+
+# --------------------------------------------------------------------- pages
+
+
+@bp.route("/")
+def index():
+    query = (select(Document).join(Request, Document.request_id == Request.id)
+             .where(visible_to(Request, current_user)).order_by(Document.created_at.desc(), Document.id.desc()))
+    page = paginate(query, per_page=25)
+    return render_template("documents/index.html", page=page)
+
+
+@bp.route("/recherche")
+def search():
+    query = request.args.get("q", "").strip()
+    number = request.args.get("page", 1, type=page_number)
+    results = documents.search(current_user, query, number) if query else None
+    return render_template("documents/search.html", query=query, results=results)
+
+
+@bp.post("/demandes/<int:request_id>/envoi")
+def upload(request_id: int):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    back = redirect(url_for("requests.show", request_id=found.id, _anchor="documents-recus"), 303)
+    form = upload_form(found)
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for error in errors:
+                flash(error if name == "files" else f"{form[name].label.text if name in form else name} : {error}", "error")
+        return back
+    uploads = [documents.Upload(upload.filename or "", upload.stream) for upload in form.files.data
+               if upload and upload.filename]
+    try:
+        report = documents.file_documents(found, uploads, form.meta_for(found), current_user)
+    except documents.FilingError as error:
+        flash(f"{error} Rien de cet envoi n'a été enregistré.", "error")
+        return back
+    new = report.new
+    if new:
+        names = ", ".join(f"« {document.filename} »" for document in new[:5]) + (" …" if len(new) > 5 else "")
+        flash(f"{len(new)} document{'s' if len(new) > 1 else ''} classé{'s' if len(new) > 1 else ''} : {names}. "
+              + ("Le texte sera extrait dans un instant." if report.queued else
+                 "La file des tâches est indisponible : le texte sera extrait plus tard."), "success")
+    for entry in report.duplicates:
+        flash(f"« {entry.label} » était déjà classé (document « {entry.document.filename} ») : relié, pas copié.", "info")
+    for notice in report.notices:
+        flash(notice, "warning")
+    return back
+
+
+@bp.route("/<int:document_id>", methods=["GET", "POST"])
+def show(document_id: int):
+    document = _document_or_404(document_id)
+    form = document_form(document)
+    if request.method == "POST":
+        _require_change(document)
+        if form.validate_on_submit():
+            document.received_on, document.came_by = form.received_on.data, form.came_by.data or ""
+            document.sender, document.notes = (form.sender.data or "").strip(), (form.notes.data or "").strip()
+            document.pages = form.pages.data or document.pages
+            links = {link.item_id: link for link in document.item_links}
+            for item, field in form.item_fields:
+                if field.data in OUTCOMES:
+                    if item.id in links:
+                        links[item.id].outcome = field.data
+                    else:
+                        document.item_links.append(DocumentItem(item_id=item.id, outcome=field.data))
+                elif item.id in links:
+                    document.item_links.remove(links[item.id])
+            db.session.commit()
+            flash("Les informations du document sont enregistrées.", "success")
+            return redirect(url_for("documents.show", document_id=document.id), 303)
+    first_pages = list(db.session.scalars(select(DocumentPage).where(DocumentPage.document_id == document.id)
+                                          .order_by(DocumentPage.page).limit(3)))
+    can_edit = db.session.scalar(select(Request.id).where(Request.id == document.request_id,
+                                                          editable_by(Request, current_user)))
+    return render_template("documents/show.html", document=document, form=form, first_pages=first_pages,
+                           can_edit=bool(can_edit), elsewhere=documents.same_file_elsewhere(document, current_user),
+                           ocr_available=bool(formats.ocr_engine())), 422 if form.errors else 200
+
+
+@bp.route("/<int:document_id>/fichier")
+def download(document_id: int):
+    document = _document_or_404(document_id)
+    return send_stored(document.sha256, document.filename, document.media_type)
+
+
+@bp.route("/<int:document_id>/apercu.png")
+def thumbnail(document_id: int):
+    document = _document_or_404(document_id)
+    if not document.thumbnail_sha256:
+        abort(404, "Pas d'aperçu pour ce document.")
+    return send_stored(document.thumbnail_sha256, f"apercu-{document.id}.png", "image/png", inline=True)
+
+
+@bp.post("/<int:document_id>/extraction")
+def extract_again(document_id: int):
+    document = _document_or_404(document_id)
+    _require_change(document)
+    document.text_status, document.text_note = "pending", ""
+    db.session.commit()
+    if document_jobs.enqueue_extraction([document.id]):
+        flash("L'extraction du texte est relancée.", "success")
+    else:
+        flash("La file des tâches (Redis) est indisponible : réessayez dans un instant.", "error")
+    return redirect(url_for("documents.show", document_id=document.id), 303)
+
+
+# -------------------------------------------------------------------- export
+
+
+@bp.post("/demandes/<int:request_id>/dossier")
+def export_request(request_id: int):
+    found = get_request_or_404(request_id, current_user)
+    size, count = documents.export_size([found])
+    if size <= documents.setting("DOCUMENT_EXPORT_INLINE_BYTES") and count <= 200:
+        bundle = documents.export_to_temporary_file([found], f"dossier-{found.reference}", documents.request_scope(found))
+        response = send_file(bundle, mimetype="application/zip", as_attachment=True,
+                             download_name=documents.request_dossier_name(found), conditional=False, etag=False)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    run = document_jobs.start_export(current_user, found=found)
+    return redirect(url_for("documents.export_job", run_id=run.id), 303)
+
+
+@bp.post("/campagnes/<int:campaign_id>/dossier")
+def export_campaign(campaign_id: int):
+    campaign = get_campaign_or_404(campaign_id, current_user)
+    run = document_jobs.start_export(current_user, campaign=campaign)
+    return redirect(url_for("documents.export_job", run_id=run.id), 303)
+
+
+def _export_run_or_404(run_id: int) -> JobRun:
+    run = db.session.get(JobRun, run_id)
+    if run is None or run.kind not in ("request_export", "campaign_export"):
+        abort(404)
+    if run.campaign_id:
+        get_campaign_or_404(run.campaign_id, current_user)
+    else:
+        get_request_or_404(run.request_id, current_user)
+    return run
+
+
+@bp.route("/dossiers/<int:run_id>")
+def export_job(run_id: int):
+    run = _export_run_or_404(run_id)
+    subject = db.session.get(Campaign, run.campaign_id) if run.campaign_id else db.session.get(Request, run.request_id)
+    return render_template("documents/job.html", run=run, subject=subject)
+
+
+@bp.route("/dossiers/<int:run_id>/resultat")
+def export_result(run_id: int):
+    run = _export_run_or_404(run_id)
+    if run.status != "done":
+        abort(409, "L'export n'est pas terminé.")
+    return send_stored(run.result_sha256, run.result_name, "application/zip")

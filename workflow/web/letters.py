@@ -1,0 +1,143 @@
+"""The letters of a request: list, preview, downloads (draft or frozen) and marking a
+letter as sent."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+import redis
+
+from workflow.core import clock
+from workflow.letters import request_letters
+from workflow.jobs import schedule
+from workflow.accounts.access import get_request_or_404
+from workflow.core.extensions import db
+from workflow.forms import SendLetterForm
+from workflow.letters.rendering import LETTER_KINDS, LetterNotReady, render_html
+from workflow.models import OutgoingMail
+from workflow.core.params import database_id
+from workflow.law.states import TransitionError
+from workflow.core.storage import file_store
+from workflow.core.downloads import send_bytes
+
+bp = Blueprint("letters", __name__, url_prefix="/demandes/<int:request_id>/courriers")
+
+# The preview is a standalone document with its stylesheet inline; it may run nothing and
+# fetch nothing, and only Lanterne's own pages may frame it.
+PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in LETTER_KINDS:
+        abort(404, "Ce type de courrier n'existe pas.")
+    return kind
+
+
+@bp.route("/")
+def index(request_id: int):
+    found = get_request_or_404(request_id, current_user)
+    letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(found, kind),
+                "versions": request_letters.frozen_versions(found, kind)} for kind, title in LETTER_KINDS.items()]
+    return render_template("letters/index.html", found=found, letters=letters)
+
+
+@bp.route("/<kind>")
+def show(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user)
+    kind = _kind_or_404(kind)
+    not_ready = request_letters.not_ready_reason(found, kind)
+    form = SendLetterForm(sent_on=clock.today())
+    emails = db.session.scalars(select(OutgoingMail).where(
+        OutgoingMail.request_id == found.id, OutgoingMail.purpose == "request_letter").order_by(OutgoingMail.id)).all()
+    return render_template("letters/show.html", found=found, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
+                           versions=request_letters.frozen_versions(found, kind), form=form,
+                           emails=[mail for mail in emails if mail.payload.get("kind") == kind],
+                           email_to=request_letters.email_recipient(found),
+                           event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
+
+
+@bp.route("/<kind>.html")
+def preview(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user)
+    try:
+        html = render_html(request_letters.build_context(found, _kind_or_404(kind)))
+    except LetterNotReady as error:
+        abort(409, str(error))
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/<kind>.<any(pdf, docx, txt):extension>")
+def download(request_id: int, kind: str, extension: str):
+    found = get_request_or_404(request_id, current_user)
+    kind = _kind_or_404(kind)
+    version = request.args.get("version", type=database_id)
+    if version:
+        letter = next((item for item in request_letters.frozen_versions(found, kind) if item.version == version), None)
+        if letter is None:
+            abort(404, "Cette version du courrier n'existe pas.")
+        rendered = request_letters.stored(letter, extension)
+    else:
+        try:
+            rendered = request_letters.render(request_letters.build_context(found, kind), extension)
+        except LetterNotReady as error:
+            abort(409, str(error))
+    return send_bytes(rendered.filename, rendered.media_type, rendered.content)
+
+
+@bp.post("/<kind>/envoye")
+def mark_sent(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    kind = _kind_or_404(kind)
+    form = SendLetterForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    if form.sent_on.data > clock.today():
+        flash("La date d'envoi ne peut pas être dans le futur.", "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    try:
+        letter = request_letters.freeze(found, kind, form.sent_on.data, current_user)
+    except (LetterNotReady, TransitionError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    flash(f"Le courrier est figé (version {letter.version}) : son contenu ne changera plus. "
+          "Vous pouvez préparer une nouvelle version si besoin.", "success")
+    return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+
+
+@bp.post("/<kind>/courriel")
+def send_by_email(request_id: int, kind: str):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    kind = _kind_or_404(kind)
+    try:
+        outgoing = request_letters.email_letter(found, kind, current_user)
+    except (LetterNotReady, request_letters.CannotEmail) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    try:
+        queued = outgoing is not None and schedule.enqueue_mail(outgoing.id)
+    except redis.exceptions.RedisError:
+        queued = False  # the outbox keeps it; the sweep hands it to a worker
+    if not queued:
+        flash("Le courriel est prêt dans la file d'envoi ; il partira dès que le service d'envoi sera disponible.", "warning")
+    else:
+        flash(f"Le courriel part vers {outgoing.to_address}. L'envoi sera enregistré dès que le serveur l'aura accepté.",
+              "success")
+    return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+
+
+@bp.route("/courriels/<int:outgoing_id>.eml")
+def email_proof(request_id: int, outgoing_id: int):
+    """The exact message sent, headers included: the proof of the sending."""
+    found = get_request_or_404(request_id, current_user)
+    outgoing = db.session.get(OutgoingMail, outgoing_id)
+    if outgoing is None or outgoing.request_id != found.id:
+        abort(404)
+    return send_bytes(f"{found.reference}-courriel-{outgoing.id}.eml", "message/rfc822",
+                      file_store().read(outgoing.eml_sha256))

@@ -1,0 +1,228 @@
+"""Requests (demandes): the list of what the user may see, one request's page with its
+timeline, and the recording and correction of events."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from workflow.accounts import users as accounts
+from workflow.core import clock
+from workflow.requests import dashboard
+from workflow.documents import filing as documents
+from workflow.web import page_cache
+from workflow.requests import subjects
+from workflow.requests import lifecycle as request_service
+from workflow.accounts.access import get_request_or_404, get_visible_or_404, visible_to
+from workflow.core.extensions import db
+from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
+from workflow.law.deadlines import DEADLINE_LABELS
+from workflow.models import Authority, Campaign, Request, RequesterIdentity
+from workflow.core.params import database_id, page_number, paginate
+from workflow.law.states import EVENT_LABELS, STATUS_LABELS, TransitionError, next_action
+
+bp = Blueprint("requests", __name__)
+
+
+@bp.route("/")
+def index():
+    """The dashboard: what is overdue or falls due soon, then every request."""
+    args = request.args
+    filters = dashboard.Filters(
+        status=args.get("statut", "") if args.get("statut", "") in STATUS_LABELS else "",
+        authority_id=args.get("autorite", type=database_id), campaign_id=args.get("campagne", type=database_id))
+    today = clock.today()
+    key = (current_user.id, filters, args.get("page", 1, type=page_number), today)
+    part = page_cache.cached_part(page_cache.DASHBOARD, key, lambda: _render_dashboard(filters, today))
+    return render_template("requests/index.html", dashboard=part)
+
+
+def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
+    page = paginate(dashboard.requests_query(current_user, filters), per_page=25)
+    # EXISTS probes each authority's requests by index; IN read every visible request.
+    has_visible_request = select(Request.id).where(Request.authority_id == Authority.id,
+                                                   visible_to(Request, current_user)).exists()
+    authorities = db.session.execute(
+        select(Authority.id, Authority.name).where(has_visible_request).order_by(Authority.name)).all()
+    campaigns = db.session.execute(
+        select(Campaign.id, Campaign.title).where(visible_to(Campaign, current_user)).order_by(Campaign.title)).all()
+    return Markup(render_template(
+        "requests/_dashboard.html", page=page, filters=filters, status_labels=STATUS_LABELS,
+        sections=dashboard.sections(current_user, today, filters), authorities=authorities, campaigns=campaigns,
+        next_action=next_action, deadline_labels=DEADLINE_LABELS,
+    ))
+
+
+# The event a user most likely records next, offered first in the form.
+LIKELY_NEXT_EVENT = {
+    "draft": "sent", "sent": "received", "awaiting_response": "answered", "implicitly_refused": "cada_referred",
+    "refused": "cada_referred", "partially_answered": "cada_referred", "cada_referred": "cada_registered",
+    "cada_registered": "cada_opinion", "opinion_received": "authority_reply", "confirmed_refusal": "court_filed",
+    "before_court": "closed", "answered": "closed",
+}
+
+
+def _render_show_content(found: Request, event_form: EventForm | None = None) -> tuple[str, Markup]:
+    """The page's title and content."""
+    current = request_service.situation(found)
+    if event_form is None:
+        event_form = EventForm(type=LIKELY_NEXT_EVENT.get(current.status, "sent"), occurred_on=clock.today())
+    return f"{found.reference} · {found.subject}", Markup(render_template(
+        "requests/_show.html", found=found, current=current, status_labels=STATUS_LABELS,
+        timeline=request_service.timeline(found, current), event_form=event_form,
+    ))
+
+
+def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
+    """The page as an action that was refused leaves it: the form as sent, never cached."""
+    title, content = _render_show_content(found, event_form)
+    return render_template("requests/show.html", title=title, content=content), status
+
+
+@bp.route("/demandes/<int:request_id>")
+def show(request_id: int):
+    # A page kept for this user passed the access check when it was rendered, and any
+    # change to access (owner, organisation, membership) raises its version: a kept page
+    # is served without loading the request again. Its forms' CSRF tokens tie it to the
+    # session, the event form's date to the day.
+    key = (request_id, current_user.id, page_cache.session_csrf_key(), clock.today())
+    title, content = page_cache.cached_part(
+        page_cache.REQUEST_PAGE, key, lambda: _render_show_content(get_request_or_404(request_id, current_user)))
+    return render_template("requests/show.html", title=title, content=content)
+
+
+@bp.post("/demandes/<int:request_id>/evenements")
+def record_event(request_id: int):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    form = EventForm()
+    if not form.validate_on_submit():
+        return _render_show(found, form, 422)
+    data = form.event_data()
+    try:
+        request_service.check_new_event(found, form.type.data, form.occurred_on.data, data)
+        proof = form.proof.data
+        if proof and proof.filename:
+            # The proof is filed first, so the event can name it; a refused file stops both.
+            report = documents.file_documents(
+                found, [documents.Upload(proof.filename, proof.stream)],
+                documents.FilingMeta(received_on=form.occurred_on.data,
+                                     notes=f"Justificatif : {EVENT_LABELS[form.type.data]}"), current_user)
+            data["proof_document_id"] = report.filed[0].document.id
+        request_service.record_event(found, form.type.data, form.occurred_on.data, data,
+                                     author=current_user, note=form.note.data or "")
+    except (TransitionError, documents.FilingError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_show(found, form, 422)
+    flash("L'événement est enregistré ; les échéances sont recalculées.", "success")
+    return redirect(url_for("requests.show", request_id=found.id, _anchor="chronologie"))
+
+
+@bp.post("/demandes/<int:request_id>/evenements/<int:event_id>/corriger")
+def correct_event(request_id: int, event_id: int):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return _render_show(found, status=422)
+    try:
+        request_service.correct_event(found, event_id, form.occurred_on.data, author=current_user,
+                                      note=form.note.data)
+    except TransitionError as error:
+        db.session.rollback()
+        flash(f"Correction refusée : {error}", "error")
+        return _render_show(found, status=422)
+    flash("La correction est enregistrée ; l'historique garde la date d'origine.", "success")
+    return redirect(url_for("requests.show", request_id=found.id, _anchor="chronologie"))
+
+
+def _authority_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Authority.id, Authority.name, Authority.city).order_by(Authority.name)).all()
+    return [SelectChoice(str(row.id), f"{row.name} ({row.city})" if row.city else row.name) for row in rows]
+
+
+def _identity_choices() -> list:
+    identities = db.session.scalars(
+        select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
+    ).all()
+    return [SelectChoice("", "— Choisir —")] + [
+        SelectChoice(str(identity.id), f"{identity.name} ({'association' if identity.kind == 'association' else 'personne'})")
+        for identity in identities
+    ]
+
+
+def _prepare(form):
+    form.requester_id.choices = _identity_choices()
+    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    if isinstance(form, NewRequestForm):
+        form.authority_ids.choices = _authority_choices()
+    else:
+        form.authority_id.choices = [SelectChoice("", "— Choisir —")] + _authority_choices()
+    return form
+
+
+def _draft_from(form) -> request_service.Draft:
+    requester = get_visible_or_404(RequesterIdentity, form.requester_id.data, current_user)
+    return request_service.Draft(
+        subject=form.subject.data, items=request_service.clean_lines(form.items.data), requester=requester,
+        channel=form.channel.data, access_format=form.access_format.data,
+        legal_grounds=request_service.clean_lines(form.legal_grounds.data), organisation_id=form.organisation_id.data,
+    )
+
+
+@bp.route("/demandes/nouvelle", methods=["GET", "POST"])
+def create():
+    form = _prepare(NewRequestForm())
+    template = None
+    if request.method == "GET":
+        template = subjects.find(request.args.get("sujet", ""), current_user)
+        if template is not None:
+            form.subject.data = template.title
+            form.items.data = "\n".join(template.items)
+            form.legal_grounds.data = "\n".join(template.legal_grounds)
+            slugs = set(template.suggested_authorities)
+            form.authority_ids.data = list(db.session.scalars(select(Authority.id).where(Authority.slug.in_(slugs))))
+        if request.args.get("autorite", "").isdigit():
+            form.authority_ids.data = [int(request.args["autorite"])]
+        identities = [choice for choice in form.requester_id.choices if choice.value]
+        if len(identities) == 1:  # the only identity is the obvious choice
+            form.requester_id.data = int(identities[0].value)
+    if form.validate_on_submit():
+        authorities = db.session.scalars(select(Authority).where(Authority.id.in_(form.authority_ids.data))).all()
+        try:
+            created, campaign = request_service.create_requests(
+                current_user, list(authorities), _draft_from(form), form.campaign_title.data or "")
+        except request_service.DraftError as error:
+            flash(str(error), "error")
+        else:
+            if campaign is not None:
+                flash(f"{len(created)} demandes sont prêtes, une par autorité, dans la campagne « {campaign.title} ».", "success")
+                return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+            flash(f"La demande {created[0].reference} est enregistrée comme brouillon.", "success")
+            return redirect(url_for("requests.show", request_id=created[0].id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("requests/form.html", form=form, found=None, template=template), status
+
+
+@bp.route("/demandes/<int:request_id>/modifier", methods=["GET", "POST"])
+def edit(request_id: int):
+    found = get_request_or_404(request_id, current_user, for_change=True)
+    if found.events:
+        flash("Cette demande est déjà envoyée : elle ne peut plus être modifiée.", "error")
+        return redirect(url_for("requests.show", request_id=found.id))
+    form = _prepare(EditRequestForm(obj=found))
+    if request.method == "GET":
+        form.items.data = "\n".join(item.description for item in found.items)
+    if form.validate_on_submit():
+        authority = db.get_or_404(Authority, form.authority_id.data)
+        try:
+            request_service.update_draft(found, authority, _draft_from(form))
+        except request_service.DraftError as error:
+            flash(str(error), "error")
+        else:
+            flash("Le brouillon est enregistré.", "success")
+            return redirect(url_for("requests.show", request_id=found.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("requests/form.html", form=form, found=found, template=None), status
