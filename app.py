@@ -74,11 +74,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from workflow.accounts.users import signed_in
+    def load_user(session_id: str):
+        from workflow.accounts.users import session_account
 
-        found = signed_in(int(user_id)) if user_id.isdigit() else None
-        if found is None or not found.user.active:
+        found = session_account(session_id)
+        if found is None:
             return None
         # Read with the account, so that the menu and the cached parts need no query of their own.
         g.unread_notifications = found.unread_notifications

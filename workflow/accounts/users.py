@@ -46,6 +46,26 @@ def signed_in(user_id: int) -> SignedIn | None:
     return SignedIn(row[0], row[1] or 0, dict(zip(page_versions.PART_TABLES, row[2:])))
 
 
+def session_account(session_id: str) -> SignedIn | None:
+    """The account a session or "remember me" cookie belongs to, if it is still valid: the
+    id carries the session version it was opened under (`User.get_id`), and a log-out
+    raises the account's version, which ends every session opened before. A session
+    without a version (opened before versions existed) is no longer valid."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    found = signed_in(int(user_id))
+    if found is None or not found.user.active or found.user.session_version != int(version):
+        return None
+    return found
+
+
+def end_sessions(user: User) -> None:
+    """End every session and "remember me" cookie of this account, on every device."""
+    user.session_version += 1
+    db.session.commit()
+
+
 class AccountError(ValueError):
     """A refused account operation; the message is shown to the user as is."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 SECRET_KEY_FILE = "secret_key"
@@ -71,6 +72,7 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         # Links in e-mails and calendar feeds point here.
         "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
         "SESSION_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
+        "REMEMBER_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
         # Rendered dashboards and request pages kept per web process (workflow/web/page_cache.py); 0 turns it off.
         "PAGE_CACHE_SIZE": int(environ.get("PAGE_CACHE_SIZE") or 128),
     }
@@ -87,6 +89,7 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # Flask-Login's default is a year
     WTF_CSRF_TIME_LIMIT = None  # a long form should not expire while a user writes it
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     JSON_SORT_KEYS = False

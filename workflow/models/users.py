@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
@@ -28,8 +28,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     reminder_offsets: Mapped[Optional[dict]] = mapped_column(JSON)
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     weekly_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Part of the id every session and "remember me" cookie carries: raising it ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and signs into the "remember me" cookie."""
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses log-in to deactivated accounts

@@ -65,8 +65,9 @@ def signup():
 
 @bp.post("/deconnexion")
 def logout():
-    logout_user()
+    accounts.end_sessions(current_user)  # this session, the others, and every "remember me" cookie
     session.clear()  # nothing of this user's session (pending messages...) outlives it
+    logout_user()  # after the clear, so that its mark makes the response delete the "remember me" cookie
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("account.login"))
 
