@@ -111,6 +111,10 @@ class AuthorityForm(Form):
     verified = BooleanField("Coordonnées vérifiées")
     last_checked_on = FrenchDateField("Date de la dernière vérification", validators=[Optional()])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[_strip])
+    # Where the change goes (workflow/directory/sharing.py: scopes) and why; the choices are the user's.
+    scope = SelectField("Cette modification vaut pour", validate_choice=False)
+    reason = TextAreaField("D'où vient cette modification ?", validators=[Optional(), Length(max=2000)], filters=[_strip],
+                           description="Un appel, un courrier, une page officielle... Obligatoire pour une proposition.")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

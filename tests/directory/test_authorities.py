@@ -7,12 +7,20 @@ from sqlalchemy import func, select
 from tests.helpers import page_text
 from workflow.directory.authorities import load_seed_data, seed_authorities
 from workflow.core.extensions import db
-from workflow.models import Authority
+from workflow.models import Authority, User
 
 
 @pytest.fixture
 def signed_in(auth):
     auth.signup()
+
+
+@pytest.fixture
+def maintainer(signed_in):
+    user = db.session.scalar(select(User).where(User.email == "alice@example.org"))
+    user.directory_maintainer = True
+    db.session.commit()
+    return user
 
 
 def _authority(slug):
@@ -98,7 +106,7 @@ def test_create_an_authority(client, signed_in):
     assert "L'autorité « Commune de Woippy » est ajoutée à l'annuaire." in text
 
 
-def test_edit_an_authority_marks_it_verified(client, signed_in):
+def test_a_maintainer_edits_an_authority_and_marks_it_verified(client, maintainer):
     seed_authorities()
     metz = _authority("ville-de-metz")
     form = client.get(f"/autorites/{metz.id}/modifier")

@@ -49,7 +49,8 @@ def test_drafting_recording_and_letters_work_without_redis(client, alice, redis_
     assert client.get(f"/demandes/{found.id}/courriers/request.pdf").data.startswith(b"%PDF")
     assert client.get("/").status_code == 200
 
-    response = client.post(f"/demandes/{found.id}/courriers/reminder/courriel", follow_redirects=True)
+    response = client.post(f"/demandes/{found.id}/courriers/reminder/courriel", data={"recipient": "mairie@metz.example"},
+                           follow_redirects=True)
     assert "il partira dès que le service d'envoi sera disponible" in page_text(response)
     assert db.session.scalar(select(OutgoingMail.status)) == "queued"
 

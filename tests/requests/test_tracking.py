@@ -171,7 +171,10 @@ def test_send_the_request_by_email_from_lanterne(client, alice, metz, mailbox):
     metz.prada_email = "prada@metz.example"
     db.session.commit()
     found = make_request(alice, metz, "LNT-2026-0601")
-    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", follow_redirects=True)
+    page = client.get(f"/demandes/{found.id}/courriers/request")
+    assert "Envoyer à prada@metz.example" in page_text(page)
+    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"},
+                           follow_redirects=True)
     assert "Le courriel part vers prada@metz.example" in page_text(response)
     run_worker()
     assert len(mailbox.messages) == 1
@@ -192,7 +195,8 @@ def test_send_the_request_by_email_from_lanterne(client, alice, metz, mailbox):
     proof = client.get(f"/demandes/{found.id}/courriers/courriels/{outgoing.id}.eml")
     assert proof.status_code == 200 and b"Message-ID" in proof.data
     assert hashlib.sha256(proof.data).hexdigest() == outgoing.eml_sha256
-    again = client.post(f"/demandes/{found.id}/courriers/request/courriel", follow_redirects=True)
+    again = client.post(f"/demandes/{found.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"},
+                        follow_redirects=True)
     assert "L'envoi de cette demande est déjà enregistré." in page_text(again)
 
 
@@ -203,6 +207,7 @@ def test_without_an_address_or_a_server_the_user_is_told(client, alice, metz, ap
     metz.email = "mairie@metz.example"
     db.session.commit()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "")
-    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", follow_redirects=True)
+    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", data={"recipient": "mairie@metz.example"},
+                           follow_redirects=True)
     assert "Aucun serveur d'envoi n'est configuré" in page_text(response)
     assert db.session.scalar(select(OutgoingMail)) is None

@@ -13,6 +13,7 @@ from tests.helpers import PASSWORD
 from workflow.accounts import users as accounts
 from workflow.requests import calendar_feeds
 from workflow.mail import notify
+from workflow.directory import sharing
 from workflow.directory.authorities import seed_authorities
 from workflow.documents.filing import FilingMeta, Upload, file_documents
 from workflow.core.extensions import db
@@ -56,6 +57,9 @@ def world(app, make_user):
     db.session.add_all([run, export])
     db.session.commit()
     calendar_feeds.create_feed(alice)
+    # Her organisation's own PRADA address for Metz, and a proposal to the directory.
+    sharing.set_override(alice, metz, {"prada_email": "prada-alice@example.org"}, organisation, "page")
+    proposal = sharing.propose(alice, metz, {"prada_email": "prada@metz.example"}, "Appel du 3 mars", "page")
     accounts.issue_token(alice)
     notify.notify(alice, "perm", "reminder", SUBJECT, request_id=found.id)
     db.session.commit()
@@ -67,8 +71,9 @@ def world(app, make_user):
             "user_id": alice.id, "token_id": db.session.scalar(select(ApiToken.id)),
             "feed_id": db.session.scalar(select(CalendarFeed.id)),
             "outgoing_id": outgoing.id, "authority_id": metz.id, "export_run_id": export.id,
+            "proposal_id": proposal.id,
         },
-        "values": {"kind": "request", "extension": "pdf"},
+        "values": {"kind": "request", "extension": "pdf", "scope": str(organisation.id), "decision": "accepter"},
     }
 
 

@@ -66,6 +66,12 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def set_directory_maintainer(user: User, maintainer: bool) -> None:
+    """Maintainers alone edit the shared directory and mark addresses verified."""
+    user.directory_maintainer = maintainer
+    db.session.commit()
+
+
 class AccountError(ValueError):
     """A refused account operation; the message is shown to the user as is."""
 

@@ -1,12 +1,12 @@
 """/api/v1/authorities: the directory."""
-from flask import request, url_for
+from flask import g, request, url_for
 
-from workflow.directory import authorities
-from workflow.api import bp, form_from_json, json_body
+from workflow.api import ApiError, bp, form_from_json, json_body
+from workflow.directory import authorities, sharing
 from workflow.core.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
-from workflow.core.params import page_number, paginate
+from workflow.core.params import is_database_id, page_number, paginate
 
 
 def authority_json(authority: Authority) -> dict:
@@ -55,5 +55,64 @@ def create_authority():
     if isinstance(payload.get("address_lines"), list):
         payload["address_lines"] = "\n".join(str(line) for line in payload["address_lines"])
     form = form_from_json(AuthorityForm, payload, allowed=set(authorities.EDITABLE_FIELDS))
-    authority = authorities.save(Authority(), form.data)
+    try:
+        authority = sharing.create(g.api_user, form.data, "api")
+    except sharing.DirectoryError as error:
+        raise ApiError(403, str(error)) from error
     return authority_json(authority), 201, {"Location": url_for("api.get_authority", authority_id=authority.id)}
+
+
+def _target_scope(scope: object, organisation_id: object) -> str | None:
+    """The `sharing.submit` scope a PATCH asks for; None: the default for the caller."""
+    if scope is None:
+        return None
+    if scope == "personal":
+        return "personal"
+    if scope != "organisation":
+        raise ApiError(422, "« scope » vaut « organisation » ou « personal ».")
+    if organisation_id is not None:
+        if not is_database_id(organisation_id):
+            raise ApiError(422, "« organisation_id » doit être un identifiant d'organisation.")
+        return f"organisation:{organisation_id}"
+    writable = [m.organisation_id for m in g.api_user.memberships if m.role in ("owner", "editor")]
+    if len(writable) != 1:
+        raise ApiError(422 if writable else 403, "Précisez « organisation_id »." if writable else
+                       "Vous n'êtes rédacteur d'aucune organisation : utilisez « scope »: « personal ».")
+    return f"organisation:{writable[0]}"
+
+
+@bp.patch("/authorities/<int:authority_id>")
+def change_authority(authority_id: int):
+    """Applied for a maintainer; for anyone else, a proposal (202), or with `scope` an
+    override for the caller's organisation (or own requests). Never a silent change for
+    other users."""
+    authority = db.get_or_404(Authority, authority_id, description="Cette autorité n'existe pas.")
+    payload = json_body()
+    scope = _target_scope(payload.pop("scope", None), payload.pop("organisation_id", None))
+    reason = payload.pop("reason", "")
+    if not isinstance(reason, str):
+        raise ApiError(422, "« reason » doit être un texte.")
+    if isinstance(payload.get("address_lines"), list):
+        payload["address_lines"] = "\n".join(str(line) for line in payload["address_lines"])
+    current = {**authority_json(authority), "address_lines": authority.address_lines}
+    current.pop("id")
+    form = form_from_json(AuthorityForm, {**current, **payload}, allowed=set(authorities.EDITABLE_FIELDS))
+    fields = {name: form.data[name] for name in payload}
+    if scope is None:
+        scope = "directory" if sharing.is_maintainer(g.api_user) else "proposal"
+    try:
+        outcome = sharing.submit(g.api_user, authority, fields, scope, reason, "api")
+    except sharing.NotAllowed as error:
+        raise ApiError(403, str(error)) from error
+    except sharing.DirectoryError as error:
+        raise ApiError(422, str(error)) from error
+    if outcome.kind == "proposed":
+        proposal = outcome.proposal
+        return {"proposal": {"id": proposal.id, "status": proposal.status, "changes": proposal.changes,
+                             "reason": proposal.reason}}, 202
+    if outcome.kind == "kept":
+        override = outcome.override
+        return {"override": {"organisation_id": outcome.organisation.id if outcome.organisation else None,
+                             "fields": override.fields} if override else None,
+                "authority": authority_json(authority)}
+    return authority_json(authority)

@@ -221,7 +221,7 @@ SPEC = {
                 "responses": {
                     "201": {"description": "Créée", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Authority"}}}},
-                    **error_responses(400, 401, 422),
+                    **error_responses(400, 401, 403, 422),
                 },
             },
         },
@@ -233,6 +233,30 @@ SPEC = {
                     "200": {"description": "L'autorité", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Authority"}}}},
                     **error_responses(401, 404),
+                },
+            },
+            "patch": {
+                "summary": "Modifier une autorité : appliqué pour un responsable de l'annuaire ; pour les autres, "
+                           "une proposition (202), ou avec « scope » des coordonnées gardées pour les courriers "
+                           "de son organisation (« organisation ») ou de ses demandes non partagées (« personal »)",
+                "parameters": [{"name": "authority_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {**AUTHORITY_FIELDS,
+                                   "address_lines": {"oneOf": [{"type": "array", "items": {"type": "string"}},
+                                                               {"type": "string"}]},
+                                   "scope": {"type": "string", "enum": ["organisation", "personal"]},
+                                   "organisation_id": {"type": "integer"},
+                                   "reason": {"type": "string", "maxLength": 2000}},
+                }}}},
+                "responses": {
+                    "200": {"description": "Appliquée (l'autorité), ou gardée pour ses courriers "
+                                           "(« override » et « authority »)",
+                            "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "202": {"description": "Proposée aux responsables de l'annuaire",
+                            "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                "proposal": {"type": "object"}}}}}},
+                    **error_responses(400, 401, 403, 404, 422),
                 },
             },
         },

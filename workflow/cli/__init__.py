@@ -69,6 +69,19 @@ def token_command(email: str, label: str):
     click.echo(accounts.issue_token(user, label))
 
 
+@user_group.command("maintainer")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Retirer le rôle au lieu de le donner.")
+@with_appcontext
+def maintainer_command(email: str, revoke: bool):
+    """Make an account a directory maintainer (or no longer, with --revoke)."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"Aucun compte pour {email}.")
+    accounts.set_directory_maintainer(user, not revoke)
+    click.echo(f"{email} {'n’est plus' if revoke else 'est'} responsable de l'annuaire.")
+
+
 @click.command("seed", help="Ajouter à l'annuaire les autorités de référence (sans rien écraser).")
 @with_appcontext
 def seed_command():

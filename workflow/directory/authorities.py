@@ -1,4 +1,5 @@
-"""The authority directory: search, create, update, and the idempotent seed."""
+"""The authority directory: search and the idempotent seed. Who may change an entry, and
+how: workflow/directory/sharing.py."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 
 from workflow.core.extensions import db
-from workflow.models import Authority
+from workflow.models import Authority, AuthorityChange
 
 EDITABLE_FIELDS = (
     "name", "kind", "address_lines", "postal_code", "city", "email", "prada_name", "prada_email",
@@ -36,16 +37,6 @@ def search_query(text: str = "", department: str = "") -> Select[tuple[Authority
     return query
 
 
-def save(authority: Authority, fields: dict[str, Any]) -> Authority:
-    for name in EDITABLE_FIELDS:
-        if name in fields:
-            value = fields[name]
-            setattr(authority, name, value.strip() if isinstance(value, str) else value)
-    db.session.add(authority)
-    db.session.commit()
-    return authority
-
-
 def load_seed_data() -> list[dict[str, Any]]:
     text = resources.files("workflow.directory").joinpath("authorities.json").read_text(encoding="utf-8")
     return json.loads(text)
@@ -62,7 +53,10 @@ def seed_authorities() -> int:
         fields = dict(entry)
         if fields.get("last_checked_on"):
             fields["last_checked_on"] = date.fromisoformat(fields["last_checked_on"])
-        db.session.add(Authority(**fields))
+        authority = Authority(**fields)
+        db.session.add(authority)
+        db.session.flush()
+        db.session.add(AuthorityChange(authority_id=authority.id, source="seed", before={}, after=entry))
         added += 1
     db.session.commit()
     return added

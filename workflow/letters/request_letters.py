@@ -15,9 +15,10 @@ from workflow.core import clock
 from workflow.letters import rendering as letter_rendering
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
+from workflow.directory import sharing
 from workflow.mail import notify
 from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry
-from workflow.models import Authority, Letter, OutgoingMail, Request, User
+from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, Request, User
 from workflow.models.base import utcnow
 from workflow.law.states import TransitionError
 from workflow.core.storage import file_store
@@ -31,9 +32,11 @@ FORMATS = {"pdf": "application/pdf",
            "txt": "text/plain; charset=utf-8"}
 
 
-def _authority_party(authority: Authority) -> Party:
-    return Party(name=authority.name, address_lines=tuple(authority.postal_address), email=authority.email,
-                 kind=authority.kind, prada_name=authority.prada_name)
+def _authority_party(authority: Authority, found: Request) -> Party:
+    # As this request's organisation (or owner) sees it: the shared entry, or its own override.
+    seen = sharing.coordinates(authority, found)
+    return Party(name=seen.name, address_lines=tuple(seen.postal_address), email=seen.email,
+                 kind=seen.kind, prada_name=seen.prada_name)
 
 
 def _sender(found: Request) -> Party:
@@ -67,16 +70,16 @@ def _court(found: Request) -> Party:
         raise LetterNotReady("court_application", message=(
             "Ajoutez à l'annuaire le tribunal administratif compétent (type « Juridiction », "
             f"département {department}) pour préparer la requête."))
-    return _authority_party(court)
+    return _authority_party(court, found)
 
 
 def _recipient(found: Request, kind: str) -> Party:
     if kind == "cada_referral":
         cada = _by_slug("cada")
-        return _authority_party(cada) if cada else CADA_PARTY
+        return _authority_party(cada, found) if cada else CADA_PARTY
     if kind == "court_application":
         return _court(found)
-    return _authority_party(found.authority)
+    return _authority_party(found.authority, found)
 
 
 def _first_event(events, type_: str):
@@ -125,7 +128,7 @@ def build_context(found: Request, kind: str, letter_date: date | None = None) ->
     letter_channel = {"cada_referral": "email", "court_application": "postal"}.get(kind, found.channel)
     return LetterContext(
         kind=kind, reference=found.reference, sender=sender, recipient=_recipient(found, kind),
-        authority=_authority_party(found.authority), place=_place(sender, found.authority), letter_date=today,
+        authority=_authority_party(found.authority, found), place=_place(sender, found.authority), letter_date=today,
         subject=found.subject, items=tuple(item.description for item in found.items),
         legal_grounds=tuple(request_service.clean_lines(found.legal_grounds)), access_format=found.access_format,
         channel=letter_channel,
@@ -208,18 +211,34 @@ class CannotEmail(ValueError):
 
 
 def email_recipient(found: Request) -> str:
-    # A request goes to the PRADA when the directory knows one (CRPA R330-4).
-    return found.authority.prada_email or found.authority.email
+    # A request goes to the PRADA when the directory knows one (CRPA R330-4), at the address
+    # this request's organisation uses.
+    seen = sharing.coordinates(found.authority, found)
+    return seen.prada_email or seen.email
 
 
-def email_letter(found: Request, kind: str, user: User) -> OutgoingMail:
+def recipient_changes(found: Request) -> list[AuthorityChange]:
+    """Changes to the address this request's e-mails go to since it was drafted."""
+    return sharing.recipient_changes_since(found.authority, found, found.created_at)
+
+
+def email_letter(found: Request, kind: str, user: User, shown_recipient: str,
+                 recipient_confirmed: bool = False) -> OutgoingMail:
     """Write the letter as an e-mail (text body, PDF attached) into the outbox; the worker
-    sends it, and on success the letter is frozen and the sending recorded."""
+    sends it, and on success the letter is frozen and the sending recorded. It goes only to
+    the address the user was shown (`shown_recipient`), and, if that address changed since
+    the request was drafted, only once the user confirmed it."""
     recipient = email_recipient(found)
     if kind not in ("request", "reminder", "after_opinion", "recours_gracieux"):
         raise CannotEmail("Ce courrier ne s'envoie pas à l'administration par courriel depuis Lanterne.")
     if not recipient:
         raise CannotEmail("L'annuaire ne connaît pas d'adresse électronique pour cette autorité : complétez sa fiche.")
+    if shown_recipient.strip() != recipient:
+        raise CannotEmail(f"L'adresse du destinataire a changé depuis l'affichage de la page : c'est maintenant "
+                          f"« {recipient} ». Vérifiez-la, puis envoyez à nouveau.")
+    if recipient_changes(found) and not recipient_confirmed:
+        raise CannotEmail(f"L'adresse de l'autorité a changé depuis la rédaction de cette demande : confirmez "
+                          f"l'envoi à « {recipient} » en cochant la case prévue.")
     if not notify.mail_enabled():
         raise CannotEmail("Aucun serveur d'envoi n'est configuré (MAIL_SERVER) : envoyez le courrier vous-même.")
     if kind == "request" and _first_event(request_service.effective_events(found), "sent"):

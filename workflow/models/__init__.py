@@ -1,5 +1,5 @@
 """Typed models, one module per aggregate. Importing this package registers them all."""
-from workflow.models.authorities import Authority
+from workflow.models.authorities import Authority, AuthorityChange, AuthorityOverride, AuthorityProposal
 from workflow.models.campaigns import Campaign
 from workflow.models.documents import Document, DocumentItem
 from workflow.models.jobs import JobRun
@@ -12,7 +12,7 @@ from workflow.models.users import ApiToken, LoginAttempt, Membership, Organisati
 from workflow.models.versions import DataVersion
 
 __all__ = [
-    "ApiToken", "Authority", "CalendarFeed", "Campaign", "DataVersion", "Deadline", "Document", "DocumentItem", "Event",
+    "ApiToken", "Authority", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign", "DataVersion", "Deadline", "Document", "DocumentItem", "Event",
     "JobRun", "Letter", "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "Request", "RequestItem",
     "RequesterIdentity", "Subject", "User",
 ]

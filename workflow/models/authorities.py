@@ -1,14 +1,14 @@
 """The directory of administrations a request can be sent to."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.core.extensions import db
-from workflow.models.base import TimestampMixin
+from workflow.models.base import TimestampMixin, utcnow
 
 AUTHORITY_KINDS = {
     "commune": "Commune",
@@ -24,6 +24,12 @@ AUTHORITY_KINDS = {
     "commission": "Commission",
     "autre": "Autre",
 }
+
+
+def postal_lines(address_lines: str, postal_code: str, city: str) -> list[str]:
+    lines = [line for line in address_lines.splitlines() if line.strip()]
+    city_line = " ".join(part for part in (postal_code, city) if part)
+    return lines + ([city_line] if city_line else [])
 
 
 class Authority(TimestampMixin, db.Model):
@@ -53,9 +59,72 @@ class Authority(TimestampMixin, db.Model):
 
     @property
     def postal_address(self) -> list[str]:
-        lines = [line for line in self.address_lines.splitlines() if line.strip()]
-        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
-        return lines + ([city_line] if city_line else [])
+        return postal_lines(self.address_lines, self.postal_code, self.city)
 
     def __repr__(self) -> str:
         return f"<Authority {self.name}>"
+
+
+# Where a change to the directory came from.
+CHANGE_SOURCES = {"page": "Page de l'annuaire", "api": "API", "seed": "Annuaire de référence de Lanterne",
+                  "import": "Import d'un annuaire officiel", "proposal": "Proposition acceptée"}
+# Whom a change applies to: everybody (the shared directory), or one organisation's or one
+# person's letters only (an override).
+CHANGE_SCOPES = {"directory": "Annuaire commun", "organisation": "Pour une organisation",
+                 "personal": "Pour une personne"}
+PROPOSAL_STATUSES = {"pending": "En attente", "accepted": "Acceptée", "rejected": "Refusée"}
+
+
+class AuthorityChange(db.Model):
+    """One change to an entry, or to an override of it: who, when, before, after, why."""
+
+    __tablename__ = "authority_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(20), default="directory")
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuthorityProposal(db.Model):
+    """A change proposed by someone who may not edit the shared directory; applied only
+    when a directory maintainer accepts it."""
+
+    __tablename__ = "authority_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changes: Mapped[dict] = mapped_column(JSON)  # field -> proposed value (JSON-ready)
+    before: Mapped[dict] = mapped_column(JSON)   # field -> the value when it was proposed
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuthorityOverride(TimestampMixin, db.Model):
+    """Coordinates one organisation (or one person, for requests not shared) uses in its own
+    letters instead of the shared entry's: e.g. a PRADA address confirmed by phone."""
+
+    __tablename__ = "authority_overrides"
+    __table_args__ = (
+        UniqueConstraint("authority_id", "organisation_id", name="uq_authority_overrides_organisation"),
+        UniqueConstraint("authority_id", "user_id", name="uq_authority_overrides_person"),
+        CheckConstraint("(organisation_id IS NULL) <> (user_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    fields: Mapped[dict] = mapped_column(JSON)  # field -> value used instead of the shared one
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

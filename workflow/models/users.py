@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
@@ -30,6 +30,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     weekly_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Part of the id every session and "remember me" cookie carries: raising it ends them all.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # May edit the shared authority directory, mark addresses verified and decide proposals.
+    directory_maintainer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

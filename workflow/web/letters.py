@@ -52,6 +52,7 @@ def show(request_id: int, kind: str):
                            versions=request_letters.frozen_versions(found, kind), form=form,
                            emails=[mail for mail in emails if mail.payload.get("kind") == kind],
                            email_to=request_letters.email_recipient(found),
+                           recipient_changes=request_letters.recipient_changes(found),
                            event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
 
 
@@ -115,7 +116,8 @@ def send_by_email(request_id: int, kind: str):
     found = get_request_or_404(request_id, current_user, for_change=True)
     kind = _kind_or_404(kind)
     try:
-        outgoing = request_letters.email_letter(found, kind, current_user)
+        outgoing = request_letters.email_letter(found, kind, current_user, request.form.get("recipient", ""),
+                                                recipient_confirmed=request.form.get("confirm_recipient") == "y")
     except (LetterNotReady, request_letters.CannotEmail) as error:
         db.session.rollback()
         flash(str(error), "error")
