@@ -8,6 +8,7 @@ import sys
 import json
 import time
 from datetime import date
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -91,7 +92,7 @@ def _ensure_redis(app: Flask):
 def worker_command(burst: bool):
 
 
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's target
     redis_process = _ensure_redis(app)
     try:
         queues = [queue(name) for name in app.config["RQ_QUEUES"]]
@@ -110,7 +111,7 @@ def worker_command(burst: bool):
 @click.option("--web-workers", default=2, show_default=True, type=int)
 @with_appcontext
 def serve_command(port: int, host: str, web_workers: int):
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's target
     redis_process = _ensure_redis(app)
     environment = dict(os.environ, REDIS_URL=app.config["REDIS_URL"])
     # Each child in its own session: Ctrl-C reaches this supervisor alone, which stops
@@ -157,7 +158,7 @@ def serve_command(port: int, host: str, web_workers: int):
     sys.exit(exit_code)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """The engine's contract: one line on stderr and exit status 2."""
     click.echo(f"Erreur : {message}", err=True)
     sys.exit(2)
@@ -192,7 +193,8 @@ def deadlines_command(received: str | None, refused: str | None, cada_registered
     start = facts["refused"] or facts["received"]
     if start and facts["cada_registered"] and facts["cada_registered"] < start:
         _fail("l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus.")
-    payload = cli_payload(RequestFacts(department=department, **facts))
+    payload = cli_payload(RequestFacts(department=department, received=facts["received"], refused=facts["refused"],
+                                       cada_registered=facts["cada_registered"]))
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
