@@ -106,12 +106,13 @@ def worker_command(burst: bool):
 
 
 @click.command("serve", help="Lancer le serveur web, un worker et, sans REDIS_URL, le Redis embarqué.")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="5000 ou $PORT", type=int)
+@click.option("--port", default=None, show_default="5000 ou $PORT", type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--web-workers", default=2, show_default=True, type=int)
 @with_appcontext
-def serve_command(port: int, host: str, web_workers: int):
+def serve_command(port: int | None, host: str, web_workers: int):
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's target
+    port = port if port is not None else int(app.config["PORT"])
     redis_process = _ensure_redis(app)
     environment = dict(os.environ, REDIS_URL=app.config["REDIS_URL"])
     # Each child in its own session: Ctrl-C reaches this supervisor alone, which stops
