@@ -185,7 +185,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
     from sqlalchemy import func, select
 
     from workflow.accounts import users as accounts
-    from workflow.documents import filing as documents
+    from workflow import documents
     from workflow.requests import lifecycle as request_service
     from workflow.core.extensions import db
     from workflow.models import Authority, Document, RequesterIdentity
@@ -265,8 +265,8 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
     from sqlalchemy import insert as sql_insert
 
     from workflow.accounts import users as accounts
-    from workflow.documents import filing as documents
-    from workflow.documents import formats
+    from workflow import documents
+    from workflow.documents.text_search import FTS_TABLE, word_keys
     from workflow.core.extensions import db
     from workflow.models import Authority, Request
 
@@ -311,12 +311,12 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
                 page_id = seeder._next_id("document_pages")
                 page_rows.append({"id": page_id, "document_id": document_id, "page": page, "text": body})
                 # What documents.index_pages writes, in bulk.
-                search_rows.append({"rowid": page_id, "stems": " ".join(formats.word_keys(body))})
+                search_rows.append({"rowid": page_id, "stems": " ".join(word_keys(body))})
         seeder.insert("documents", document_rows)
         seeder.insert("document_pages", page_rows)
         if db.engine.dialect.name == "sqlite":
             for begin in range(0, len(search_rows), 5000):
-                db.session.execute(sql_insert(documents._FTS), search_rows[begin:begin + 5000])
+                db.session.execute(sql_insert(FTS_TABLE), search_rows[begin:begin + 5000])
         seeder.fix_sequences()
         db.session.commit()
         seeder.analyze()

@@ -37,7 +37,7 @@ def seed(backend: Backend, users: int) -> tuple[list[str], list[int], list[int]]
     common.migrate(app)
     with app.app_context(), common.quiet_logs():
         from workflow.accounts import users as accounts
-        from workflow.documents import filing as documents
+        from workflow import documents
         from workflow.directory.authorities import seed_authorities
         from workflow.core.extensions import db
         from workflow.models import Authority, Document, Request, RequesterIdentity, RequestItem

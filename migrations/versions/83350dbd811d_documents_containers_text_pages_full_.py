@@ -4,7 +4,7 @@ bytes filed again are linked, not copied), the text page by page, a thumbnail, a
 full-text index.
 
 Reviewed by hand. The full-text index is not a model, so autogenerate does not see it
-(`workflow.documents.filing.include_in_migrations` keeps it out of the comparison):
+(`workflow.documents.index.include_in_migrations` keeps it out of the comparison):
 - SQLite: an FTS5 table `document_search` (rowid = document_pages.id) holding the
   folded and stemmed words; the application fills it when it extracts a text (the
   stemming is Python's), a trigger empties it when a page row goes (cascades included).

@@ -2,7 +2,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from workflow.documents.filing import include_in_migrations
+from workflow.documents.index import include_in_migrations
 from workflow.core.extensions import db
 
 

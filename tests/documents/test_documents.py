@@ -336,7 +336,7 @@ def test_extraction_runs_once_and_can_be_run_again(client, found):
 def test_a_search_matching_too_many_pages_ranks_the_most_recent_and_says_so(client, found, monkeypatch):
     upload(client, found, [("ancien.pdf", make_pdf(["Contrat ancien"])), ("recent.pdf", make_pdf(["Contrat récent"]))])
     run_worker()
-    monkeypatch.setattr("workflow.documents.filing.CANDIDATE_PAGES", 1)
+    monkeypatch.setattr("workflow.documents.text_search.CANDIDATE_PAGES", 1)
     page = client.get("/documents/recherche?q=contrat")
     assert ("Trop de pages contiennent « contrat » : seuls les documents les plus récents sont classés ici (1)."
             in page_text(page)), page_text(page)
@@ -360,7 +360,7 @@ def test_extractions_lost_by_redis_are_queued_again(client, found):
 def test_postgresql_search_uses_its_index(app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
-    from workflow.documents.filing import PG_VECTOR, pg_folded, pg_queries
+    from workflow.documents.text_search import PG_VECTOR, pg_folded, pg_queries
 
     query = select(DocumentPage.id).where(PG_VECTOR.op("@@")(pg_queries(["contrats", "caméra"])[0]))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from workflow.documents import extraction as extracting
 from workflow.documents import formats
+from workflow.documents import text_search
 from tests.documents.test_documents_samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
 
 
@@ -96,22 +98,22 @@ def test_an_email_is_read_with_its_attachments(tmp_path):
 
 
 def test_text_page_by_page(tmp_path):
-    extraction = formats.extract_text(write(tmp_path, "a.pdf", make_pdf(["Première page", "Deuxième page"])), formats.PDF)
+    extraction = extracting.extract_text(write(tmp_path, "a.pdf", make_pdf(["Première page", "Deuxième page"])), formats.PDF)
     assert (extraction.status, extraction.page_count, extraction.paginated) == ("done", 2, True)
     assert "Deuxième" in extraction.pages[1]
-    odt = formats.extract_text(write(tmp_path, "a.odt", make_odt("Procès-verbal")), formats.ODT)
+    odt = extracting.extract_text(write(tmp_path, "a.odt", make_odt("Procès-verbal")), formats.ODT)
     assert odt.pages == ["Procès-verbal"] and not odt.paginated
-    xlsx = formats.extract_text(write(tmp_path, "a.xlsx", make_xlsx([["Montant", "Titulaire"], ["1200", "Acme"]])),
+    xlsx = extracting.extract_text(write(tmp_path, "a.xlsx", make_xlsx([["Montant", "Titulaire"], ["1200", "Acme"]])),
                                 formats.XLSX)
     assert "Titulaire" in xlsx.pages[0] and "Acme" in xlsx.pages[0]
     long_text = ("mot " * 20_000).encode()
-    parts = formats.extract_text(write(tmp_path, "long.txt", long_text), "text/plain").pages
-    assert len(parts) > 1 and all(len(part) <= formats.PAGE_CHARS for part in parts)
+    parts = extracting.extract_text(write(tmp_path, "long.txt", long_text), "text/plain").pages
+    assert len(parts) > 1 and all(len(part) <= extracting.PAGE_CHARS for part in parts)
 
 
 def test_a_scan_without_ocr_engine_is_marked(tmp_path, monkeypatch):
-    monkeypatch.setattr(formats, "ocr_engine", lambda: None)
-    extraction = formats.extract_text(write(tmp_path, "scan.png", make_png()), "image/png")
+    monkeypatch.setattr(extracting, "ocr_engine", lambda: None)
+    extraction = extracting.extract_text(write(tmp_path, "scan.png", make_png()), "image/png")
     assert extraction.status == "no_text" and "Pas de couche texte" in extraction.note
 
 
@@ -129,23 +131,23 @@ def test_safe_names_keep_accents_and_the_real_extension():
     ("délibérations", "deliberation"), ("Œuvres", "oeuvre"), ("titulaires", "titulaire"),
 ])
 def test_french_words_meet_whatever_their_accents_and_plurals(written, searched):
-    assert set(formats.word_keys(written)) & set(formats.query_terms(searched)[0])
+    assert set(text_search.word_keys(written)) & set(text_search.query_terms(searched)[0])
 
 
 def test_common_words_are_not_searched():
-    assert formats.query_terms("les délibérations du conseil") == [formats.keys_of_word("délibérations"),
-                                                                    formats.keys_of_word("conseil")]
+    assert text_search.query_terms("les délibérations du conseil") == [text_search.keys_of_word("délibérations"),
+                                                                    text_search.keys_of_word("conseil")]
 
 
 def test_excerpts_mark_the_words_and_escape_everything_else():
     text = "Le <script>alert(1)</script> marché des caméras & la vidéoprotection"
-    excerpt = str(formats.highlight(text, formats.query_keys("camera")))
+    excerpt = str(text_search.highlight(text, text_search.query_keys("camera")))
     assert "<mark>caméras</mark>" in excerpt
     assert "<script" not in excerpt and "</script" not in excerpt
     assert "&lt;/script&gt;" in excerpt and "&amp;" in excerpt
 
 
-@pytest.mark.skipif(not formats.ocr_engine(), reason="no OCR engine (tesseract) on this machine")
+@pytest.mark.skipif(not extracting.ocr_engine(), reason="no OCR engine (tesseract) on this machine")
 def test_a_scan_is_read_where_the_machine_has_an_ocr_engine(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
@@ -153,5 +155,5 @@ def test_a_scan_is_read_where_the_machine_has_an_ocr_engine(tmp_path):
     ImageDraw.Draw(page).text((30, 60), "Contrat de maintenance", fill=0, font=ImageFont.load_default(size=64))
     buffer = tmp_path / "scan.png"
     page.save(buffer)
-    extraction = formats.extract_text(buffer, "image/png")
+    extraction = extracting.extract_text(buffer, "image/png")
     assert extraction.status == "ocr" and "maintenance" in extraction.pages[0].lower()

@@ -222,7 +222,7 @@ def test_a_request_page_is_kept_for_its_session_until_the_request_changes(app, c
 def test_a_document_filed_by_a_worker_shows_on_the_request_page(client, alice, metz):
     found = make_request(alice, metz, "LNT-2026-0312")
     assert "reponse-mairie.txt" not in page_text(client.get(f"/demandes/{found.id}"))
-    from workflow.documents import filing as documents
+    from workflow import documents
 
     documents.file_documents(found, [documents.Upload("reponse-mairie.txt", io.BytesIO(b"Le marche de videoprotection"))],
                              documents.FilingMeta(received_on=clock.today()), alice)

@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import CursorResult, bindparam, delete, func, select
 from wtforms.fields.choices import SelectChoice
 
 from workflow.mail import notify
@@ -145,7 +146,7 @@ def record_login_attempt(email: str, ip_address: str, succeeded: bool) -> None:
 
 
 def forget_old_login_attempts(now: datetime | None = None) -> int:
-    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - timedelta(days=1)))
+    result = cast(CursorResult, db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - timedelta(days=1))))
     db.session.commit()
     return result.rowcount
 

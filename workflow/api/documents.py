@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, request, send_file, url_for
 from werkzeug.datastructures import CombinedMultiDict
 
-from workflow.documents import filing as documents
+from workflow import documents
 from workflow.accounts.access import get_request_or_404
 from workflow.api import ApiError, bp
 from workflow.api.openapi import SPEC, error_responses

@@ -8,6 +8,7 @@ import sys
 import json
 import time
 from datetime import date
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -104,7 +105,7 @@ def _ensure_redis(app: Flask):
 def worker_command(burst: bool):
 
 
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's target
     redis_process = _ensure_redis(app)
     try:
         queues = [queue(name) for name in app.config["RQ_QUEUES"]]
@@ -118,12 +119,13 @@ def worker_command(burst: bool):
 
 
 @click.command("serve", help="Lancer le serveur web, un worker et, sans REDIS_URL, le Redis embarqué.")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="5000 ou $PORT", type=int)
+@click.option("--port", default=None, show_default="5000 ou $PORT", type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--web-workers", default=2, show_default=True, type=int)
 @with_appcontext
-def serve_command(port: int, host: str, web_workers: int):
-    app = current_app._get_current_object()
+def serve_command(port: int | None, host: str, web_workers: int):
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's target
+    port = port if port is not None else int(app.config["PORT"])
     redis_process = _ensure_redis(app)
     environment = dict(os.environ, REDIS_URL=app.config["REDIS_URL"])
     # Each child in its own session: Ctrl-C reaches this supervisor alone, which stops
@@ -170,7 +172,7 @@ def serve_command(port: int, host: str, web_workers: int):
     sys.exit(exit_code)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """The engine's contract: one line on stderr and exit status 2."""
     click.echo(f"Erreur : {message}", err=True)
     sys.exit(2)
@@ -205,7 +207,8 @@ def deadlines_command(received: str | None, refused: str | None, cada_registered
     start = facts["refused"] or facts["received"]
     if start and facts["cada_registered"] and facts["cada_registered"] < start:
         _fail("l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus.")
-    payload = cli_payload(RequestFacts(department=department, **facts))
+    payload = cli_payload(RequestFacts(department=department, received=facts["received"], refused=facts["refused"],
+                                       cada_registered=facts["cada_registered"]))
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 

@@ -21,7 +21,7 @@ from workflow.core.extensions import db
 from workflow.models.versions import raise_versions
 from workflow.models.base import utcnow
 from workflow.core.storage import file_store
-from workflow.documents.filing import rebuild_search_index
+from workflow.documents.index import rebuild_search_index
 
 FORMAT = "lanterne-backup-1"
 # Not data but counters the migrations create (workflow/models/versions.py): a restore raises them.

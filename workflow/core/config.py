@@ -1,4 +1,6 @@
-"""Settings from the environment, with embedded defaults under the instance folder.
+"""Every setting Lanterne reads, from the environment, with its default (embedded ones under
+the instance folder). `create_app` applies, in order: `Defaults`, `settings_from_environment`,
+the instance's `config.py`, then the factory's argument; code reads `current_app.config[...]`.
 
 Without DATABASE_URL Lanterne uses a SQLite file; without REDIS_URL it uses an
 embedded Redis server listening on a Unix socket, both under ``instance/``.
@@ -53,6 +55,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+MiB = 1024 * 1024
+DOCUMENT_LIMITS = {
+    "DOCUMENT_MAX_BYTES": 50 * MiB,  # one file, uploaded or unpacked
+    "DOCUMENT_ARCHIVE_MAX_BYTES": 500 * MiB,  # everything unpacked from one upload
+    "DOCUMENT_ARCHIVE_MAX_FILES": 1000,  # files unpacked from one upload
+    "DOCUMENT_ARCHIVE_MAX_DEPTH": 2,  # an archive (or e-mail) inside an archive, not deeper
+    "DOCUMENT_ARCHIVE_MAX_RATIO": 200,  # uncompressed / compressed size of one member
+    "DOCUMENT_EXPORT_INLINE_BYTES": 20 * MiB,  # a larger dossier is exported by a background job
+}
+
+
 def settings_from_environment(instance_path: str, environ: os._Environ | dict = os.environ) -> dict:
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
     redis_url = environ.get("REDIS_URL") or ""
@@ -75,6 +88,12 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         "REMEMBER_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
         # Rendered dashboards and request pages kept per web process (workflow/web/page_cache.py); 0 turns it off.
         "PAGE_CACHE_SIZE": int(environ.get("PAGE_CACHE_SIZE") or 128),
+        # `flask serve` listens on this port unless --port says otherwise.
+        "PORT": int(environ.get("PORT") or 5000),
+        # Received documents and generated files, stored by their SHA-256 (workflow/core/storage.py).
+        "FILE_STORE_PATH": str(Path(instance_path) / "files"),
+        # Limits on received documents (workflow/documents/filing.py) and the inline dossier export.
+        **{name: int(environ.get(name) or default) for name, default in DOCUMENT_LIMITS.items()},
     }
 
 

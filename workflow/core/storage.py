@@ -7,7 +7,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from flask import Flask, current_app
 
@@ -61,7 +61,7 @@ class FileStore:
             self.stage(io.BytesIO(data)).publish()
         return sha256
 
-    def stage(self, stream: BinaryIO, limit: int | None = None) -> Staged:
+    def stage(self, stream: IO[bytes], limit: int | None = None) -> Staged:
         """Copy a stream to a temporary file of the store, hashing it on the way; raise
         TooLarge (and keep nothing) as soon as it passes `limit` bytes."""
         if not self.root.is_dir():
@@ -121,4 +121,4 @@ class FileStore:
 
 def file_store(app: Flask | None = None) -> FileStore:
     app = app or current_app
-    return FileStore(app.config.get("FILE_STORE_PATH") or Path(app.instance_path) / "files")
+    return FileStore(app.config["FILE_STORE_PATH"])  # default: workflow/core/config.py

@@ -11,7 +11,7 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy import select
 
-from workflow.documents import filing as documents
+from workflow import documents
 from workflow.core.extensions import db
 from workflow.models import Campaign, Document, JobRun, Request, User
 from workflow.models.base import utcnow

@@ -8,13 +8,13 @@ from __future__ import annotations
 import smtplib
 import ssl
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Sequence, cast
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.core.extensions import db
@@ -58,7 +58,7 @@ def mail_enabled() -> bool:
 
 
 def build_message(to_address: str, subject: str, body: str,
-                  attachments: list[tuple[str, str, bytes]] = ()) -> EmailMessage:
+                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
     # Long lines allowed in headers: Python's folding of encoded words doubles spaces.
     message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["From"] = current_app.config["MAIL_FROM"]
@@ -99,6 +99,7 @@ def _smtp_send(raw: bytes, sender: str, recipient: str) -> None:
     if not config.get("MAIL_SERVER"):
         raise MailNotConfigured("Aucun serveur SMTP n'est configuré (MAIL_SERVER).")
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    client: smtplib.SMTP
     if config.get("MAIL_USE_SSL"):
         client = smtplib.SMTP_SSL(host, port, timeout=30, context=ssl.create_default_context())
     else:
@@ -120,11 +121,11 @@ def deliver(outgoing_id: int, now: datetime | None = None,
     it. If a worker dies between the SMTP hand-off and the commit, the row stays
     'sending' and is later marked 'uncertain' for the user to check, never re-sent."""
     now = now or utcnow()
-    claimed = db.session.execute(
+    claimed = cast(CursorResult, db.session.execute(
         update(OutgoingMail)
         .where(OutgoingMail.id == outgoing_id, OutgoingMail.status == "queued")
         .values(status="sending", attempts=OutgoingMail.attempts + 1, next_attempt_at=now)
-    ).rowcount
+    )).rowcount
     db.session.commit()
     outgoing = db.session.get(OutgoingMail, outgoing_id)
     if not claimed or outgoing is None:

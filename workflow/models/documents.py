@@ -7,7 +7,7 @@ whole and each file inside it is a document of its own, pointing at it (`parent_
 
 The text is kept page by page (`DocumentPage`); the full-text index over it is not a
 model: an FTS5 table on SQLite, an expression index on PostgreSQL, both built by the
-migration (see `workflow.documents.filing`).
+migration (see `workflow.documents.index` and `workflow.documents.text_search`).
 """
 from __future__ import annotations
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from workflow.documents import formats
+from workflow.documents.extraction import ocr_engine
 from workflow.jobs import documents as document_jobs
-from workflow.documents import filing as documents
+from workflow import documents
 from workflow.accounts.access import editable_by, get_campaign_or_404, get_request_or_404, visible_to
 from workflow.core.extensions import db
 from workflow.forms import UploadForm, document_form, upload_form
@@ -49,7 +50,7 @@ def _wire(state) -> None:
     state.app.jinja_env.globals.update(
         documents_panel=request_panel, campaign_documents=campaign_panel, CAME_BY=CAME_BY, OUTCOMES=OUTCOMES,
         TEXT_STATUSES=TEXT_STATUSES, human_size=formats.human_size, media_label=formats.label_of,
-        document_max_bytes=lambda: documents.setting("DOCUMENT_MAX_BYTES"))
+        document_max_bytes=lambda: int(current_app.config["DOCUMENT_MAX_BYTES"]))
 
 
 bp.record_once(_wire)
@@ -143,7 +144,7 @@ def show(document_id: int):
                                                           editable_by(Request, current_user)))
     return render_template("documents/show.html", document=document, form=form, first_pages=first_pages,
                            can_edit=bool(can_edit), elsewhere=documents.same_file_elsewhere(document, current_user),
-                           ocr_available=bool(formats.ocr_engine())), 422 if form.errors else 200
+                           ocr_available=bool(ocr_engine())), 422 if form.errors else 200
 
 
 @bp.route("/<int:document_id>/fichier")
@@ -180,7 +181,7 @@ def extract_again(document_id: int):
 def export_request(request_id: int):
     found = get_request_or_404(request_id, current_user)
     size, count = documents.export_size([found])
-    if size <= documents.setting("DOCUMENT_EXPORT_INLINE_BYTES") and count <= 200:
+    if size <= int(current_app.config["DOCUMENT_EXPORT_INLINE_BYTES"]) and count <= 200:
         bundle = documents.export_to_temporary_file([found], f"dossier-{found.reference}", documents.request_scope(found))
         response = send_file(bundle, mimetype="application/zip", as_attachment=True,
                              download_name=documents.request_dossier_name(found), conditional=False, etag=False)

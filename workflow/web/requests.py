@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from workflow.accounts import users as accounts
 from workflow.core import clock
 from workflow.requests import dashboard
-from workflow.documents import filing as documents
+from workflow import documents
 from workflow.web import page_cache
 from workflow.requests import subjects
 from workflow.requests import lifecycle as request_service

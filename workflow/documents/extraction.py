@@ -1,0 +1,290 @@
+"""The text of a received file, page by page (OCR for scans when the machine has an
+engine), and a thumbnail of its first page.
+
+Pure: no Flask, no database. `workflow.documents.index` stores and indexes what it reads.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from workflow.documents.formats import (DOCX, EML, ODP, ODS, ODT, OLE_FAMILY, PDF, PPTX, XLSX, ZIP, EmailSummary,
+                                        parse_xml, pdf_reader, read_email)
+
+PAGE_CHARS = 20_000  # text without pages is cut into parts this long (tsvector limits, excerpts)
+MAX_TEXT_CHARS = 5_000_000
+
+
+@dataclass
+class Extraction:
+    """Text of a document, page by page (or part by part when it has no pages)."""
+
+    pages: list[str]
+    paginated: bool
+    page_count: int | None
+    status: str  # done | ocr | no_text | failed
+    note: str = ""
+
+
+def _chunks(text: str) -> list[str]:
+    text = text[:MAX_TEXT_CHARS].strip()
+    parts = []
+    while len(text) > PAGE_CHARS:
+        cut = text.rfind("\n", 0, PAGE_CHARS)
+        cut = cut if cut > PAGE_CHARS // 2 else text.rfind(" ", 0, PAGE_CHARS)
+        cut = cut if cut > 0 else PAGE_CHARS
+        parts.append(text[:cut].strip())
+        text = text[cut:].strip()
+    return parts + ([text] if text else [])
+
+
+def ocr_engine() -> str | None:
+    return shutil.which("tesseract")
+
+
+def _ocr_languages(engine: str) -> str:
+    try:
+        listed = subprocess.run([engine, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return "eng"
+    return "fra" if "fra" in listed else "eng"
+
+
+def ocr_image(image_bytes: bytes) -> str:
+    engine = ocr_engine()
+    if engine is None:
+        return ""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "page.png"
+        source.write_bytes(image_bytes)
+        result = subprocess.run([engine, str(source), "stdout", "-l", _ocr_languages(engine)],
+                                capture_output=True, timeout=300)
+    return result.stdout.decode("utf-8", errors="replace") if result.returncode == 0 else ""
+
+
+def _render_pdf_page(path: Path, number: int, width: int | None = None, dpi: int = 200) -> bytes | None:
+    """One page as PNG: pdftoppm when the machine has it, else the page's largest image
+    (a scan is one picture per page), else None."""
+    renderer = shutil.which("pdftoppm")
+    if renderer:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "page"
+            size = ["-scale-to", str(width)] if width else ["-r", str(dpi)]
+            try:
+                subprocess.run([renderer, "-png", "-f", str(number), "-l", str(number), *size, "-singlefile",
+                                str(path), str(out)], capture_output=True, timeout=120, check=True)
+                return (out.with_suffix(".png")).read_bytes()
+            except (OSError, subprocess.SubprocessError):
+                pass
+    try:
+        page = pdf_reader(path).pages[number - 1]
+        images = sorted(page.images, key=lambda image: len(image.data), reverse=True)
+        if images:
+            buffer = io.BytesIO()
+            images[0].image.save(buffer, format="PNG")
+            return buffer.getvalue()
+    except Exception:  # noqa: BLE001 - no image to take: no thumbnail, no OCR
+        pass
+    return None
+
+
+NO_TEXT_NOTE = ("Pas de couche texte : document numérisé, et aucun moteur de reconnaissance de caractères (OCR) "
+                "n'est installé sur le serveur. Il n'apparaîtra pas dans la recherche.")
+
+
+def _pdf_text(path: Path) -> Extraction:
+    reader = pdf_reader(path)
+    pages = []
+    for page in reader.pages:
+        try:
+            pages.append((page.extract_text() or "").strip())
+        except Exception:  # noqa: BLE001 - one unreadable page does not lose the others
+            pages.append("")
+    empty = [number for number, text in enumerate(pages, start=1) if len(re.sub(r"\s", "", text)) < 3]
+    if not empty:
+        return Extraction(pages, True, len(pages), "done")
+    if ocr_engine():
+        for number in empty:
+            image = _render_pdf_page(path, number)
+            pages[number - 1] = ocr_image(image).strip() if image else ""
+        return Extraction(pages, True, len(pages), "ocr", "Texte des pages numérisées reconnu par OCR : il peut "
+                                                          "contenir des erreurs.")
+    if len(empty) == len(pages):
+        return Extraction(pages, True, len(pages), "no_text", NO_TEXT_NOTE)
+    return Extraction(pages, True, len(pages), "done",
+                      f"{len(empty)} page{'s' if len(empty) > 1 else ''} sans couche texte (numérisée"
+                      f"{'s' if len(empty) > 1 else ''}) : pas de recherche possible sur "
+                      f"{'elles' if len(empty) > 1 else 'elle'}.")
+
+
+def _zip_xml_texts(path: Path, pattern: str) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted((name for name in archive.namelist() if re.fullmatch(pattern, name)),
+                       key=lambda name: [int(n) if n.isdigit() else n for n in re.split(r"(\d+)", name)])
+        return [(name, archive.read(name)) for name in names]
+
+
+def _xml_paragraphs(data: bytes, paragraph_tags: tuple[str, ...]) -> list[str]:
+    paragraphs = []
+    for element in parse_xml(data).iter():
+        local = element.tag.rsplit("}", 1)[-1]
+        if local in paragraph_tags:
+            text = "".join(element.itertext()).strip()
+            if text:
+                paragraphs.append(text)
+    return paragraphs
+
+
+def _docx_text(path: Path) -> str:
+    from docx import Document as DocxDocument
+
+    document = DocxDocument(str(path))
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append("\t".join(cell.text for cell in row.cells))
+    return "\n".join(part for part in parts if part.strip())
+
+
+def _xlsx_text(path: Path) -> str:
+    shared = []
+    for _name, data in _zip_xml_texts(path, r"xl/sharedStrings\.xml"):
+        shared = ["".join(item.itertext()) for item in parse_xml(data) if item.tag.endswith("}si")]
+    rows = []
+    for _name, data in _zip_xml_texts(path, r"xl/worksheets/sheet\d+\.xml"):
+        for row in parse_xml(data).iter():
+            if not row.tag.endswith("}row"):
+                continue
+            cells = []
+            for cell in row:
+                value = next((child for child in cell if child.tag.endswith(("}v", "}is"))), None)
+                if value is None:
+                    continue
+                text = "".join(value.itertext())
+                if cell.get("t") == "s" and text.isdigit() and int(text) < len(shared):
+                    text = shared[int(text)]
+                cells.append(text)
+            if cells:
+                rows.append("\t".join(cells))
+    return "\n".join(rows)
+
+
+def _odf_text(path: Path) -> str:
+    return "\n".join(_xml_paragraphs(dict(_zip_xml_texts(path, r"content\.xml"))["content.xml"], ("p", "h")))
+
+
+def _rtf_text(data: str) -> str:
+    data = re.sub(r"\\'([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]).decode("cp1252", "replace"), data)
+    data = re.sub(r"\\u(-?\d+)\??", lambda m: chr(int(m.group(1)) % 65536), data)
+    data = re.sub(r"\{\\\*[^{}]*\}|\\(fonttbl|colortbl|stylesheet|info)\b[^{}]*", "", data)
+    data = re.sub(r"\\par[d]?\b ?|\\line\b ?", "\n", data)
+    data = re.sub(r"\\[a-zA-Z]+-?\d* ?|[{}]", "", data)
+    return data
+
+
+def _strings(data: bytes) -> str:
+    """Runs of readable text in an old binary Office file, both 8-bit and UTF-16."""
+    narrow = re.findall(rb"[\x20-\x7e\xa0-\xff]{5,}", data)
+    wide = re.findall(rb"(?:[\x20-\x7e\xa0-\xff]\x00){5,}", data)
+    texts = [chunk.decode("cp1252", "replace") for chunk in narrow] + [chunk.decode("utf-16-le", "replace") for chunk in wide]
+    return "\n".join(text for text in texts if re.search(r"[A-Za-zÀ-ÿ]{3}", text))
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None = None,
+                 member_paths: list[str] | None = None) -> Extraction:
+    """The text of a document, page by page, with its page count where it has pages."""
+    if media_type == PDF:
+        return _pdf_text(path)
+    if media_type.startswith("image/"):
+        if ocr_engine():
+            from PIL import Image
+
+            pages = []
+            with Image.open(path) as image:
+                for frame in range(getattr(image, "n_frames", 1)):
+                    image.seek(frame)
+                    buffer = io.BytesIO()
+                    image.convert("RGB").save(buffer, format="PNG")
+                    pages.append(ocr_image(buffer.getvalue()).strip())
+            return Extraction(pages, True, len(pages), "ocr", "Texte reconnu par OCR : il peut contenir des erreurs.")
+        return Extraction([], True, None, "no_text", NO_TEXT_NOTE)
+    if media_type == PPTX:
+        slides = [("\n".join(_xml_paragraphs(data, ("p",)))) for _name, data in
+                  _zip_xml_texts(path, r"ppt/slides/slide\d+\.xml")]
+        return Extraction(slides, True, len(slides) or None, "done")
+    if media_type == ODP:
+        data = dict(_zip_xml_texts(path, r"content\.xml"))["content.xml"]
+        pages = ["\n".join(_xml_paragraphs(ElementTree.tostring(page), ("p", "h")))
+                 for page in parse_xml(data).iter() if page.tag.endswith("}page")]
+        return Extraction(pages, True, len(pages) or None, "done")
+    note = ""
+    if media_type == DOCX:
+        text = _docx_text(path)
+    elif media_type == XLSX:
+        text = _xlsx_text(path)
+    elif media_type in (ODT, ODS):
+        text = _odf_text(path)
+    elif media_type == "application/rtf":
+        text = _rtf_text(decode_text(path.read_bytes()))
+    elif media_type in ("text/plain", "text/csv"):
+        text = decode_text(path.read_bytes())
+    elif media_type in OLE_FAMILY:
+        text = _strings(path.read_bytes())
+        note = "Ancien format Office : texte extrait approximativement (enregistrez-le en .docx ou PDF pour mieux faire)."
+    elif media_type == EML:
+        text = (email_summary or read_email(path, path.name)).text
+    elif media_type == ZIP:
+        text = "Contenu de l'archive :\n" + "\n".join(member_paths or [])
+    else:
+        return Extraction([], False, None, "no_text", "Type de fichier sans texte extractible.")
+    parts = _chunks(text)
+    if not parts:
+        return Extraction([], False, None, "no_text", "Le document ne contient pas de texte.")
+    return Extraction(parts, False, None, "done", note)
+
+
+# ------------------------------------------------------------------- thumbnail
+
+THUMBNAIL_WIDTH = 240
+
+
+def thumbnail(path: Path, media_type: str) -> bytes | None:
+    """A PNG of the first page, THUMBNAIL_WIDTH pixels wide, or None when none can be made
+    on this machine (the page then says "pas d'aperçu")."""
+    from PIL import Image
+
+    try:
+        if media_type == PDF:
+            rendered = _render_pdf_page(path, 1, width=THUMBNAIL_WIDTH)
+            if rendered is None:
+                return None
+            source = Image.open(io.BytesIO(rendered))
+        elif media_type.startswith("image/"):
+            source = Image.open(path)
+        else:
+            return None
+        with source:
+            source.seek(0)
+            image = source.convert("RGB")
+            image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2))
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=True)
+            return buffer.getvalue()
+    except Exception:  # noqa: BLE001 - a thumbnail is a convenience; its absence is shown
+        return None
