@@ -48,7 +48,10 @@ def authenticate():
 
 
 def json_body() -> dict[str, Any]:
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError as error:  # json gives up on deep nesting with this, not a ValueError
+        raise ApiError(400, "Le corps JSON est imbriqué trop profondément.") from error
     if not isinstance(payload, dict):
         raise ApiError(400, "Le corps de la requête doit être un objet JSON (Content-Type: application/json).")
     return payload

@@ -18,14 +18,22 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "novembre", "décembre")
 
 
+# The months the view can show with the weeks around them and the links to the months beside.
+FIRST_YEAR, LAST_YEAR = 1901, 2998
+
+
 def _month(value: str | None) -> date:
     today = clock.today()
     if value:
         try:
             year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
+            first = date(year, month, 1)
         except ValueError:
             flash("Mois invalide : utilisez le format AAAA-MM.", "error")
+        else:
+            if not FIRST_YEAR <= first.year <= LAST_YEAR:
+                abort(400, f"Le calendrier va de {FIRST_YEAR} à {LAST_YEAR}.")
+            return first
     return today.replace(day=1)
 
 
