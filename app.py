@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow.core.config import Defaults, settings_from_environment
+from workflow.core.storage import private_directory, private_files
 from workflow.core.extensions import csrf, db, login_manager, migrate
 
 # Pages anyone may open; everything else needs an account (the API has its own tokens).
@@ -36,7 +37,7 @@ CONTENT_SECURITY_POLICY = (
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LANTERNE_INSTANCE_PATH"))
-    os.makedirs(app.instance_path, exist_ok=True)
+    private_directory(app.instance_path)
     app.config.from_object(Defaults)
     app.config.update(settings_from_environment(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
@@ -107,6 +108,8 @@ def _configure_sqlite(app: Flask) -> None:
         # WAL lets the web server and the worker read while the other writes.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        if engine.url.database and engine.url.database != ":memory:":
+            private_files(engine.url.database, f"{engine.url.database}-wal", f"{engine.url.database}-shm")
         cursor.close()
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import redis
 
+from workflow.core.storage import private_directory
+
 
 def redis_server_executable() -> str:
     try:
@@ -40,8 +42,7 @@ def start(directory: str | Path, timeout: float = 10.0) -> tuple[str, subprocess
     Returns its URL and the process we started (None when we reused a running one);
     the caller stops what it started.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_directory(directory)
     socket_path = directory / "redis.sock"
     url = f"unix://{socket_path}"
     if is_answering(url):

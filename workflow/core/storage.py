@@ -65,7 +65,7 @@ class FileStore:
         """Copy a stream to a temporary file of the store, hashing it on the way; raise
         TooLarge (and keep nothing) as soon as it passes `limit` bytes."""
         if not self.root.is_dir():
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_directory(self.root)
         digest, size = hashlib.sha256(), 0
         handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".staged-", delete=False)
         try:
@@ -109,14 +109,30 @@ class FileStore:
     def _publish(self, temporary: Path, sha256: str) -> None:
         target = self.path(sha256)
         if not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(target.parent)
         try:
             # link() fails if the name exists: a stored file is never replaced, and two
             # writers of the same content both succeed.
             os.link(temporary, target)
         except FileExistsError:
             pass
-        os.chmod(target, 0o440)
+        os.chmod(target, 0o400)  # never written again, read by Lanterne's account only
+
+
+def private_directory(path: str | os.PathLike) -> Path:
+    """A folder only Lanterne's own account may enter (documents, the database, the
+    secret key and Redis's files live in such folders)."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_files(*paths: str | os.PathLike) -> None:
+    """Read and written by Lanterne's own account only (the files that exist)."""
+    for path in paths:
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
 
 
 def file_store(app: Flask | None = None) -> FileStore:
