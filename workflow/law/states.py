@@ -11,11 +11,35 @@ pointing at the corrected one, it resolves them before calling this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
 from workflow.law.deadlines import RequestFacts, add_months, format_date_fr, normalise_department
+from workflow.law.events import (  # noqa: F401  (re-exported: the names every caller knows)
+    ACCESS_FORMAT_LABELS,
+    ACCESS_FORMATS,
+    CHANNEL_LABELS,
+    CHANNELS,
+    EV_ACKNOWLEDGED,
+    EV_ANSWERED,
+    EV_AUTHORITY_REPLY,
+    EV_CADA_OPINION,
+    EV_CADA_REFERRED,
+    EV_CADA_REGISTERED,
+    EV_CLOSED,
+    EV_COURT_FILED,
+    EV_PARTIALLY_ANSWERED,
+    EV_RECEIVED,
+    EV_REFUSED,
+    EV_SENT,
+    EVENT_LABELS,
+    EVENT_TYPES,
+    OPINION_OUTCOMES,
+    REPLY_OUTCOMES,
+    as_date,
+    data_problems,
+)
 
 __all__ = [
     "STATUSES",
@@ -90,57 +114,7 @@ def status_changes_after(status: str, deadline_dates: Mapping[str, date]) -> dat
     return min((day for kind, day in deadline_dates.items() if status in TIME_DRIVEN.get(kind, ())), default=None)
 
 # ------------------------------------------------------------------------- events
-
-EV_SENT = "sent"
-EV_RECEIVED = "received"
-EV_ACKNOWLEDGED = "acknowledged"
-EV_ANSWERED = "answered"
-EV_PARTIALLY_ANSWERED = "partially_answered"
-EV_REFUSED = "refused"
-EV_CADA_REFERRED = "cada_referred"
-EV_CADA_REGISTERED = "cada_registered"
-EV_CADA_OPINION = "cada_opinion"
-EV_AUTHORITY_REPLY = "authority_reply"
-EV_COURT_FILED = "court_filed"
-EV_CLOSED = "closed"
-
-EVENT_TYPES: tuple[str, ...] = (
-    EV_SENT, EV_RECEIVED, EV_ACKNOWLEDGED, EV_ANSWERED, EV_PARTIALLY_ANSWERED, EV_REFUSED,
-    EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CADA_OPINION, EV_AUTHORITY_REPLY,
-    EV_COURT_FILED, EV_CLOSED,
-)
-
-EVENT_LABELS: Mapping[str, str] = MappingProxyType({
-    EV_SENT: "Envoi de la demande",
-    EV_RECEIVED: "Réception par l'administration",
-    EV_ACKNOWLEDGED: "Accusé de réception de l'administration",
-    EV_ANSWERED: "Communication des documents",
-    EV_PARTIALLY_ANSWERED: "Communication partielle",
-    EV_REFUSED: "Refus explicite",
-    EV_CADA_REFERRED: "Saisine de la CADA",
-    EV_CADA_REGISTERED: "Enregistrement de la saisine par la CADA",
-    EV_CADA_OPINION: "Avis de la CADA",
-    EV_AUTHORITY_REPLY: "Réponse de l'administration après l'avis",
-    EV_COURT_FILED: "Requête au tribunal administratif",
-    EV_CLOSED: "Clôture de la demande",
-})
-
-CHANNEL_LABELS: Mapping[str, str] = MappingProxyType({
-    "email": "Courrier électronique",
-    "postal": "Lettre recommandée avec accusé de réception",
-    "online_form": "Téléservice de l'administration",
-    "hand": "Remise en main propre",
-})
-CHANNELS: tuple[str, ...] = tuple(CHANNEL_LABELS)
-# How the requester wants the documents (CRPA L311-9).
-ACCESS_FORMAT_LABELS: Mapping[str, str] = MappingProxyType({
-    "email": "Copie par courrier électronique",
-    "paper": "Copie papier",
-    "consultation": "Consultation sur place",
-})
-ACCESS_FORMATS: tuple[str, ...] = tuple(ACCESS_FORMAT_LABELS)
-OPINION_OUTCOMES: tuple[str, ...] = ("favourable", "unfavourable", "moot", "inadmissible")
-REPLY_OUTCOMES: tuple[str, ...] = ("communicated", "partial", "refused")
+# The event types and the data each carries are declared in workflow/law/events.py.
 
 # Estimated delivery of a registered letter until the receipt card is recorded.
 POSTAL_DELIVERY_DAYS = 3
@@ -203,16 +177,10 @@ def _first(events: Iterable[EventFact], type_: str) -> EventFact | None:
 
 
 def _as_date(value: Any, what: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise TransitionError(f"Date invalide pour {what} : « {value} » (format attendu AAAA-MM-JJ).")
+    try:
+        return as_date(value)
+    except ValueError:
+        raise TransitionError(f"Date invalide pour {what} : « {value} » (format attendu AAAA-MM-JJ).") from None
 
 
 def _channel(sent: EventFact, default_channel: str | None) -> str:
@@ -245,24 +213,17 @@ def receipt_date(
 
 
 def _validate_data(new: EventFact) -> None:
-    data = new.data
-    if new.type == EV_SENT and data.get("channel") is not None and data["channel"] not in CHANNELS:
-        raise TransitionError(f"Canal d'envoi inconnu : « {data['channel']} ».")
-    if new.type == EV_CADA_OPINION:
-        outcome = data.get("outcome")
-        if outcome is not None and outcome not in OPINION_OUTCOMES:
-            raise TransitionError(f"Sens de l'avis de la CADA inconnu : « {outcome} ».")
-        if data.get("received_by_authority"):
-            got = _as_date(data["received_by_authority"], "la réception de l'avis")
-            if got < new.date:
-                raise TransitionError(
-                    "L'administration ne peut pas avoir reçu l'avis avant qu'il soit rendu "
-                    f"(avis du {format_date_fr(new.date)})."
-                )
-    if new.type == EV_AUTHORITY_REPLY:
-        outcome = data.get("outcome")
-        if outcome is not None and outcome not in REPLY_OUTCOMES:
-            raise TransitionError(f"Sens de la réponse de l'administration inconnu : « {outcome} ».")
+    """The declared data (workflow/law/events.py), then what depends on the event's date."""
+    problems = data_problems(new.type, new.data)
+    if problems:
+        raise TransitionError(next(iter(problems.values())))
+    received_by_authority = new.data.get("received_by_authority")
+    if new.type == EV_CADA_OPINION and received_by_authority:
+        if _as_date(received_by_authority, "la réception de l'avis") < new.date:
+            raise TransitionError(
+                "L'administration ne peut pas avoir reçu l'avis avant qu'il soit rendu "
+                f"(avis du {format_date_fr(new.date)})."
+            )
 
 
 # ---------------------------------------------------------------------- check_event
