@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -228,10 +229,11 @@ IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representati
                    "organisation_id")
 
 
-def save_identity(identity, form, user: User) -> None:
-    """Store a validated IdentityForm; an organisation is kept only if `user` may write for it."""
+def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
+    """Store validated values, by the names of IDENTITY_FIELDS (others are ignored); an
+    organisation is kept only if `user` may write for it."""
     for name in IDENTITY_FIELDS:
-        setattr(identity, name, getattr(form, name).data)
+        setattr(identity, name, values.get(name))
     if identity.kind != "association":
         identity.rna_number = identity.representative = identity.representative_role = None
     if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:

@@ -187,6 +187,10 @@ def _identity_form(**kwargs) -> IdentityForm:
     return form
 
 
+def _identity_values(form: IdentityForm) -> dict:
+    return {name: form[name].data for name in accounts.IDENTITY_FIELDS}
+
+
 @bp.route("/compte/identites")
 def identities():
     found = db.session.scalars(
@@ -200,7 +204,7 @@ def create_identity():
     form = _identity_form()
     if form.validate_on_submit():
         identity = RequesterIdentity(owner_id=current_user.id)
-        accounts.save_identity(identity, form, current_user)
+        accounts.save_identity(identity, _identity_values(form), current_user)
         flash(f"L'identité « {identity.name} » est enregistrée.", "success")
         if request.args.get("retour") == "demande":  # back to the draft, with the subject chosen
             return redirect(url_for("requests.create", sujet=request.args.get("sujet") or None))
@@ -213,7 +217,7 @@ def edit_identity(identity_id: int):
     identity = get_visible_or_404(RequesterIdentity, identity_id, current_user, for_change=True)
     form = _identity_form(obj=identity)
     if form.validate_on_submit():
-        accounts.save_identity(identity, form, current_user)
+        accounts.save_identity(identity, _identity_values(form), current_user)
         flash("L'identité est mise à jour ; les courriers déjà envoyés ne changent pas.", "success")
         return redirect(url_for("account.identities"))
     return render_template("account/identity_form.html", form=form, identity=identity), 422 if form.errors else 200
