@@ -59,6 +59,7 @@ __all__ = [
     "derive_status",
     "facts_from_events",
     "next_action",
+    "likely_next_event",
     "latest_opinion_outcome",
     "receipt_date",
 ]
@@ -494,6 +495,20 @@ def next_action(status: str, opinion_outcome: str | None = None) -> tuple[str, s
     if status == OPINION_RECEIVED and opinion_outcome in _AFTER_OPINION:
         return _AFTER_OPINION[opinion_outcome]
     return _NEXT_ACTIONS[status]
+
+
+# The event a user most likely records next, by status: the event form offers it first.
+_LIKELY_NEXT_EVENT: Mapping[str, str] = MappingProxyType({
+    DRAFT: EV_SENT, SENT: EV_RECEIVED, AWAITING_RESPONSE: EV_ANSWERED, IMPLICITLY_REFUSED: EV_CADA_REFERRED,
+    REFUSED: EV_CADA_REFERRED, PARTIALLY_ANSWERED: EV_CADA_REFERRED, CADA_REFERRED: EV_CADA_REGISTERED,
+    CADA_REGISTERED: EV_CADA_OPINION, OPINION_RECEIVED: EV_AUTHORITY_REPLY, CONFIRMED_REFUSAL: EV_COURT_FILED,
+    BEFORE_COURT: EV_CLOSED, ANSWERED: EV_CLOSED,
+})
+
+
+def likely_next_event(status: str) -> str:
+    """The type of event a request in `status` most likely sees next (a sending if unsure)."""
+    return _LIKELY_NEXT_EVENT.get(status, EV_SENT)
 
 
 # ---------------------------------------------------------------- facts_from_events

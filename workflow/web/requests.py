@@ -17,9 +17,10 @@ from workflow.accounts.access import get_request_or_404, get_visible_or_404, vis
 from workflow.core.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
 from workflow.law.deadlines import DEADLINE_LABELS
+from workflow.letters.rendering import letter_for_action
 from workflow.models import Authority, Campaign, Request, RequesterIdentity
 from workflow.core.params import database_id, page_number, paginate
-from workflow.law.states import EVENT_LABELS, STATUS_LABELS, TransitionError, next_action
+from workflow.law.states import EVENT_LABELS, STATUS_LABELS, TransitionError, likely_next_event, next_action
 
 bp = Blueprint("requests", __name__)
 
@@ -49,26 +50,18 @@ def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
     return Markup(render_template(
         "requests/_dashboard.html", page=page, filters=filters, status_labels=STATUS_LABELS,
         sections=dashboard.sections(current_user, today, filters), authorities=authorities, campaigns=campaigns,
-        next_action=next_action, deadline_labels=DEADLINE_LABELS,
+        next_action=next_action, letter_for_action=letter_for_action, deadline_labels=DEADLINE_LABELS,
     ))
-
-
-# The event a user most likely records next, offered first in the form.
-LIKELY_NEXT_EVENT = {
-    "draft": "sent", "sent": "received", "awaiting_response": "answered", "implicitly_refused": "cada_referred",
-    "refused": "cada_referred", "partially_answered": "cada_referred", "cada_referred": "cada_registered",
-    "cada_registered": "cada_opinion", "opinion_received": "authority_reply", "confirmed_refusal": "court_filed",
-    "before_court": "closed", "answered": "closed",
-}
 
 
 def _render_show_content(found: Request, event_form: EventForm | None = None) -> tuple[str, Markup]:
     """The page's title and content."""
     current = request_service.situation(found)
     if event_form is None:
-        event_form = EventForm(type=LIKELY_NEXT_EVENT.get(current.status, "sent"), occurred_on=clock.today())
+        event_form = EventForm(type=likely_next_event(current.status), occurred_on=clock.today())
     return f"{found.reference} · {found.subject}", Markup(render_template(
         "requests/_show.html", found=found, current=current, status_labels=STATUS_LABELS,
+        action_letter=letter_for_action(current.next_action[0]),
         timeline=request_service.timeline(found, current), event_form=event_form,
     ))
 
