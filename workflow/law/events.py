@@ -17,7 +17,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
-from workflow.law.deadlines import format_date_fr
+from workflow.law.calendar import format_date_fr
 
 __all__ = [
     "EVENT_TYPES", "EVENT_LABELS", "CHANNELS", "CHANNEL_LABELS", "ACCESS_FORMATS", "ACCESS_FORMAT_LABELS",

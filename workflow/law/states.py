@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
-from workflow.law.deadlines import RequestFacts, add_months, format_date_fr, normalise_department
+from workflow.law.calendar import add_months, format_date_fr, normalise_department
+from workflow.law.deadlines import RequestFacts
 from workflow.law.events import (  # noqa: F401  (re-exported: the names every caller knows)
     ACCESS_FORMAT_LABELS,
     ACCESS_FORMATS,
