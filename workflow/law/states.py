@@ -13,33 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from workflow.law.calendar import add_months, format_date_fr, normalise_department
 from workflow.law.deadlines import RequestFacts
-from workflow.law.events import (  # noqa: F401  (re-exported: the names every caller knows)
-    ACCESS_FORMAT_LABELS,
-    ACCESS_FORMATS,
-    CHANNEL_LABELS,
-    CHANNELS,
-    EV_ACKNOWLEDGED,
-    EV_ANSWERED,
-    EV_AUTHORITY_REPLY,
-    EV_CADA_OPINION,
-    EV_CADA_REFERRED,
-    EV_CADA_REGISTERED,
-    EV_CLOSED,
-    EV_COURT_FILED,
-    EV_PARTIALLY_ANSWERED,
-    EV_RECEIVED,
-    EV_REFUSED,
-    EV_SENT,
-    EVENT_LABELS,
-    EVENT_TYPES,
-    OPINION_OUTCOMES,
-    REPLY_OUTCOMES,
-    as_date,
-    data_problems,
+# Re-exported: the event types, channels and outcomes, declared with their data in events.py.
+from workflow.law.events import (  # noqa: F401
+    ACCESS_FORMAT_LABELS, ACCESS_FORMATS, CHANNEL_LABELS, CHANNELS, EV_ACKNOWLEDGED, EV_ANSWERED, EV_AUTHORITY_REPLY,
+    EV_CADA_OPINION, EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CLOSED, EV_COURT_FILED, EV_PARTIALLY_ANSWERED,
+    EV_RECEIVED, EV_REFUSED, EV_SENT, EVENT_LABELS, EVENT_TYPES, OPINION_OUTCOMES, REPLY_OUTCOMES, as_date, data_problems,
 )
 
 __all__ = [
@@ -116,7 +98,6 @@ def status_changes_after(status: str, deadline_dates: Mapping[str, date]) -> dat
     return min((day for kind, day in deadline_dates.items() if status in TIME_DRIVEN.get(kind, ())), default=None)
 
 # ------------------------------------------------------------------------- events
-# The event types and the data each carries are declared in workflow/law/events.py.
 
 # Estimated delivery of a registered letter until the receipt card is recorded.
 POSTAL_DELIVERY_DAYS = 3
@@ -253,81 +234,93 @@ def check_event(events: Sequence[EventFact], new: EventFact) -> None:
             "ne peut être ajouté après la clôture."
         )
 
-    sent = _first(events, EV_SENT)
     if new.type in _AFTER_SENDING:
-        if sent is None:
+        _check_after_sending(events, new)
+    elif new.type in _CHECKS:
+        _CHECKS[new.type](events, new)
+
+
+def _check_after_sending(events: list[EventFact], new: EventFact) -> None:
+    sent = _first(events, EV_SENT)
+    if sent is None:
+        raise TransitionError(
+            "Aucun envoi n'est enregistré : enregistrez l'envoi de la demande avant "
+            f"{_BEFORE_SENDING[new.type]}."
+        )
+    if new.date < sent.date:
+        raise TransitionError(
+            f"{_AFTER_SENDING[new.type]} ne peut pas précéder l'envoi "
+            f"(envoi le {format_date_fr(sent.date)})."
+        )
+    if new.type == EV_ACKNOWLEDGED and new.data.get("received_on"):
+        received_on = _as_date(new.data["received_on"], "la date de réception")
+        if received_on < sent.date:
             raise TransitionError(
-                "Aucun envoi n'est enregistré : enregistrez l'envoi de la demande avant "
-                f"{_BEFORE_SENDING[new.type]}."
+                "La date de réception indiquée par l'accusé de réception ne peut pas "
+                f"précéder l'envoi (envoi le {format_date_fr(sent.date)})."
             )
-        if new.date < sent.date:
+        if received_on > new.date:
             raise TransitionError(
-                f"{_AFTER_SENDING[new.type]} ne peut pas précéder l'envoi "
-                f"(envoi le {format_date_fr(sent.date)})."
+                "La date de réception indiquée par l'accusé de réception ne peut pas être "
+                f"postérieure à l'accusé de réception lui-même ({format_date_fr(new.date)})."
             )
-        if new.type == EV_ACKNOWLEDGED and new.data.get("received_on"):
-            received_on = _as_date(new.data["received_on"], "la date de réception")
-            if received_on < sent.date:
-                raise TransitionError(
-                    "La date de réception indiquée par l'accusé de réception ne peut pas "
-                    f"précéder l'envoi (envoi le {format_date_fr(sent.date)})."
-                )
-            if received_on > new.date:
-                raise TransitionError(
-                    "La date de réception indiquée par l'accusé de réception ne peut pas être "
-                    f"postérieure à l'accusé de réception lui-même ({format_date_fr(new.date)})."
-                )
-    elif new.type == EV_CADA_REFERRED:
-        _check_referral(events, new)
-    elif new.type == EV_CADA_REGISTERED:
-        referred = _first(events, EV_CADA_REFERRED)
-        if referred is None:
-            raise TransitionError(
-                "L'enregistrement par la CADA ne peut pas être noté avant la saisine de la CADA."
-            )
-        if new.date < referred.date:
-            raise TransitionError(
-                "L'enregistrement par la CADA ne peut pas précéder la saisine "
-                f"(saisine le {format_date_fr(referred.date)})."
-            )
-    elif new.type == EV_CADA_OPINION:
-        if _first(events, EV_CADA_REFERRED) is None:
-            raise TransitionError(
-                "Un avis de la CADA ne peut pas être enregistré avant la saisine de la CADA."
-            )
-        registered = _first(events, EV_CADA_REGISTERED)
-        if registered is None:
-            raise TransitionError(
-                "Un avis de la CADA ne peut pas être enregistré avant l'enregistrement de la "
-                "saisine par la CADA : indiquez d'abord la date figurant sur son accusé de "
-                "réception."
-            )
-        if new.date < registered.date:
-            raise TransitionError(
-                "L'avis de la CADA ne peut pas précéder l'enregistrement de la saisine "
-                f"(enregistrement le {format_date_fr(registered.date)})."
-            )
-    elif new.type == EV_AUTHORITY_REPLY:
-        opinion = _first(events, EV_CADA_OPINION)
-        if opinion is None:
-            raise TransitionError(
-                "La réponse de l'administration après l'avis ne peut pas être enregistrée "
-                "avant l'avis de la CADA."
-            )
-        if new.date < opinion.date:
-            raise TransitionError(
-                "La réponse de l'administration ne peut pas précéder l'avis de la CADA "
-                f"(avis du {format_date_fr(opinion.date)})."
-            )
-    elif new.type == EV_COURT_FILED:
-        _check_court(events, new)
-    elif new.type == EV_CLOSED and events:
-        last = events[-1]
-        if new.date < last.date:
-            raise TransitionError(
-                "La clôture ne peut pas précéder le dernier événement enregistré "
-                f"({EVENT_LABELS.get(last.type, last.type)}, le {format_date_fr(last.date)})."
-            )
+
+
+def _check_registration(events: list[EventFact], new: EventFact) -> None:
+    referred = _first(events, EV_CADA_REFERRED)
+    if referred is None:
+        raise TransitionError(
+            "L'enregistrement par la CADA ne peut pas être noté avant la saisine de la CADA."
+        )
+    if new.date < referred.date:
+        raise TransitionError(
+            "L'enregistrement par la CADA ne peut pas précéder la saisine "
+            f"(saisine le {format_date_fr(referred.date)})."
+        )
+
+
+def _check_opinion(events: list[EventFact], new: EventFact) -> None:
+    if _first(events, EV_CADA_REFERRED) is None:
+        raise TransitionError(
+            "Un avis de la CADA ne peut pas être enregistré avant la saisine de la CADA."
+        )
+    registered = _first(events, EV_CADA_REGISTERED)
+    if registered is None:
+        raise TransitionError(
+            "Un avis de la CADA ne peut pas être enregistré avant l'enregistrement de la "
+            "saisine par la CADA : indiquez d'abord la date figurant sur son accusé de "
+            "réception."
+        )
+    if new.date < registered.date:
+        raise TransitionError(
+            "L'avis de la CADA ne peut pas précéder l'enregistrement de la saisine "
+            f"(enregistrement le {format_date_fr(registered.date)})."
+        )
+
+
+def _check_reply(events: list[EventFact], new: EventFact) -> None:
+    opinion = _first(events, EV_CADA_OPINION)
+    if opinion is None:
+        raise TransitionError(
+            "La réponse de l'administration après l'avis ne peut pas être enregistrée "
+            "avant l'avis de la CADA."
+        )
+    if new.date < opinion.date:
+        raise TransitionError(
+            "La réponse de l'administration ne peut pas précéder l'avis de la CADA "
+            f"(avis du {format_date_fr(opinion.date)})."
+        )
+
+
+def _check_closure(events: list[EventFact], new: EventFact) -> None:
+    if not events:
+        return
+    last = events[-1]
+    if new.date < last.date:
+        raise TransitionError(
+            "La clôture ne peut pas précéder le dernier événement enregistré "
+            f"({EVENT_LABELS.get(last.type, last.type)}, le {format_date_fr(last.date)})."
+        )
 
 
 def _check_referral(events: list[EventFact], new: EventFact) -> None:
@@ -388,6 +381,17 @@ def _check_court(events: list[EventFact], new: EventFact) -> None:
         f"le {format_date_fr(born)}, deux mois après l'enregistrement de la saisine par la "
         "CADA, sauf décision expresse de refus de l'administration après l'avis."
     )
+
+
+# What each later event needs before it (the first phase's events: _check_after_sending).
+_CHECKS: Mapping[str, Callable[[list[EventFact], EventFact], None]] = MappingProxyType({
+    EV_CADA_REFERRED: _check_referral,
+    EV_CADA_REGISTERED: _check_registration,
+    EV_CADA_OPINION: _check_opinion,
+    EV_AUTHORITY_REPLY: _check_reply,
+    EV_COURT_FILED: _check_court,
+    EV_CLOSED: _check_closure,
+})
 
 
 # -------------------------------------------------------------------- derive_status
