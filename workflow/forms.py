@@ -13,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
-from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user
+from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, writable_organisations
 from workflow.documents.filing import FilingMeta
 from workflow.models import Document, Request
 from workflow.models.authorities import AUTHORITY_KINDS
@@ -29,6 +29,13 @@ DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 
 def choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def sharing_choices(user) -> list[SelectChoice]:
+    """The "share with" choices: private, or an organisation the user may write for."""
+    return [SelectChoice("", "Personne : privé")] + [
+        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
+    ]
 
 
 class Form(FlaskForm):

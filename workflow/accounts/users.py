@@ -11,7 +11,6 @@ from typing import Any, Mapping
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, func, select
-from wtforms.fields.choices import SelectChoice
 
 from workflow.mail import notify
 from workflow.models import versions as page_versions
@@ -217,12 +216,6 @@ def _keep_an_owner(organisation: Organisation) -> None:
 def writable_organisations(user: User) -> list[Organisation]:
     """Organisations in which `user` may create and change shared things."""
     return [membership.organisation for membership in user.memberships if membership.role in ("owner", "editor")]
-
-
-def sharing_choices(user: User) -> list[SelectChoice]:
-    return [SelectChoice("", "Personne : privé")] + [
-        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
-    ]
 
 
 IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representative_role", "address", "email", "phone",

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from workflow.accounts import users as accounts
 from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
-from workflow.forms import IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm
+from workflow.forms import (IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm,
+                            sharing_choices)
 from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
 from workflow.models.base import utcnow
 
@@ -183,7 +184,7 @@ def revoke_token(token_id: int):
 
 def _identity_form(**kwargs) -> IdentityForm:
     form = IdentityForm(**kwargs)
-    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    form.organisation_id.choices = sharing_choices(current_user)
     return form
 
 

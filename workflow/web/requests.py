@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from workflow.accounts import users as accounts
 from workflow.core import clock
 from workflow.requests import dashboard
 from workflow.documents import filing as documents
@@ -15,7 +14,7 @@ from workflow.requests import subjects
 from workflow.requests import lifecycle as request_service
 from workflow.accounts.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.core.extensions import db
-from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
+from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.letters.rendering import letter_for_action
 from workflow.models import Authority, Campaign, Request, RequesterIdentity
@@ -148,7 +147,7 @@ def _identity_choices() -> list:
 
 def _prepare(form):
     form.requester_id.choices = _identity_choices()
-    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    form.organisation_id.choices = sharing_choices(current_user)
     if isinstance(form, NewRequestForm):
         form.authority_ids.choices = _authority_choices()
     else:
