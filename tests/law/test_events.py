@@ -81,3 +81,16 @@ def test_a_declared_field_is_checked_and_shown(monkeypatch) -> None:
     assert event_lines("court_filed", {"court": "ta_strasbourg"}) == ["Devant le TA de Strasbourg"]
     with pytest.raises(TransitionError, match="Tribunal inconnu : « ta_paris »."):
         check_event([], EventFact("court_filed", date(2026, 1, 5), {"court": "ta_paris"}))
+
+
+def test_a_replayed_history_keeps_the_data_it_was_accepted_with() -> None:
+    old = EventFact("refused", date(2026, 1, 20), {"appeal_routes_stated": "yes", "grounds": "x" * 3000})
+    history = [EventFact("sent", date(2026, 1, 5))]
+    with pytest.raises(TransitionError, match="vrai ou faux"):
+        check_event(history, old)
+    check_event(history, old, check_data=False)  # dates only
+    late = EventFact("cada_opinion", date(2026, 3, 1), {"received_by_authority": "2026-02-01"})
+    registered = [*history, old, EventFact("cada_referred", date(2026, 1, 25)),
+                  EventFact("cada_registered", date(2026, 1, 28))]
+    with pytest.raises(TransitionError, match="avant qu'il soit rendu"):
+        check_event(registered, late, check_data=False)

@@ -25,25 +25,9 @@ from workflow.law.events import (  # noqa: F401
 )
 
 __all__ = [
-    "STATUSES",
-    "STATUS_LABELS",
-    "EVENT_TYPES",
-    "EVENT_LABELS",
-    "CHANNELS",
-    "CHANNEL_LABELS",
-    "ACCESS_FORMATS",
-    "ACCESS_FORMAT_LABELS",
-    "OPINION_OUTCOMES",
-    "REPLY_OUTCOMES",
-    "POSTAL_DELIVERY_DAYS",
-    "EventFact",
-    "TransitionError",
-    "check_event",
-    "derive_status",
-    "facts_from_events",
-    "next_action",
-    "likely_next_event",
-    "latest_opinion_outcome",
+    "STATUSES", "STATUS_LABELS", "EVENT_TYPES", "EVENT_LABELS", "CHANNELS", "CHANNEL_LABELS", "ACCESS_FORMATS",
+    "ACCESS_FORMAT_LABELS", "OPINION_OUTCOMES", "REPLY_OUTCOMES", "POSTAL_DELIVERY_DAYS", "EventFact", "TransitionError",
+    "check_event", "derive_status", "facts_from_events", "next_action", "likely_next_event", "latest_opinion_outcome",
     "receipt_date",
 ]
 
@@ -195,9 +179,9 @@ def receipt_date(
     return sent.date, False
 
 
-def _validate_data(new: EventFact) -> None:
-    """The declared data (workflow/law/events.py), then what depends on the event's date."""
-    problems = data_problems(new.type, new.data)
+def _validate_data(new: EventFact, declared: bool) -> None:
+    """The declared data (workflow/law/events.py) if asked, then what depends on the date."""
+    problems = data_problems(new.type, new.data) if declared else {}
     if problems:
         raise TransitionError(next(iter(problems.values())))
     received_by_authority = new.data.get("received_by_authority")
@@ -212,11 +196,14 @@ def _validate_data(new: EventFact) -> None:
 # ---------------------------------------------------------------------- check_event
 
 
-def check_event(events: Sequence[EventFact], new: EventFact) -> None:
-    """Raise TransitionError if `new` makes no sense given the recorded `events`."""
+def check_event(events: Sequence[EventFact], new: EventFact, *, check_data: bool = True) -> None:
+    """Raise TransitionError if `new` makes no sense given the recorded `events`.
+
+    `check_data=False` leaves out the checks of the declared data, not those of its dates:
+    for replaying a history whose data was accepted when it was recorded."""
     if new.type not in EVENT_TYPES:
         raise TransitionError(f"Type d'événement inconnu : « {new.type} ».")
-    _validate_data(new)
+    _validate_data(new, check_data)
     events = _ordered(events)
 
     if new.type in _ONE_OFF:
