@@ -19,8 +19,7 @@ from workflow.models import Document, Request
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.models.documents import CAME_BY, OUTCOMES
 from workflow.requests.reminders import offsets_for
-from workflow.law.events import (ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_DATA, EVENT_LABELS, EventField, field_problem,
-                                 input_fields)
+from workflow.law.events import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_DATA, EVENT_LABELS, EventField, input_fields
 from workflow.models.users import ROLE_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -148,9 +147,8 @@ class EventFormBase(Form):
         valid = super().validate(extra_validators)
         for spec in input_fields(self.type.data, self.declaration):
             field = self[spec.input_name]
-            problem = field_problem(spec, _event_value(spec, field.data))
-            if problem and not field.errors:  # a required field left empty
-                field.errors = [problem]
+            if spec.required and _event_value(spec, field.data) in (None, "") and not field.errors:
+                field.errors = [REQUIRED]
                 valid = False
         return valid
 
@@ -178,14 +176,6 @@ def _event_value(spec: EventField, value):
     return value
 
 
-def _checked_by_law(spec: EventField):
-    def check(form, field):
-        problem = field_problem(spec, _event_value(spec, field.data))
-        if problem:
-            raise ValidationError(problem)
-    return check
-
-
 def _event_input(spec: EventField):
     """The form field of one declared piece of event data."""
     if spec.kind == "bool":
@@ -195,9 +185,11 @@ def _event_input(spec: EventField):
                            description=spec.description)
     if spec.kind == "date":
         return FrenchDateField(spec.label, validators=[Optional()], description=spec.description)
+    validators = [Optional()]
+    if spec.max_length is not None:  # the page's error summary names the field: the message does not
+        validators.append(Length(max=spec.max_length, message=f"{spec.max_length} caractères au plus."))
     field_class = TextAreaField if spec.kind == "longtext" else StringField
-    return field_class(spec.label, validators=[Optional(), _checked_by_law(spec)], filters=[_strip],
-                       description=spec.description)
+    return field_class(spec.label, validators=validators, filters=[_strip], description=spec.description)
 
 
 def event_form_class(declaration: Mapping[str, tuple[EventField, ...]] = EVENT_DATA) -> type[EventFormBase]:
