@@ -55,10 +55,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     app.register_blueprint(api_bp)
 
-    from workflow import cli, jobs
+    from workflow import cli, documents, jobs
     from workflow.web import page_cache, templating
 
     cli.init_app(app)
+    documents.init_app(app)
     jobs.init_app(app)
     templating.init_app(app)
     page_cache.init_app(app)

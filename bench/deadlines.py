@@ -30,10 +30,10 @@ SWEEP_TARGET = 1.5     # sweep time at the large size / at the small size, same 
 
 
 def clear_engine_caches() -> None:
-    from workflow.law import deadlines
+    from workflow.law import calendar
 
-    for function in (deadlines.add_months, deadlines.franc_last_day, deadlines._holidays_for,
-                     deadlines._normalise_str):
+    for function in (calendar.add_months, calendar.franc_last_day, calendar._holidays_for,
+                     calendar._normalise_str):
         function.cache_clear()
 
 

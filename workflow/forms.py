@@ -3,6 +3,7 @@ messages in French."""
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -12,13 +13,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
-from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user
+from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, writable_organisations
 from workflow.documents.filing import FilingMeta
 from workflow.models import Document, Request
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.models.documents import CAME_BY, OUTCOMES
 from workflow.requests.reminders import offsets_for
-from workflow.law.states import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_LABELS
+from workflow.law.events import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_DATA, EVENT_LABELS, EventField, input_fields
 from workflow.models.users import ROLE_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -27,6 +28,13 @@ DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 
 def choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def sharing_choices(user) -> list[SelectChoice]:
+    """The "share with" choices: private, or an organisation the user may write for."""
+    return [SelectChoice("", "Personne : privé")] + [
+        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
+    ]
 
 
 class Form(FlaskForm):
@@ -125,68 +133,83 @@ class AuthorityForm(Form):
         return valid
 
 
-OPINION_CHOICES = {"": "—", "favourable": "Favorable", "unfavourable": "Défavorable", "moot": "Sans objet",
-                   "inadmissible": "Irrecevable"}
-REPLY_CHOICES = {"": "—", "communicated": "Documents communiqués", "partial": "Communication partielle",
-                 "refused": "Refus maintenu"}
+class EventFormBase(Form):
+    """Record what happened to a request. The data fields are added by `event_form_class`
+    from the declaration (workflow/law/events.py); a type's fields only matter for that
+    type, the others are ignored."""
 
-
-class EventForm(Form):
-    """Record what happened to a request. The fields under a type's fieldset only matter
-    for that type; the others are ignored."""
+    declaration: Mapping[str, tuple[EventField, ...]] = EVENT_DATA
 
     type = SelectField("Événement", choices=choices(EVENT_LABELS))
     occurred_on = FrenchDateField("Date", validators=[DataRequired("Indiquez la date de l'événement.")])
-    channel = SelectField("Canal d'envoi", choices=choices({"": "Celui de la demande", **CHANNEL_LABELS}), default="")
-    registered_number = StringField("Numéro du recommandé", validators=[Optional(), Length(max=40)], filters=[_strip])
-    r112_5 = BooleanField("L'accusé de réception indique la date de réception, la date de naissance du refus implicite, "
-                          "le service chargé du dossier et les voies et délais de recours (CRPA, art. R112-5)")
-    received_on = FrenchDateField("Date de réception indiquée par l'administration", validators=[Optional()])
-    appeal_routes_stated = BooleanField("Le refus indique les voies et délais de recours, dont la saisine de la CADA "
-                                        "(CRPA, art. L311-14)")
-    grounds = TextAreaField("Motifs du refus", validators=[Optional(), Length(max=2000)], filters=[_strip],
-                            description="Recopiez les motifs invoqués par l'administration.")
-    referral_how = SelectField("Saisine faite par", choices=choices({"": "—", "online_form": "Formulaire en ligne de la CADA",
-                                                                     "email": "Courrier électronique", "postal": "Courrier postal"}),
-                               default="")
-    case_number = StringField("Numéro de dossier CADA", validators=[Optional(), Length(max=40)], filters=[_strip])
-    opinion_outcome = SelectField("Sens de l'avis", choices=choices(OPINION_CHOICES), default="")
-    received_by_authority = FrenchDateField("Date de réception de l'avis par l'administration", validators=[Optional()])
-    reply_outcome = SelectField("Réponse de l'administration", choices=choices(REPLY_CHOICES), default="")
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], filters=[_strip])
     proof = FileField("Justificatif (facultatif)",
                       description="Preuve de dépôt ou avis de réception, accusé de réception, lettre de refus, avis de "
                                   "la CADA… Il est classé avec les documents de la demande et joint au dossier exporté.")
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for spec in input_fields(self.type.data, self.declaration):
+            field = self[spec.input_name]
+            if spec.required and _event_value(spec, field.data) in (None, "") and not field.errors:
+                field.errors = [REQUIRED]
+                valid = False
+        return valid
+
     def event_data(self) -> dict:
-        """The facts the deadline engine reads for this type of event."""
-        kind = self.type.data
+        """The data of the chosen type of event, as the declaration names it."""
         data: dict = {}
-        if kind == "sent":
-            if self.channel.data:
-                data["channel"] = self.channel.data
-            if self.registered_number.data:
-                data["registered_number"] = self.registered_number.data
-        elif kind == "acknowledged":
-            data["r112_5"] = bool(self.r112_5.data)
-            if self.received_on.data:
-                data["received_on"] = self.received_on.data.isoformat()
-        elif kind == "refused":
-            data["appeal_routes_stated"] = bool(self.appeal_routes_stated.data)
-            if self.grounds.data:
-                data["grounds"] = self.grounds.data
-        elif kind == "cada_referred" and self.referral_how.data:
-            data["how"] = self.referral_how.data
-        elif kind == "cada_registered" and self.case_number.data:
-            data["case_number"] = self.case_number.data
-        elif kind == "cada_opinion":
-            if self.opinion_outcome.data:
-                data["outcome"] = self.opinion_outcome.data
-            if self.received_by_authority.data:
-                data["received_by_authority"] = self.received_by_authority.data.isoformat()
-        elif kind == "authority_reply" and self.reply_outcome.data:
-            data["outcome"] = self.reply_outcome.data
+        for spec in input_fields(self.type.data, self.declaration):
+            value = _event_value(spec, self[spec.input_name].data)
+            if spec.kind == "bool" or value not in (None, ""):  # an unticked box says no
+                data[spec.name] = value
         return data
+
+    def fieldsets(self) -> list[tuple[str, list]]:
+        """(legend, fields) for each event type that carries data, in the declaration's order."""
+        return [(EVENT_LABELS.get(event_type, event_type), [self[spec.input_name] for spec in specs])
+                for event_type in self.declaration if (specs := input_fields(event_type, self.declaration))]
+
+
+def _event_value(spec: EventField, value):
+    """A form field's value as the event's data keeps it."""
+    if spec.kind == "bool":
+        return bool(value)
+    if spec.kind == "date":
+        return value.isoformat() if value else None
+    return value
+
+
+def _event_input(spec: EventField):
+    """The form field of one declared piece of event data."""
+    if spec.kind == "bool":
+        return BooleanField(spec.label, description=spec.description)
+    if spec.kind == "choice":
+        return SelectField(spec.label, choices=choices({"": spec.blank, **spec.choices}), default="",
+                           description=spec.description)
+    if spec.kind == "date":
+        return FrenchDateField(spec.label, validators=[Optional()], description=spec.description)
+    validators = [Optional()]
+    if spec.max_length is not None:  # the page's error summary names the field: the message does not
+        validators.append(Length(max=spec.max_length, message=f"{spec.max_length} caractères au plus."))
+    field_class = TextAreaField if spec.kind == "longtext" else StringField
+    return field_class(spec.label, validators=validators, filters=[_strip], description=spec.description)
+
+
+def event_form_class(declaration: Mapping[str, tuple[EventField, ...]] = EVENT_DATA) -> type[EventFormBase]:
+    """The event form with one input per declared piece of data (types sharing a data name
+    give their inputs distinct `form_name`s)."""
+    inputs: dict[str, EventField] = {}
+    for event_type in declaration:
+        for spec in input_fields(event_type, declaration):
+            if spec.input_name in inputs and inputs[spec.input_name] != spec:
+                raise ValueError(f"Two event fields are named {spec.input_name!r} in the form: give one a form_name.")
+            inputs[spec.input_name] = spec
+    attributes = {name: _event_input(spec) for name, spec in inputs.items()}
+    return type("EventForm", (EventFormBase,), {"declaration": declaration, **attributes})
+
+
+EventForm = event_form_class()
 
 
 class CorrectionForm(Form):

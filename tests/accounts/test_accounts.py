@@ -3,8 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import PASSWORD, page_text
+from workflow.accounts import users as accounts
 from workflow.core.extensions import db
-from workflow.models import User
+from workflow.models import Organisation, RequesterIdentity, User
 
 
 def test_sign_up_logs_in_and_stores_an_argon2id_hash(client, auth):
@@ -171,3 +172,19 @@ def test_fields_are_labelled_and_errors_tied_to_them(client):
     assert '<label for="email">Adresse électronique</label>' in body
     assert 'aria-invalid="true"' in body and 'aria-describedby="email-erreurs"' in body
     assert '"None"' not in body  # no attribute rendered from an absent value
+
+
+def test_save_identity_takes_plain_values(app, make_user):
+    user = make_user("alice@example.org")
+    other = Organisation(name="Collectif d'à côté")
+    db.session.add(other)
+    db.session.commit()
+    identity = RequesterIdentity(owner_id=user.id)
+    accounts.save_identity(identity, {
+        "kind": "person", "name": "Alice Martin", "address": "1 rue X\n57000 Metz", "email": "alice@example.org",
+        "rna_number": "W573012345", "representative": "Bob", "organisation_id": other.id, "owner_id": 999,
+    }, user)
+    stored = db.session.get(RequesterIdentity, identity.id)
+    assert (stored.name, stored.email, stored.owner_id) == ("Alice Martin", "alice@example.org", user.id)
+    # A person has no RNA number nor representative; an organisation the user cannot write for is dropped.
+    assert stored.rna_number is None and stored.representative is None and stored.organisation_id is None

@@ -19,6 +19,7 @@ from workflow.law.states import (
     derive_status,
     facts_from_events,
     latest_opinion_outcome,
+    likely_next_event,
     next_action,
     receipt_date,
     status_changes_after,
@@ -658,3 +659,11 @@ def test_no_date_changes_an_answered_or_refused_request() -> None:
     deadlines = compute_deadlines(facts_from_events(events, "57", D("2026-01-21")))
     assert status_changes_after("refused", {kind: computed.date for kind, computed in deadlines.items()}) is None
     assert status_changes_after("answered", {"implicit_refusal": D("2026-02-05")}) is None
+
+
+def test_likely_next_event() -> None:
+    assert likely_next_event("draft") == "sent"
+    assert likely_next_event("implicitly_refused") == "cada_referred"
+    assert likely_next_event("opinion_received") == "authority_reply"
+    assert likely_next_event("closed") == "sent"  # nothing follows a closure: the form's first choice
+    assert all(likely_next_event(status) in EVENT_TYPES for status in STATUSES)

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 from workflow.letters import rendering as letters
 from workflow.law.deadlines import RequestFacts, compute_deadlines
+from workflow.law.states import STATUSES, next_action
 from workflow.letters.rendering import (
     CADA_PARTY,
     LETTER_KINDS,
@@ -638,3 +639,12 @@ def test_control_characters_and_line_breaks_in_user_text():
     assert "Vidéo protection Metz" in body
     assert render_docx(ctx)[:2] == b"PK"
     assert render_pdf(ctx).startswith(b"%PDF")
+
+
+def test_the_letter_for_each_next_action() -> None:
+    assert letters.letter_for_action("send") == "request"
+    assert letters.letter_for_action("reminder") == "reminder"
+    assert letters.letter_for_action("court_application") == "court_application"
+    assert letters.letter_for_action("await_opinion") is None
+    offered = {letters.letter_for_action(next_action(status)[0]) for status in STATUSES} - {None}
+    assert offered <= set(letters.LETTER_KINDS) and "cada_referral" in offered

@@ -6,12 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, Mapping, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import CursorResult, bindparam, delete, func, select
-from wtforms.fields.choices import SelectChoice
 
 from workflow.mail import notify
 from workflow.models import versions as page_versions
@@ -245,20 +244,15 @@ def writable_organisations(user: User) -> list[Organisation]:
     return [membership.organisation for membership in user.memberships if membership.role in ("owner", "editor")]
 
 
-def sharing_choices(user: User) -> list[SelectChoice]:
-    return [SelectChoice("", "Personne : privé")] + [
-        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
-    ]
-
-
 IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representative_role", "address", "email", "phone",
                    "organisation_id")
 
 
-def save_identity(identity, form, user: User) -> None:
-    """Store a validated IdentityForm; an organisation is kept only if `user` may write for it."""
+def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
+    """Store validated values, by the names of IDENTITY_FIELDS (others are ignored); an
+    organisation is kept only if `user` may write for it."""
     for name in IDENTITY_FIELDS:
-        setattr(identity, name, getattr(form, name).data)
+        setattr(identity, name, values.get(name))
     if identity.kind != "association":
         identity.rna_number = identity.representative = identity.representative_role = None
     if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:

@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 description of /api/v1, written by hand next to the routes.
 
 An API module with its own routes may add them with `SPEC["paths"].update({...})`."""
+from typing import Mapping
+
 from workflow.api import bp
+from workflow.law.events import ACCESS_FORMATS, CHANNELS, EVENT_DATA, EVENT_LABELS, EVENT_TYPES, EventField, input_fields
 from workflow.models.authorities import AUTHORITY_KINDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -44,6 +47,41 @@ DEADLINE = {
     },
 }
 
+def _data_schema(spec: EventField) -> dict:
+    """The JSON schema of one declared piece of event data."""
+    schema: dict = {"description": spec.label}
+    if spec.kind == "choice":
+        schema.update(type="string", enum=list(spec.choices))
+    elif spec.kind == "bool":
+        schema["type"] = "boolean"
+    elif spec.kind == "date":
+        schema.update(type="string", format="date")
+    else:
+        schema["type"] = "string"
+        if spec.max_length is not None:
+            schema["maxLength"] = spec.max_length
+    return schema
+
+
+def event_body_schema(declaration: Mapping[str, tuple[EventField, ...]] = EVENT_DATA) -> dict:
+    """The body of POST /requests/{id}/events, from the declaration (workflow/law/events.py):
+    one alternative per event type that carries data, one for the types that carry none."""
+    common = {"date": {"type": "string", "format": "date"}, "note": {"type": "string"}}
+    bare = [event_type for event_type in EVENT_TYPES if not input_fields(event_type, declaration)]
+    alternatives = [{"type": "object", "required": ["type", "date"], "additionalProperties": False,
+                     "properties": {"type": {"type": "string", "enum": bare}, **common}}] if bare else []
+    for event_type in EVENT_TYPES:
+        specs = input_fields(event_type, declaration)
+        if specs:
+            alternatives.append({
+                "type": "object", "title": EVENT_LABELS[event_type], "additionalProperties": False,
+                "required": ["type", "date", *(spec.name for spec in specs if spec.required)],
+                "properties": {"type": {"type": "string", "const": event_type}, **common,
+                               **{spec.name: _data_schema(spec) for spec in specs}},
+            })
+    return {"oneOf": alternatives}
+
+
 REQUEST_PATHS = {
     "/requests": {
         "post": {
@@ -56,8 +94,8 @@ REQUEST_PATHS = {
                     "authority_ids": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
                     "subject": {"type": "string", "minLength": 1, "maxLength": 300},
                     "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-                    "channel": {"type": "string", "enum": ["email", "postal", "online_form", "hand"]},
-                    "access_format": {"type": "string", "enum": ["email", "paper", "consultation"]},
+                    "channel": {"type": "string", "enum": list(CHANNELS)},
+                    "access_format": {"type": "string", "enum": list(ACCESS_FORMATS)},
                     "legal_grounds": {"type": "array", "items": {"type": "string"}},
                     "campaign_title": {"type": "string"},
                     "requester": {"type": "object", "required": ["name", "address", "email"], "properties": {
@@ -120,28 +158,7 @@ REQUEST_PATHS["/requests/{request_id}/events"] = {
     "post": {
         "summary": "Enregistrer un événement de la demande ; les échéances sont recalculées",
         "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object",
-            "required": ["type", "date"],
-            "properties": {
-                "type": {"type": "string", "enum": ["sent", "received", "acknowledged", "answered", "partially_answered",
-                                                    "refused", "cada_referred", "cada_registered", "cada_opinion",
-                                                    "authority_reply", "court_filed", "closed"]},
-                "date": {"type": "string", "format": "date"},
-                "note": {"type": "string"},
-                "channel": {"type": "string", "enum": ["email", "postal", "online_form", "hand"]},
-                "registered_number": {"type": "string"},
-                "r112_5": {"type": "boolean"},
-                "received_on": {"type": "string", "format": "date"},
-                "appeal_routes_stated": {"type": "boolean"},
-                "grounds": {"type": "string"},
-                "how": {"type": "string"},
-                "case_number": {"type": "string"},
-                "outcome": {"type": "string", "enum": ["favourable", "unfavourable", "moot", "inadmissible",
-                                                       "communicated", "partial", "refused"]},
-                "received_by_authority": {"type": "string", "format": "date"},
-            },
-        }}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": event_body_schema()}}},
         "responses": {
             "201": {"description": "La demande, avec son statut et ses échéances", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/RequestSummary"}}}},

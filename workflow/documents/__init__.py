@@ -18,7 +18,8 @@ from workflow.documents.export import (ExportError, campaign_requests, campaign_
 from workflow.documents.filing import (Filed, FilingError, FilingMeta, FilingReport, Upload, documents_filed,
                                        file_documents, same_file_elsewhere, visible_document)
 from workflow.documents.index import extract_and_index, include_in_migrations, index_pages, init_app, rebuild_search_index
-from workflow.documents.items_obtained import CampaignObtained, ItemStatus, Obtained, campaign_obtained, obtained
+from workflow.documents.items_obtained import (CampaignObtained, ItemStatus, Obtained, RequestDocuments, campaign_obtained,
+                                               obtained, request_documents)
 from workflow.documents.text_search import SearchHit, SearchResults, search
 
 __all__ = [
@@ -28,6 +29,6 @@ __all__ = [
     "Filed", "FilingError", "FilingMeta", "FilingReport", "Upload", "documents_filed", "file_documents",
     "same_file_elsewhere", "visible_document",
     "extract_and_index", "include_in_migrations", "index_pages", "init_app", "rebuild_search_index",
-    "CampaignObtained", "ItemStatus", "Obtained", "campaign_obtained", "obtained",
+    "CampaignObtained", "ItemStatus", "Obtained", "RequestDocuments", "campaign_obtained", "obtained", "request_documents",
     "SearchHit", "SearchResults", "search",
 ]

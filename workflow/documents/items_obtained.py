@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from workflow.accounts.access import visible_to
+from workflow.accounts.access import editable_by, visible_to
 from workflow.core.extensions import db
 from workflow.models import Campaign, Document, DocumentItem, Request, RequestItem, User
 from workflow.models.documents import OUTCOMES
@@ -95,6 +95,22 @@ def _obtained_for(requests: list[Request]) -> dict[int, Obtained]:
 
 def obtained(found: Request) -> Obtained:
     return _obtained_for([found])[found.id]
+
+
+@dataclass
+class RequestDocuments:
+    """What a request's page shows of its documents, for one user."""
+
+    obtained: Obtained
+    documents: list[Document]  # filed, newest first; the parts of a container are under it
+    can_edit: bool
+
+
+def request_documents(found: Request, user: User) -> RequestDocuments:
+    can_edit = db.session.scalar(select(Request.id).where(Request.id == found.id, editable_by(Request, user)))
+    roots = list(db.session.scalars(select(Document).where(Document.request_id == found.id, Document.parent_id.is_(None))
+                                    .order_by(Document.received_on.desc(), Document.id.desc())))
+    return RequestDocuments(obtained(found), roots, bool(can_edit))
 
 
 @dataclass

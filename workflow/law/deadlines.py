@@ -11,19 +11,32 @@ law counts them (CPC art. 641-642 as applied by the Conseil d'État):
 - deadlines that cannot be held against the user (L112-6, L311-14) are flagged, with the
   "reasonable time" outer limit of the Czabaj case law explained in French.
 
+The calendar it counts with (month arithmetic, departments, public holidays, working
+days, the délai franc) is workflow/law/calendar.py; its public names are re-exported here.
+
 Code and comments are in English; every string shown to a user is in French.
 """
 
 from __future__ import annotations
 
-import calendar
-import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-import holidays
+from workflow.law.calendar import (  # noqa: F401  (re-exported: callers know them from here)
+    DEPARTMENTS,
+    UnknownDepartment,
+    add_months,
+    court_department,
+    format_date_fr,
+    format_long_fr,
+    franc_last_day,
+    is_working_day,
+    next_working_day,
+    non_working_reason,
+    normalise_department,
+)
 
 __all__ = [
     "KINDS",
@@ -61,34 +74,6 @@ DEADLINE_LABELS: Mapping[str, str] = MappingProxyType({
     "confirmed_refusal": "Naissance du refus confirmé",
     "court_appeal": "Saisir le tribunal administratif",
 })
-
-# Metropolitan departments 01-95 (20 no longer exists since Corsica was split in 1976)
-# plus Corsica and the five overseas departments.
-DEPARTMENTS: frozenset[str] = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974", "976"]
-)
-
-# Departments under the tribunal administratif de Strasbourg, mapped to the `holidays`
-# subdivision code. holidays 0.109 knows "57" (Moselle) and "6AE" (Alsace), not "67"/"68".
-_ALSACE_MOSELLE_SUBDIV: Mapping[str, str] = MappingProxyType({"57": "57", "67": "6AE", "68": "6AE"})
-
-_MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)
-_WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
-
-class UnknownDepartment(ValueError):
-    """Raised for a code that is not a French department."""
-
-    def __init__(self, code: object) -> None:
-        self.code = code
-        super().__init__(
-            f"Département inconnu : « {code} ». Indiquez un département français : "
-            "01 à 95 (2A ou 2B pour la Corse), 971, 972, 973, 974 ou 976."
-        )
-
 
 @dataclass(frozen=True)
 class RequestFacts:
@@ -129,109 +114,6 @@ class Deadline:
     legal_explanation: str | None = None
 
 
-# --------------------------------------------------------------------------- dates
-
-
-@functools.lru_cache(maxsize=65536)
-def add_months(start: date, months: int) -> date:
-    """Same day number `months` later, clamped to the month's last day (CPC 641)."""
-    # Plain arithmetic, as dateutil's relativedelta(months=n) counts, at a fraction of its
-    # cost (it was the hot spot of computing 100,000 requests); cached, as the same
-    # (date, months) pairs recur constantly.
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def format_date_fr(day: date) -> str:
-    """'11 février 2026', '1er mars 2026' (no locale dependency)."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS_FR[day.month - 1]} {day.year}"
-
-
-def _format_long_fr(day: date) -> str:
-    """'mardi 30 mars 2027'."""
-    return f"{_WEEKDAYS_FR[day.weekday()]} {format_date_fr(day)}"
-
-
-# --------------------------------------------------------------------- departments
-
-
-@functools.lru_cache(maxsize=512)
-def _normalise_str(code: str) -> str:
-    cleaned = code.strip().upper()
-    if cleaned.isdigit() and len(cleaned) == 1:
-        cleaned = "0" + cleaned  # "1" -> "01"
-    if cleaned not in DEPARTMENTS:
-        raise UnknownDepartment(code)
-    return cleaned
-
-
-def normalise_department(code: str) -> str:
-    """Canonical department code ('1' -> '01', '2a' -> '2A'); raises UnknownDepartment."""
-    if isinstance(code, bool) or not isinstance(code, (str, int)):
-        raise UnknownDepartment(code)
-    return _normalise_str(str(code))
-
-
-def court_department(department: str) -> str | None:
-    """Calendar used for court deadlines: the department in Alsace-Moselle, else None (national)."""
-    dep = normalise_department(department)
-    return dep if dep in _ALSACE_MOSELLE_SUBDIV else None
-
-
-# ------------------------------------------------------------------------ calendars
-
-
-def _subdiv(department: str | None) -> str | None:
-    # Only the Alsace-Moselle local law adds working-day holidays to the court calendar
-    # here; every other department (overseas included) uses the national list, as agreed.
-    if department is None:
-        return None
-    return _ALSACE_MOSELLE_SUBDIV.get(normalise_department(department))
-
-
-@functools.lru_cache(maxsize=None)
-def _holidays_for(subdiv: str | None, year: int) -> Mapping[date, str]:
-    # Built once per (calendar, year): constructing a holidays object is far too slow to
-    # do per request, and the benchmark computes 100,000 requests.
-    if subdiv is None:
-        calendar = holidays.France(years=year, language="fr")
-    else:
-        calendar = holidays.France(subdiv=subdiv, years=year, language="fr")
-    return MappingProxyType(dict(calendar))
-
-
-def _non_working_reason(day: date, subdiv: str | None) -> str | None:
-    name = _holidays_for(subdiv, day.year).get(day)
-    if name is not None:
-        return name
-    if day.weekday() >= 5:
-        return _WEEKDAYS_FR[day.weekday()]
-    return None
-
-
-def is_working_day(day: date, department: str | None) -> bool:
-    """False on Saturdays, Sundays and public holidays of the department's court calendar."""
-    if day.weekday() >= 5:
-        return False
-    return day not in _holidays_for(_subdiv(department), day.year)
-
-
-def next_working_day(day: date, department: str | None) -> date:
-    """`day` itself if it is a working day, else the first working day after it."""
-    subdiv = _subdiv(department)
-    while day.weekday() >= 5 or day in _holidays_for(subdiv, day.year):
-        day += timedelta(days=1)
-    return day
-
-
-@functools.lru_cache(maxsize=65536)
-def franc_last_day(start: date, months: int, department: str | None) -> date:
-    """Délai franc: D + n months + 1 day, moved to the next working day (CPC 642)."""
-    return next_working_day(add_months(start, months) + timedelta(days=1), department)
-
-
 # ---------------------------------------------------------------- French sentences
 
 _SILENCE_NOT_EXTENDED = (
@@ -241,14 +123,14 @@ _SILENCE_NOT_EXTENDED = (
 _ACK_LAW = "CRPA, art. L112-6 ; pour une demande par courriel, art. L112-11 et R112-11-1"
 
 
-def _shift_detail(nominal: date, legal: date, subdiv: str | None) -> str:
+def _shift_detail(nominal: date, legal: date, department: str | None) -> str:
     """Why the legal last day moved, e.g. '; le 26 mars 2027 et les jours suivants ...'."""
     if nominal == legal:
         return ""
     reasons = []
     day = nominal
     while day < legal:
-        reasons.append(_non_working_reason(day, subdiv) or "")
+        reasons.append(non_working_reason(day, department) or "")
         day += timedelta(days=1)
     listed = ", ".join(r for r in reasons if r)
     if len(reasons) == 1:
@@ -257,7 +139,7 @@ def _shift_detail(nominal: date, legal: date, subdiv: str | None) -> str:
         subject = (
             f"le {format_date_fr(nominal)} et les jours suivants n'étant pas ouvrables ({listed})"
         )
-    return f" ; {subject}, il est reporté au {_format_long_fr(legal)}"
+    return f" ; {subject}, il est reporté au {format_long_fr(legal)}"
 
 
 def _czabaj_note(what: str, reason: str, implicit: bool, safe: date) -> str:
@@ -466,7 +348,6 @@ def _court_appeal(
     chain_problem: tuple[str, bool] | None,
 ) -> Deadline:
     court_dep = court_department(department)
-    subdiv = _subdiv(court_dep)
     safe = add_months(start, 2)
     legal = franc_last_day(start, 2, court_dep)
     if explicit:
@@ -491,7 +372,7 @@ def _court_appeal(
         note = _czabaj_note(
             "Le délai de recours devant le tribunal administratif", reason, implicit, safe
         )
-    shift = _shift_detail(safe + timedelta(days=1), legal, subdiv)
+    shift = _shift_detail(safe + timedelta(days=1), legal, court_dep)
     not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if note else ""
 
     safe_text = (

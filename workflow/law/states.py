@@ -11,31 +11,23 @@ pointing at the corrected one, it resolves them before calling this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from workflow.law.deadlines import RequestFacts, add_months, format_date_fr, normalise_department
+from workflow.law.calendar import add_months, format_date_fr, normalise_department
+from workflow.law.deadlines import RequestFacts
+# Re-exported: the event types, channels and outcomes, declared with their data in events.py.
+from workflow.law.events import (  # noqa: F401
+    ACCESS_FORMAT_LABELS, ACCESS_FORMATS, CHANNEL_LABELS, CHANNELS, EV_ACKNOWLEDGED, EV_ANSWERED, EV_AUTHORITY_REPLY,
+    EV_CADA_OPINION, EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CLOSED, EV_COURT_FILED, EV_PARTIALLY_ANSWERED,
+    EV_RECEIVED, EV_REFUSED, EV_SENT, EVENT_LABELS, EVENT_TYPES, OPINION_OUTCOMES, REPLY_OUTCOMES, as_date, data_problems,
+)
 
 __all__ = [
-    "STATUSES",
-    "STATUS_LABELS",
-    "EVENT_TYPES",
-    "EVENT_LABELS",
-    "CHANNELS",
-    "CHANNEL_LABELS",
-    "ACCESS_FORMATS",
-    "ACCESS_FORMAT_LABELS",
-    "OPINION_OUTCOMES",
-    "REPLY_OUTCOMES",
-    "POSTAL_DELIVERY_DAYS",
-    "EventFact",
-    "TransitionError",
-    "check_event",
-    "derive_status",
-    "facts_from_events",
-    "next_action",
-    "latest_opinion_outcome",
+    "STATUSES", "STATUS_LABELS", "EVENT_TYPES", "EVENT_LABELS", "CHANNELS", "CHANNEL_LABELS", "ACCESS_FORMATS",
+    "ACCESS_FORMAT_LABELS", "OPINION_OUTCOMES", "REPLY_OUTCOMES", "POSTAL_DELIVERY_DAYS", "EventFact", "TransitionError",
+    "check_event", "derive_status", "facts_from_events", "next_action", "likely_next_event", "latest_opinion_outcome",
     "receipt_date",
 ]
 
@@ -90,57 +82,6 @@ def status_changes_after(status: str, deadline_dates: Mapping[str, date]) -> dat
     return min((day for kind, day in deadline_dates.items() if status in TIME_DRIVEN.get(kind, ())), default=None)
 
 # ------------------------------------------------------------------------- events
-
-EV_SENT = "sent"
-EV_RECEIVED = "received"
-EV_ACKNOWLEDGED = "acknowledged"
-EV_ANSWERED = "answered"
-EV_PARTIALLY_ANSWERED = "partially_answered"
-EV_REFUSED = "refused"
-EV_CADA_REFERRED = "cada_referred"
-EV_CADA_REGISTERED = "cada_registered"
-EV_CADA_OPINION = "cada_opinion"
-EV_AUTHORITY_REPLY = "authority_reply"
-EV_COURT_FILED = "court_filed"
-EV_CLOSED = "closed"
-
-EVENT_TYPES: tuple[str, ...] = (
-    EV_SENT, EV_RECEIVED, EV_ACKNOWLEDGED, EV_ANSWERED, EV_PARTIALLY_ANSWERED, EV_REFUSED,
-    EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CADA_OPINION, EV_AUTHORITY_REPLY,
-    EV_COURT_FILED, EV_CLOSED,
-)
-
-EVENT_LABELS: Mapping[str, str] = MappingProxyType({
-    EV_SENT: "Envoi de la demande",
-    EV_RECEIVED: "Réception par l'administration",
-    EV_ACKNOWLEDGED: "Accusé de réception de l'administration",
-    EV_ANSWERED: "Communication des documents",
-    EV_PARTIALLY_ANSWERED: "Communication partielle",
-    EV_REFUSED: "Refus explicite",
-    EV_CADA_REFERRED: "Saisine de la CADA",
-    EV_CADA_REGISTERED: "Enregistrement de la saisine par la CADA",
-    EV_CADA_OPINION: "Avis de la CADA",
-    EV_AUTHORITY_REPLY: "Réponse de l'administration après l'avis",
-    EV_COURT_FILED: "Requête au tribunal administratif",
-    EV_CLOSED: "Clôture de la demande",
-})
-
-CHANNEL_LABELS: Mapping[str, str] = MappingProxyType({
-    "email": "Courrier électronique",
-    "postal": "Lettre recommandée avec accusé de réception",
-    "online_form": "Téléservice de l'administration",
-    "hand": "Remise en main propre",
-})
-CHANNELS: tuple[str, ...] = tuple(CHANNEL_LABELS)
-# How the requester wants the documents (CRPA L311-9).
-ACCESS_FORMAT_LABELS: Mapping[str, str] = MappingProxyType({
-    "email": "Copie par courrier électronique",
-    "paper": "Copie papier",
-    "consultation": "Consultation sur place",
-})
-ACCESS_FORMATS: tuple[str, ...] = tuple(ACCESS_FORMAT_LABELS)
-OPINION_OUTCOMES: tuple[str, ...] = ("favourable", "unfavourable", "moot", "inadmissible")
-REPLY_OUTCOMES: tuple[str, ...] = ("communicated", "partial", "refused")
 
 # Estimated delivery of a registered letter until the receipt card is recorded.
 POSTAL_DELIVERY_DAYS = 3
@@ -203,16 +144,10 @@ def _first(events: Iterable[EventFact], type_: str) -> EventFact | None:
 
 
 def _as_date(value: Any, what: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise TransitionError(f"Date invalide pour {what} : « {value} » (format attendu AAAA-MM-JJ).")
+    try:
+        return as_date(value)
+    except ValueError:
+        raise TransitionError(f"Date invalide pour {what} : « {value} » (format attendu AAAA-MM-JJ).") from None
 
 
 def _channel(sent: EventFact, default_channel: str | None) -> str:
@@ -244,35 +179,31 @@ def receipt_date(
     return sent.date, False
 
 
-def _validate_data(new: EventFact) -> None:
-    data = new.data
-    if new.type == EV_SENT and data.get("channel") is not None and data["channel"] not in CHANNELS:
-        raise TransitionError(f"Canal d'envoi inconnu : « {data['channel']} ».")
-    if new.type == EV_CADA_OPINION:
-        outcome = data.get("outcome")
-        if outcome is not None and outcome not in OPINION_OUTCOMES:
-            raise TransitionError(f"Sens de l'avis de la CADA inconnu : « {outcome} ».")
-        if data.get("received_by_authority"):
-            got = _as_date(data["received_by_authority"], "la réception de l'avis")
-            if got < new.date:
-                raise TransitionError(
-                    "L'administration ne peut pas avoir reçu l'avis avant qu'il soit rendu "
-                    f"(avis du {format_date_fr(new.date)})."
-                )
-    if new.type == EV_AUTHORITY_REPLY:
-        outcome = data.get("outcome")
-        if outcome is not None and outcome not in REPLY_OUTCOMES:
-            raise TransitionError(f"Sens de la réponse de l'administration inconnu : « {outcome} ».")
+def _validate_data(new: EventFact, declared: bool) -> None:
+    """The declared data (workflow/law/events.py) if asked, then what depends on the date."""
+    problems = data_problems(new.type, new.data) if declared else {}
+    if problems:
+        raise TransitionError(next(iter(problems.values())))
+    received_by_authority = new.data.get("received_by_authority")
+    if new.type == EV_CADA_OPINION and received_by_authority:
+        if _as_date(received_by_authority, "la réception de l'avis") < new.date:
+            raise TransitionError(
+                "L'administration ne peut pas avoir reçu l'avis avant qu'il soit rendu "
+                f"(avis du {format_date_fr(new.date)})."
+            )
 
 
 # ---------------------------------------------------------------------- check_event
 
 
-def check_event(events: Sequence[EventFact], new: EventFact) -> None:
-    """Raise TransitionError if `new` makes no sense given the recorded `events`."""
+def check_event(events: Sequence[EventFact], new: EventFact, *, check_data: bool = True) -> None:
+    """Raise TransitionError if `new` makes no sense given the recorded `events`.
+
+    `check_data=False` leaves out the checks of the declared data, not those of its dates:
+    for replaying a history whose data was accepted when it was recorded."""
     if new.type not in EVENT_TYPES:
         raise TransitionError(f"Type d'événement inconnu : « {new.type} ».")
-    _validate_data(new)
+    _validate_data(new, check_data)
     events = _ordered(events)
 
     if new.type in _ONE_OFF:
@@ -290,81 +221,93 @@ def check_event(events: Sequence[EventFact], new: EventFact) -> None:
             "ne peut être ajouté après la clôture."
         )
 
-    sent = _first(events, EV_SENT)
     if new.type in _AFTER_SENDING:
-        if sent is None:
+        _check_after_sending(events, new)
+    elif new.type in _CHECKS:
+        _CHECKS[new.type](events, new)
+
+
+def _check_after_sending(events: list[EventFact], new: EventFact) -> None:
+    sent = _first(events, EV_SENT)
+    if sent is None:
+        raise TransitionError(
+            "Aucun envoi n'est enregistré : enregistrez l'envoi de la demande avant "
+            f"{_BEFORE_SENDING[new.type]}."
+        )
+    if new.date < sent.date:
+        raise TransitionError(
+            f"{_AFTER_SENDING[new.type]} ne peut pas précéder l'envoi "
+            f"(envoi le {format_date_fr(sent.date)})."
+        )
+    if new.type == EV_ACKNOWLEDGED and new.data.get("received_on"):
+        received_on = _as_date(new.data["received_on"], "la date de réception")
+        if received_on < sent.date:
             raise TransitionError(
-                "Aucun envoi n'est enregistré : enregistrez l'envoi de la demande avant "
-                f"{_BEFORE_SENDING[new.type]}."
+                "La date de réception indiquée par l'accusé de réception ne peut pas "
+                f"précéder l'envoi (envoi le {format_date_fr(sent.date)})."
             )
-        if new.date < sent.date:
+        if received_on > new.date:
             raise TransitionError(
-                f"{_AFTER_SENDING[new.type]} ne peut pas précéder l'envoi "
-                f"(envoi le {format_date_fr(sent.date)})."
+                "La date de réception indiquée par l'accusé de réception ne peut pas être "
+                f"postérieure à l'accusé de réception lui-même ({format_date_fr(new.date)})."
             )
-        if new.type == EV_ACKNOWLEDGED and new.data.get("received_on"):
-            received_on = _as_date(new.data["received_on"], "la date de réception")
-            if received_on < sent.date:
-                raise TransitionError(
-                    "La date de réception indiquée par l'accusé de réception ne peut pas "
-                    f"précéder l'envoi (envoi le {format_date_fr(sent.date)})."
-                )
-            if received_on > new.date:
-                raise TransitionError(
-                    "La date de réception indiquée par l'accusé de réception ne peut pas être "
-                    f"postérieure à l'accusé de réception lui-même ({format_date_fr(new.date)})."
-                )
-    elif new.type == EV_CADA_REFERRED:
-        _check_referral(events, new)
-    elif new.type == EV_CADA_REGISTERED:
-        referred = _first(events, EV_CADA_REFERRED)
-        if referred is None:
-            raise TransitionError(
-                "L'enregistrement par la CADA ne peut pas être noté avant la saisine de la CADA."
-            )
-        if new.date < referred.date:
-            raise TransitionError(
-                "L'enregistrement par la CADA ne peut pas précéder la saisine "
-                f"(saisine le {format_date_fr(referred.date)})."
-            )
-    elif new.type == EV_CADA_OPINION:
-        if _first(events, EV_CADA_REFERRED) is None:
-            raise TransitionError(
-                "Un avis de la CADA ne peut pas être enregistré avant la saisine de la CADA."
-            )
-        registered = _first(events, EV_CADA_REGISTERED)
-        if registered is None:
-            raise TransitionError(
-                "Un avis de la CADA ne peut pas être enregistré avant l'enregistrement de la "
-                "saisine par la CADA : indiquez d'abord la date figurant sur son accusé de "
-                "réception."
-            )
-        if new.date < registered.date:
-            raise TransitionError(
-                "L'avis de la CADA ne peut pas précéder l'enregistrement de la saisine "
-                f"(enregistrement le {format_date_fr(registered.date)})."
-            )
-    elif new.type == EV_AUTHORITY_REPLY:
-        opinion = _first(events, EV_CADA_OPINION)
-        if opinion is None:
-            raise TransitionError(
-                "La réponse de l'administration après l'avis ne peut pas être enregistrée "
-                "avant l'avis de la CADA."
-            )
-        if new.date < opinion.date:
-            raise TransitionError(
-                "La réponse de l'administration ne peut pas précéder l'avis de la CADA "
-                f"(avis du {format_date_fr(opinion.date)})."
-            )
-    elif new.type == EV_COURT_FILED:
-        _check_court(events, new)
-    elif new.type == EV_CLOSED and events:
-        last = events[-1]
-        if new.date < last.date:
-            raise TransitionError(
-                "La clôture ne peut pas précéder le dernier événement enregistré "
-                f"({EVENT_LABELS.get(last.type, last.type)}, le {format_date_fr(last.date)})."
-            )
+
+
+def _check_registration(events: list[EventFact], new: EventFact) -> None:
+    referred = _first(events, EV_CADA_REFERRED)
+    if referred is None:
+        raise TransitionError(
+            "L'enregistrement par la CADA ne peut pas être noté avant la saisine de la CADA."
+        )
+    if new.date < referred.date:
+        raise TransitionError(
+            "L'enregistrement par la CADA ne peut pas précéder la saisine "
+            f"(saisine le {format_date_fr(referred.date)})."
+        )
+
+
+def _check_opinion(events: list[EventFact], new: EventFact) -> None:
+    if _first(events, EV_CADA_REFERRED) is None:
+        raise TransitionError(
+            "Un avis de la CADA ne peut pas être enregistré avant la saisine de la CADA."
+        )
+    registered = _first(events, EV_CADA_REGISTERED)
+    if registered is None:
+        raise TransitionError(
+            "Un avis de la CADA ne peut pas être enregistré avant l'enregistrement de la "
+            "saisine par la CADA : indiquez d'abord la date figurant sur son accusé de "
+            "réception."
+        )
+    if new.date < registered.date:
+        raise TransitionError(
+            "L'avis de la CADA ne peut pas précéder l'enregistrement de la saisine "
+            f"(enregistrement le {format_date_fr(registered.date)})."
+        )
+
+
+def _check_reply(events: list[EventFact], new: EventFact) -> None:
+    opinion = _first(events, EV_CADA_OPINION)
+    if opinion is None:
+        raise TransitionError(
+            "La réponse de l'administration après l'avis ne peut pas être enregistrée "
+            "avant l'avis de la CADA."
+        )
+    if new.date < opinion.date:
+        raise TransitionError(
+            "La réponse de l'administration ne peut pas précéder l'avis de la CADA "
+            f"(avis du {format_date_fr(opinion.date)})."
+        )
+
+
+def _check_closure(events: list[EventFact], new: EventFact) -> None:
+    if not events:
+        return
+    last = events[-1]
+    if new.date < last.date:
+        raise TransitionError(
+            "La clôture ne peut pas précéder le dernier événement enregistré "
+            f"({EVENT_LABELS.get(last.type, last.type)}, le {format_date_fr(last.date)})."
+        )
 
 
 def _check_referral(events: list[EventFact], new: EventFact) -> None:
@@ -425,6 +368,17 @@ def _check_court(events: list[EventFact], new: EventFact) -> None:
         f"le {format_date_fr(born)}, deux mois après l'enregistrement de la saisine par la "
         "CADA, sauf décision expresse de refus de l'administration après l'avis."
     )
+
+
+# What each later event needs before it (the first phase's events: _check_after_sending).
+_CHECKS: Mapping[str, Callable[[list[EventFact], EventFact], None]] = MappingProxyType({
+    EV_CADA_REFERRED: _check_referral,
+    EV_CADA_REGISTERED: _check_registration,
+    EV_CADA_OPINION: _check_opinion,
+    EV_AUTHORITY_REPLY: _check_reply,
+    EV_COURT_FILED: _check_court,
+    EV_CLOSED: _check_closure,
+})
 
 
 # -------------------------------------------------------------------- derive_status
@@ -533,6 +487,20 @@ def next_action(status: str, opinion_outcome: str | None = None) -> tuple[str, s
     if status == OPINION_RECEIVED and opinion_outcome in _AFTER_OPINION:
         return _AFTER_OPINION[opinion_outcome]
     return _NEXT_ACTIONS[status]
+
+
+# The event a user most likely records next, by status: the event form offers it first.
+_LIKELY_NEXT_EVENT: Mapping[str, str] = MappingProxyType({
+    DRAFT: EV_SENT, SENT: EV_RECEIVED, AWAITING_RESPONSE: EV_ANSWERED, IMPLICITLY_REFUSED: EV_CADA_REFERRED,
+    REFUSED: EV_CADA_REFERRED, PARTIALLY_ANSWERED: EV_CADA_REFERRED, CADA_REFERRED: EV_CADA_REGISTERED,
+    CADA_REGISTERED: EV_CADA_OPINION, OPINION_RECEIVED: EV_AUTHORITY_REPLY, CONFIRMED_REFUSAL: EV_COURT_FILED,
+    BEFORE_COURT: EV_CLOSED, ANSWERED: EV_CLOSED,
+})
+
+
+def likely_next_event(status: str) -> str:
+    """The type of event a request in `status` most likely sees next (a sending if unsure)."""
+    return _LIKELY_NEXT_EVENT.get(status, EV_SENT)
 
 
 # ---------------------------------------------------------------- facts_from_events

@@ -45,6 +45,7 @@ __all__ = [
     "CADA_PARTY",
     "LETTERS_DIR",
     "LETTER_KINDS",
+    "letter_for_action",
     "AssetRefused",
     "Block",
     "LetterContext",
@@ -73,6 +74,13 @@ LETTER_KINDS: dict[str, str] = {
     "recours_gracieux": "Recours gracieux",
     "court_application": "Requête au tribunal administratif",
 }
+
+
+def letter_for_action(action: str) -> str | None:
+    """The letter that carries out a next action (workflow.law.states.next_action's key),
+    if one does: the pages offer it as a button."""
+    kind = "request" if action == "send" else action
+    return kind if kind in LETTER_KINDS else None
 
 _FILENAME_SLUGS: dict[str, str] = {
     "request": "demande",

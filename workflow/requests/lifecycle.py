@@ -16,8 +16,8 @@ from workflow.law.deadlines import Deadline as ComputedDeadline
 from workflow.law.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Authority, Campaign, Deadline, Event, Request, RequesterIdentity, RequestItem, User
+from workflow.law.events import event_lines
 from workflow.law.states import (
-    CHANNEL_LABELS,
     EVENT_LABELS,
     EventFact,
     TransitionError,
@@ -250,10 +250,11 @@ def _append(found: Request, event: Event, today: date) -> Event:
 
 
 def _check_history(facts: list[EventFact]) -> None:
-    """Replay a whole corrected history through the transition rules."""
+    """Replay a whole corrected history through the transition rules. Only dates change:
+    the data stays as it was accepted (the declaration may have grown stricter since)."""
     for position, fact in enumerate(facts):
         try:
-            check_event(facts[:position], fact)
+            check_event(facts[:position], fact, check_data=False)
         except TransitionError as error:
             raise TransitionError(f"avec cette date, l'historique ne serait plus cohérent. {error}") from error
 
@@ -286,7 +287,7 @@ def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
             corrected_from.append(source.occurred_on)
         entries.append(TimelineEntry(
             day=event.occurred_on, title=EVENT_LABELS.get(event.type, event.type), kind="event", past=True,
-            detail=event.note, lines=tuple(_event_lines(event)), corrected_from=tuple(corrected_from),
+            detail=event.note, lines=tuple(event_lines(event.type, event.data)), corrected_from=tuple(corrected_from),
             event_id=event.id, proof_document_id=(event.data or {}).get("proof_document_id"),
         ))
     if current.received_on and current.received_is_estimate:
@@ -308,43 +309,3 @@ def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
             past=computed.date < current.today, detail=computed.explanation, lines=tuple(lines), warning=warning,
         ))
     return sorted(entries, key=lambda entry: (entry.day, entry.kind != "event"))
-
-
-_OPINION_LABELS = {"favourable": "favorable", "unfavourable": "défavorable", "moot": "sans objet",
-                   "inadmissible": "irrecevable"}
-_REPLY_LABELS = {"communicated": "documents communiqués", "partial": "communication partielle",
-                 "refused": "refus maintenu"}
-
-
-def _event_lines(event: Event) -> list[str]:
-    data = event.data or {}
-    lines = []
-    if data.get("channel"):
-        lines.append(f"Canal : {CHANNEL_LABELS.get(data['channel'], data['channel'])}")
-    if data.get("registered_number"):
-        lines.append(f"Recommandé n° {data['registered_number']}")
-    if "r112_5" in data:
-        lines.append("Accusé de réception conforme à l'article R112-5" if data["r112_5"]
-                     else "Accusé de réception sans les mentions de l'article R112-5")
-    if data.get("received_on"):
-        lines.append(f"Réception indiquée par l'administration : {format_date_fr(date.fromisoformat(data['received_on']))}")
-    if "appeal_routes_stated" in data:
-        lines.append("Voies et délais de recours indiqués" if data["appeal_routes_stated"]
-                     else "Voies et délais de recours non indiqués")
-    if data.get("grounds"):
-        lines.append(f"Motifs : {data['grounds']}")
-    if data.get("how"):
-        lines.append({"online_form": "Saisine par le formulaire en ligne", "email": "Saisine par courriel",
-                      "postal": "Saisine par courrier"}.get(data["how"], data["how"]))
-    if data.get("message_id"):
-        lines.append(f"Envoyé par Lanterne, Message-ID {data['message_id']}")
-    if data.get("case_number"):
-        lines.append(f"Dossier CADA n° {data['case_number']}")
-    if data.get("outcome") and event.type == "cada_opinion":
-        lines.append(f"Avis {_OPINION_LABELS.get(data['outcome'], data['outcome'])}")
-    if data.get("outcome") and event.type == "authority_reply":
-        lines.append(_REPLY_LABELS.get(data["outcome"], data["outcome"]).capitalize())
-    if data.get("received_by_authority"):
-        lines.append("Avis reçu par l'administration le "
-                     f"{format_date_fr(date.fromisoformat(data['received_by_authority']))}")
-    return lines

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from workflow.accounts import users as accounts
 from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
-from workflow.forms import IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm
+from workflow.forms import (IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm,
+                            sharing_choices)
 from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
 from workflow.models.base import utcnow
 
@@ -184,8 +185,12 @@ def revoke_token(token_id: int):
 
 def _identity_form(**kwargs) -> IdentityForm:
     form = IdentityForm(**kwargs)
-    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    form.organisation_id.choices = sharing_choices(current_user)
     return form
+
+
+def _identity_values(form: IdentityForm) -> dict:
+    return {name: form[name].data for name in accounts.IDENTITY_FIELDS}
 
 
 @bp.route("/compte/identites")
@@ -201,7 +206,7 @@ def create_identity():
     form = _identity_form()
     if form.validate_on_submit():
         identity = RequesterIdentity(owner_id=current_user.id)
-        accounts.save_identity(identity, form, current_user)
+        accounts.save_identity(identity, _identity_values(form), current_user)
         flash(f"L'identité « {identity.name} » est enregistrée.", "success")
         if request.args.get("retour") == "demande":  # back to the draft, with the subject chosen
             return redirect(url_for("requests.create", sujet=request.args.get("sujet") or None))
@@ -214,7 +219,7 @@ def edit_identity(identity_id: int):
     identity = get_visible_or_404(RequesterIdentity, identity_id, current_user, for_change=True)
     form = _identity_form(obj=identity)
     if form.validate_on_submit():
-        accounts.save_identity(identity, form, current_user)
+        accounts.save_identity(identity, _identity_values(form), current_user)
         flash("L'identité est mise à jour ; les courriers déjà envoyés ne changent pas.", "success")
         return redirect(url_for("account.identities"))
     return render_template("account/identity_form.html", form=form, identity=identity), 422 if form.errors else 200

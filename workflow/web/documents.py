@@ -3,57 +3,22 @@ brings for each requested item, its text), downloads, full-text search across wh
 user may see, and the dossier export of a request or a campaign."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from workflow.documents import formats
 from workflow.documents.extraction import ocr_engine
 from workflow.jobs import documents as document_jobs
 from workflow import documents
 from workflow.accounts.access import editable_by, get_campaign_or_404, get_request_or_404, visible_to
 from workflow.core.extensions import db
-from workflow.forms import UploadForm, document_form, upload_form
+from workflow.forms import document_form, upload_form
 from workflow.core.downloads import send_stored
 from workflow.models import Campaign, Document, DocumentItem, JobRun, Request
-from workflow.models.documents import CAME_BY, OUTCOMES, TEXT_STATUSES, DocumentPage
+from workflow.models.documents import OUTCOMES, DocumentPage
 from workflow.core.params import page_number, paginate
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-
-@dataclass
-class RequestPanel:
-    """What the request page shows of its documents (computed here: the requests view
-    passes only `found` and `current`)."""
-
-    obtained: documents.Obtained
-    documents: list[Document]
-    form: UploadForm | None
-    can_edit: bool
-
-
-def request_panel(found: Request) -> RequestPanel:
-    can_edit = db.session.scalar(select(Request.id).where(Request.id == found.id, editable_by(Request, current_user)))
-    roots = list(db.session.scalars(select(Document).where(Document.request_id == found.id, Document.parent_id.is_(None))
-                                    .order_by(Document.received_on.desc(), Document.id.desc())))
-    return RequestPanel(documents.obtained(found), roots, upload_form(found) if can_edit else None, bool(can_edit))
-
-
-def campaign_panel(campaign: Campaign) -> documents.CampaignObtained:
-    return documents.campaign_obtained(campaign, current_user)
-
-
-def _wire(state) -> None:
-    documents.init_app(state.app)
-    state.app.jinja_env.globals.update(
-        documents_panel=request_panel, campaign_documents=campaign_panel, CAME_BY=CAME_BY, OUTCOMES=OUTCOMES,
-        TEXT_STATUSES=TEXT_STATUSES, human_size=formats.human_size, media_label=formats.label_of,
-        document_max_bytes=lambda: int(current_app.config["DOCUMENT_MAX_BYTES"]))
-
-
-bp.record_once(_wire)
 
 
 def _document_or_404(document_id: int) -> Document:

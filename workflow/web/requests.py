@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from workflow.accounts import users as accounts
 from workflow.core import clock
 from workflow.requests import dashboard
 from workflow import documents
@@ -15,11 +14,12 @@ from workflow.requests import subjects
 from workflow.requests import lifecycle as request_service
 from workflow.accounts.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.core.extensions import db
-from workflow.forms import CorrectionForm, EditRequestForm, EventForm, NewRequestForm
+from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
+from workflow.letters.rendering import letter_for_action
 from workflow.models import Authority, Campaign, Request, RequesterIdentity
 from workflow.core.params import database_id, page_number, paginate
-from workflow.law.states import EVENT_LABELS, STATUS_LABELS, TransitionError, next_action
+from workflow.law.states import EVENT_LABELS, STATUS_LABELS, TransitionError, likely_next_event, next_action
 
 bp = Blueprint("requests", __name__)
 
@@ -49,31 +49,23 @@ def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
     return Markup(render_template(
         "requests/_dashboard.html", page=page, filters=filters, status_labels=STATUS_LABELS,
         sections=dashboard.sections(current_user, today, filters), authorities=authorities, campaigns=campaigns,
-        next_action=next_action, deadline_labels=DEADLINE_LABELS,
+        next_action=next_action, letter_for_action=letter_for_action, deadline_labels=DEADLINE_LABELS,
     ))
 
 
-# The event a user most likely records next, offered first in the form.
-LIKELY_NEXT_EVENT = {
-    "draft": "sent", "sent": "received", "awaiting_response": "answered", "implicitly_refused": "cada_referred",
-    "refused": "cada_referred", "partially_answered": "cada_referred", "cada_referred": "cada_registered",
-    "cada_registered": "cada_opinion", "opinion_received": "authority_reply", "confirmed_refusal": "court_filed",
-    "before_court": "closed", "answered": "closed",
-}
-
-
-def _render_show_content(found: Request, event_form: EventForm | None = None) -> tuple[str, Markup]:
+def _render_show_content(found: Request, event_form: EventFormBase | None = None) -> tuple[str, Markup]:
     """The page's title and content."""
     current = request_service.situation(found)
     if event_form is None:
-        event_form = EventForm(type=LIKELY_NEXT_EVENT.get(current.status, "sent"), occurred_on=clock.today())
+        event_form = EventForm(type=likely_next_event(current.status), occurred_on=clock.today())
     return f"{found.reference} · {found.subject}", Markup(render_template(
         "requests/_show.html", found=found, current=current, status_labels=STATUS_LABELS,
+        action_letter=letter_for_action(current.next_action[0]),
         timeline=request_service.timeline(found, current), event_form=event_form,
     ))
 
 
-def _render_show(found: Request, event_form: EventForm | None = None, status: int = 200):
+def _render_show(found: Request, event_form: EventFormBase | None = None, status: int = 200):
     """The page as an action that was refused leaves it: the form as sent, never cached."""
     title, content = _render_show_content(found, event_form)
     return render_template("requests/show.html", title=title, content=content), status
@@ -155,7 +147,7 @@ def _identity_choices() -> list:
 
 def _prepare(form):
     form.requester_id.choices = _identity_choices()
-    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    form.organisation_id.choices = sharing_choices(current_user)
     if isinstance(form, NewRequestForm):
         form.authority_ids.choices = _authority_choices()
     else:

@@ -2,9 +2,8 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from workflow.accounts import users as accounts
 from workflow.requests import subjects
-from workflow.forms import SubjectForm
+from workflow.forms import SubjectForm, sharing_choices
 from workflow.requests.lifecycle import clean_lines
 
 bp = Blueprint("subjects", __name__, url_prefix="/sujets")
@@ -18,7 +17,7 @@ def index():
 @bp.route("/nouveau", methods=["GET", "POST"])
 def create():
     form = SubjectForm()
-    form.organisation_id.choices = accounts.sharing_choices(current_user)
+    form.organisation_id.choices = sharing_choices(current_user)
     if form.validate_on_submit():
         subject = subjects.save_subject(current_user, form.title.data, form.summary.data or "",
                                         clean_lines(form.items.data), clean_lines(form.legal_grounds.data),

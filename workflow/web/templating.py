@@ -1,12 +1,21 @@
-"""Jinja filters and globals shared by the pages."""
-from flask import Flask, g
+"""Jinja filters and globals shared by the pages. The globals that read the database call
+services; the view modules only define routes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
 from flask_login import current_user
 
+from workflow.documents import CampaignObtained, Obtained, campaign_obtained, formats, request_documents
+from workflow.forms import UploadForm, upload_form
 from workflow.law.deadlines import format_date_fr
-from workflow.mail.notify import unread_count
-from workflow.letters.rendering import LETTER_KINDS
-from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.law.states import CHANNEL_LABELS
+from workflow.letters.rendering import LETTER_KINDS
+from workflow.mail.notify import unread_count
+from workflow.models import Campaign, Document, Request
+from workflow.models.authorities import AUTHORITY_KINDS
+from workflow.models.documents import CAME_BY, OUTCOMES, TEXT_STATUSES
 from workflow.models.users import ROLE_LABELS
 
 
@@ -14,6 +23,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = lambda day: format_date_fr(day) if day else ""
     app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNEL_LABELS, ROLE_LABELS=ROLE_LABELS,
                                   LETTER_KINDS=LETTER_KINDS)
+    app.jinja_env.globals.update(
+        documents_panel=documents_panel, campaign_documents=campaign_documents, document_max_bytes=document_max_bytes,
+        CAME_BY=CAME_BY, OUTCOMES=OUTCOMES, TEXT_STATUSES=TEXT_STATUSES, human_size=formats.human_size,
+        media_label=formats.label_of)
     app.context_processor(_unread_notifications)
 
 
@@ -22,3 +35,27 @@ def _unread_notifications() -> dict:
         return {}
     unread = g.get("unread_notifications")  # read with the account by the user loader
     return {"unread_notifications": unread if unread is not None else unread_count(current_user)}
+
+
+@dataclass
+class DocumentsPanel:
+    """What the request page shows of its documents, with the upload form if the user may file."""
+
+    obtained: Obtained
+    documents: list[Document]
+    form: UploadForm | None
+    can_edit: bool
+
+
+def documents_panel(found: Request) -> DocumentsPanel:
+    shown = request_documents(found, current_user)
+    return DocumentsPanel(shown.obtained, shown.documents, upload_form(found) if shown.can_edit else None,
+                          shown.can_edit)
+
+
+def campaign_documents(campaign: Campaign) -> CampaignObtained:
+    return campaign_obtained(campaign, current_user)
+
+
+def document_max_bytes() -> int:
+    return int(current_app.config["DOCUMENT_MAX_BYTES"])
