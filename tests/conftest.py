@@ -10,6 +10,7 @@ import os
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from tests.helpers import PASSWORD
@@ -61,6 +62,21 @@ def redis_url(tmp_path_factory):
         embedded_redis.stop(process)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in
+    production.
+
+    Each test runs inside one app context (see _clean_state), and a request pushed into
+    it would share its `flask.g`: Flask-Login keeps the signed-in user there, so a
+    request would see the user of the previous request, whoever's cookies it carries.
+    A fresh context per request gives it a fresh `g` and its own database session (the
+    test's session does not see what the request wrote until it reads it again)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(instance_path, database_settings, redis_url):
     from flask_migrate import upgrade
@@ -74,6 +90,7 @@ def app(instance_path, database_settings, redis_url):
         "REDIS_EMBEDDED": False,
         **database_settings,
     })
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()  # the schema comes from the reviewed migrations, as in production
     yield application
