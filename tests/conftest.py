@@ -170,6 +170,46 @@ def make_user(app):
     return make
 
 
+@pytest.fixture
+def client_for(app):
+    """Another browser: a new test client (cookies of its own) signed in as `email`."""
+
+    def sign_in(email, password=PASSWORD):
+        browser = app.test_client()
+        response = browser.post("/connexion", data={"email": email, "password": password})
+        assert response.status_code == 302, f"{email} could not sign in"
+        return browser
+
+    return sign_in
+
+
+@pytest.fixture
+def alice(client, make_user):
+    """Alice's account, signed in on `client`; no weekly digest (a sweep sends her
+    nothing she did not ask for in the test)."""
+    from workflow.core.extensions import db
+
+    user = make_user("alice@example.org")
+    user.weekly_digest = False
+    db.session.commit()
+    response = client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    return user
+
+
+@pytest.fixture
+def metz(app):
+    """The reference directory, seeded; its city hall."""
+    from sqlalchemy import select
+
+    from workflow.directory.authorities import seed_authorities
+    from workflow.core.extensions import db
+    from workflow.models import Authority
+
+    seed_authorities()
+    return db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
+
+
 class MailSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from workflow.documents import formats
-from tests.documents.test_documents_samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
+from tests.documents.samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
