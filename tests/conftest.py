@@ -10,6 +10,7 @@ import os
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from tests.helpers import PASSWORD
@@ -61,6 +62,21 @@ def redis_url(tmp_path_factory):
         embedded_redis.stop(process)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in
+    production.
+
+    Each test runs inside one app context (see _clean_state), and a request pushed into
+    it would share its `flask.g`: Flask-Login keeps the signed-in user there, so a
+    request would see the user of the previous request, whoever's cookies it carries.
+    A fresh context per request gives it a fresh `g` and its own database session (the
+    test's session does not see what the request wrote until it reads it again)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(instance_path, database_settings, redis_url):
     from flask_migrate import upgrade
@@ -74,6 +90,7 @@ def app(instance_path, database_settings, redis_url):
         "REDIS_EMBEDDED": False,
         **database_settings,
     })
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()  # the schema comes from the reviewed migrations, as in production
     yield application
@@ -151,6 +168,46 @@ def make_user(app):
         return accounts.create_user(email, password, name)
 
     return make
+
+
+@pytest.fixture
+def client_for(app):
+    """Another browser: a new test client (cookies of its own) signed in as `email`."""
+
+    def sign_in(email, password=PASSWORD):
+        browser = app.test_client()
+        response = browser.post("/connexion", data={"email": email, "password": password})
+        assert response.status_code == 302, f"{email} could not sign in"
+        return browser
+
+    return sign_in
+
+
+@pytest.fixture
+def alice(client, make_user):
+    """Alice's account, signed in on `client`; no weekly digest (a sweep sends her
+    nothing she did not ask for in the test)."""
+    from workflow.core.extensions import db
+
+    user = make_user("alice@example.org")
+    user.weekly_digest = False
+    db.session.commit()
+    response = client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    return user
+
+
+@pytest.fixture
+def metz(app):
+    """The reference directory, seeded; its city hall."""
+    from sqlalchemy import select
+
+    from workflow.directory.authorities import seed_authorities
+    from workflow.core.extensions import db
+    from workflow.models import Authority
+
+    seed_authorities()
+    return db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
 
 
 class MailSink:

@@ -1,5 +1,5 @@
 """What tests share besides fixtures: the test password, a page's visible text, running the
-queued jobs."""
+queued jobs, a request made straight in the database."""
 from __future__ import annotations
 
 import html
@@ -22,3 +22,21 @@ def run_worker():
     from workflow.jobs.queues import queue
 
     SimpleWorker([queue()], connection=queue().connection).work(burst=True)
+
+
+def make_request(owner, authority, reference, subject=None, channel="email", organisation=None, campaign=None):
+    """A draft request of `owner` to `authority`, with a requester identity and one item,
+    committed (no form, no numbering: the reference is given)."""
+    from workflow.core.extensions import db
+    from workflow.models import Request, RequesterIdentity, RequestItem
+
+    identity = RequesterIdentity(owner_id=owner.id, name="Alice Martin", address="1 rue X\n57000 Metz",
+                                 email="alice@example.org")
+    found = Request(reference=reference, owner_id=owner.id, authority_id=authority.id, channel=channel,
+                    subject=subject or f"Demande {reference}", requester=identity,
+                    organisation_id=organisation.id if organisation else None,
+                    campaign_id=campaign.id if campaign else None,
+                    items=[RequestItem(position=1, description="Marché de vidéoprotection")])
+    db.session.add(found)
+    db.session.commit()
+    return found

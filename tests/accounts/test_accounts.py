@@ -52,6 +52,20 @@ def test_log_in_and_log_out(client, auth, make_user):
     assert client.get("/").status_code == 302
 
 
+def test_another_browser_without_cookies_is_not_signed_in(app, client, auth, make_user):
+    """Who is signed in comes from the request's cookies alone, never from the request
+    before it (each request of the test clients runs in its own app context)."""
+    make_user("alice@example.org")
+    auth.login()
+    assert "alice@example.org" in page_text(client.get("/compte"))
+    stranger = app.test_client()
+    response = stranger.get("/compte")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/connexion")
+    assert "alice@example.org" not in page_text(stranger.get("/compte", follow_redirects=True))
+    assert "alice@example.org" in page_text(client.get("/compte"))  # the first browser is still signed in
+
+
 def test_wrong_password_gets_a_clear_message(client, auth, make_user):
     make_user()
     response = auth.login(password="wrong password!")
@@ -67,13 +81,12 @@ def test_log_out_needs_a_post(client, auth, make_user):
     assert client.get("/").status_code == 200
 
 
-def test_log_in_returns_to_the_page_asked_for_but_never_off_site(client, make_user):
+def test_log_in_returns_to_the_page_asked_for_but_never_off_site(app, client, make_user):
     make_user()
     data = {"email": "alice@example.org", "password": PASSWORD}
     response = client.post("/connexion?next=/autorites/", data=data)
     assert response.headers["Location"] == "/autorites/"
-    client.post("/deconnexion")
-    response = client.post("/connexion?next=//evil.example/", data=data)
+    response = app.test_client().post("/connexion?next=//evil.example/", data=data)  # another browser
     assert response.headers["Location"] == "/"
 
 

@@ -2,26 +2,22 @@
 content, their text extracted by a real RQ job, found by a French word, counted per
 requested item, served only to who may see them; and every bad file refused whole."""
 import hashlib
-import io
 from datetime import date
 
 import pytest
-from rq import SimpleWorker
 from sqlalchemy import func, select, text
 
-from tests.helpers import PASSWORD, page_text
-from tests.documents.test_documents_samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
+from tests.documents.helpers import CONTRACT, make_request, upload
+from tests.documents.samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
+from tests.helpers import page_text, run_worker
 from workflow.accounts import users as accounts
-from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
-from workflow.models import Authority, Document, DocumentItem, RequesterIdentity
+from workflow.models import Document, DocumentItem
 from workflow.models.documents import DocumentPage
 from workflow.jobs.queues import queue
 from workflow.core.storage import file_store
 
 TODAY = date(2026, 3, 1)
-CONTRACT = make_pdf(["Acte d'engagement du marché de vidéoprotection.",
-                     "Les caméras sont installées par le titulaire des contrats."])
 
 
 @pytest.fixture(autouse=True)
@@ -29,45 +25,9 @@ def frozen_today(monkeypatch):
     monkeypatch.setattr("workflow.core.clock.today", lambda: TODAY)
 
 
-def make_request(owner, authority_name="Ville de Metz", items=("Acte d'engagement", "CCTP"), campaign_with=()):
-    identity = db.session.scalar(select(RequesterIdentity).where(RequesterIdentity.owner_id == owner.id))
-    if identity is None:
-        identity = RequesterIdentity(owner_id=owner.id, name="Alice Martin", address="1 rue X\n57000 Metz",
-                                     email="alice@example.org")
-        db.session.add(identity)
-    authorities = []
-    for name in (authority_name, *campaign_with):
-        authority = Authority(name=name, kind="commune", city="Metz", department_code="57")
-        db.session.add(authority)
-        authorities.append(authority)
-    db.session.commit()
-    for row in (owner, identity, *authorities):
-        db.session.refresh(row)
-    created, _campaign = request_service.create_requests(owner, authorities, request_service.Draft(
-        subject="Vidéoprotection", items=list(items), requester=identity))
-    return created[0] if not campaign_with else created
-
-
-@pytest.fixture
-def alice(client, make_user):
-    user = make_user("alice@example.org")
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    return user
-
-
 @pytest.fixture
 def found(alice):
     return make_request(alice)
-
-
-def run_worker():
-    SimpleWorker([queue()], connection=queue().connection).work(burst=True)
-
-
-def upload(client, found, files, follow=True, **fields):
-    data = {"files": [(io.BytesIO(content), name) for name, content in files], **fields}
-    return client.post(f"/documents/demandes/{found.id}/envoi", data=data, content_type="multipart/form-data",
-                       follow_redirects=follow)
 
 
 def stored_files() -> list[str]:
@@ -272,13 +232,12 @@ def test_the_campaign_shows_how_much_was_obtained(client, alice):
 # ----------------------------------------------------------------- access
 
 
-def test_documents_are_served_only_to_who_may_see_them(client, found, make_user):
+def test_documents_are_served_only_to_who_may_see_them(client, client_for, found, make_user):
     upload(client, found, [("contrat.pdf", CONTRACT)])
     run_worker()
     document = db.session.scalar(select(Document))
     bob = make_user("bob@example.org")
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
+    client = client_for("bob@example.org")
     for url in (f"/documents/{document.id}", f"/documents/{document.id}/fichier", f"/documents/{document.id}/apercu.png"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/documents/demandes/{found.id}/envoi", data={}).status_code == 404
@@ -289,7 +248,7 @@ def test_documents_are_served_only_to_who_may_see_them(client, found, make_user)
     assert client.get("/api/v1/search?q=contrat", headers=headers).json["total"] == 0
 
 
-def test_a_viewer_of_the_organisation_reads_but_does_not_file(client, found, alice, make_user):
+def test_a_viewer_of_the_organisation_reads_but_does_not_file(client, client_for, found, alice, make_user):
     from workflow.models import Membership, Organisation
 
     upload(client, found, [("contrat.pdf", CONTRACT)])
@@ -303,8 +262,7 @@ def test_a_viewer_of_the_organisation_reads_but_does_not_file(client, found, ali
                         Membership(user_id=viewer.id, organisation_id=organisation.id, role="viewer")])
     db.session.get(type(found), found.id).organisation_id = organisation.id
     db.session.commit()
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "vera@example.org", "password": PASSWORD})
+    client = client_for("vera@example.org")  # the viewer, in her own browser
     assert client.get(f"/documents/{document.id}/fichier").data == CONTRACT
     assert "1 document trouvé" in page_text(client.get("/documents/recherche?q=contrat"))
     page = page_text(client.get(f"/demandes/{found.id}"))

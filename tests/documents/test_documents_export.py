@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.helpers import PASSWORD, page_text
-from tests.documents.test_documents import CONTRACT, make_request, run_worker, upload
-from tests.documents.test_documents_samples import make_eml, make_pdf, make_zip
+from tests.documents.helpers import CONTRACT, make_request, upload
+from tests.documents.samples import make_eml, make_pdf, make_zip
+from tests.helpers import PASSWORD, page_text, run_worker
 from workflow.accounts import users as accounts
 from workflow.letters import request_letters
 from workflow.core.extensions import db
@@ -23,13 +23,6 @@ from workflow.models import Document, JobRun
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
     monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 3, 1))
-
-
-@pytest.fixture
-def alice(client, make_user):
-    user = make_user("alice@example.org")
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    return user
 
 
 @pytest.fixture
@@ -115,7 +108,7 @@ def test_a_campaign_dossier_is_a_job_with_visible_progress(client, alice):
     assert export_dossier(run.id) == run.result_sha256  # run twice: done once
 
 
-def test_a_large_request_dossier_runs_as_a_job(app, client, alice, monkeypatch):
+def test_a_large_request_dossier_runs_as_a_job(app, client, client_for, alice, monkeypatch):
     found = make_request(alice)
     upload(client, found, [("acte.pdf", CONTRACT)])
     monkeypatch.setitem(app.config, "DOCUMENT_EXPORT_INLINE_BYTES", 1000)
@@ -126,10 +119,9 @@ def test_a_large_request_dossier_runs_as_a_job(app, client, alice, monkeypatch):
     assert (run.kind, run.status, run.error) == ("request_export", "done", "")
     open_dossier(client.get(f"/documents/dossiers/{run.id}/resultat").data)
     accounts.create_user("bob@example.org", PASSWORD)
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
-    assert client.get(f"/documents/dossiers/{run.id}").status_code == 404
-    assert client.get(f"/documents/dossiers/{run.id}/resultat").status_code == 404
+    as_bob = client_for("bob@example.org")
+    assert as_bob.get(f"/documents/dossiers/{run.id}").status_code == 404
+    assert as_bob.get(f"/documents/dossiers/{run.id}/resultat").status_code == 404
 
 
 def test_the_api_files_reads_searches_and_exports(client, alice, headers):

@@ -7,7 +7,7 @@ import pytest
 from workflow.documents import extraction as extracting
 from workflow.documents import formats
 from workflow.documents import text_search
-from tests.documents.test_documents_samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
+from tests.documents.samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -78,11 +78,10 @@ def test_running_the_job_twice_does_the_work_once(client, campaign):
     assert render_campaign_letters(run.id, "request") == first
 
 
-def test_another_users_campaign_job_is_hidden(client, campaign, make_user):
+def test_another_users_campaign_job_is_hidden(client, client_for, campaign, make_user):
     client.post(f"/campagnes/{campaign.id}/courriers", data={"kind": "request"})
     run = db.session.scalar(select(JobRun))
     make_user("bob@example.org")
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
-    assert client.get(f"/campagnes/{campaign.id}/travaux/{run.id}").status_code == 404
-    assert client.post(f"/campagnes/{campaign.id}/courriers", data={"kind": "request"}).status_code == 404
+    as_bob = client_for("bob@example.org")
+    assert as_bob.get(f"/campagnes/{campaign.id}/travaux/{run.id}").status_code == 404
+    assert as_bob.post(f"/campagnes/{campaign.id}/courriers", data={"kind": "request"}).status_code == 404

@@ -4,7 +4,7 @@ what had to be scheduled waits in the database for the sweep."""
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import PASSWORD, page_text, run_worker
+from tests.helpers import page_text, run_worker
 from workflow.core import clock
 from workflow.jobs import sweep
 from workflow.directory.authorities import seed_authorities
@@ -17,15 +17,6 @@ def redis_down(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
     monkeypatch.setitem(app.extensions, "lanterne_redis", None)
     return monkeypatch
-
-
-@pytest.fixture
-def alice(client, make_user):
-    user = make_user("alice@example.org")
-    user.weekly_digest = False
-    db.session.commit()
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    return user
 
 
 def test_drafting_recording_and_letters_work_without_redis(client, alice, redis_down, mailbox, app):

@@ -3,22 +3,11 @@ draft, users' own subjects."""
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import PASSWORD, page_text
+from tests.helpers import page_text
 from workflow.accounts import users as accounts
 from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
 from workflow.models import Authority, Campaign, Request, RequesterIdentity, Subject
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice@example.org")
-
-
-@pytest.fixture
-def signed_in(client, alice):
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    return alice
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def draft_form(authority_ids, identity, **overrides):
             "organisation_id": "", **overrides}
 
 
-def test_an_association_identity_needs_its_rna_number_and_representative(client, signed_in):
+def test_an_association_identity_needs_its_rna_number_and_representative(client, alice):
     data = {"kind": "association", "name": "Technopolice Metz", "address": "1 rue X\n57000 Metz",
             "email": "contact@technopolice-metz.example", "organisation_id": ""}
     response = client.post("/compte/identites/nouvelle", data=data)
@@ -65,14 +54,14 @@ def test_an_association_identity_needs_its_rna_number_and_representative(client,
         "W573012345", "Jeanne Martin", ("1 rue X", "57000 Metz"))
 
 
-def test_a_person_identity_needs_an_address_and_an_email(client, signed_in):
+def test_a_person_identity_needs_an_address_and_an_email(client, alice):
     response = client.post("/compte/identites/nouvelle", data={"kind": "person", "name": "Alice", "organisation_id": ""})
     assert response.status_code == 422
     assert page_text(response).count("Ce champ est obligatoire.") >= 2
     assert db.session.scalar(select(func.count()).select_from(RequesterIdentity)) == 0
 
 
-def test_draft_a_request_to_one_authority(client, signed_in, directory, identity):
+def test_draft_a_request_to_one_authority(client, alice, directory, identity):
     metz = directory["ville-de-metz"]
     response = client.post("/demandes/nouvelle", data=draft_form([metz.id], identity))
     assert response.status_code == 302
@@ -86,7 +75,7 @@ def test_draft_a_request_to_one_authority(client, signed_in, directory, identity
     assert "Brouillon" in text and "Envoyer la demande" in text
 
 
-def test_several_authorities_make_a_campaign_with_one_request_each(client, signed_in, directory, identity):
+def test_several_authorities_make_a_campaign_with_one_request_each(client, alice, directory, identity):
     chosen = [directory["ville-de-metz"].id, directory["metz-metropole"].id, directory["prefecture-moselle"].id]
     response = client.post("/demandes/nouvelle", data=draft_form(chosen, identity, campaign_title="Vidéoprotection 2026"))
     assert response.status_code == 302
@@ -104,7 +93,7 @@ def test_several_authorities_make_a_campaign_with_one_request_each(client, signe
     assert body.count('<th scope="row">') == 3
 
 
-def test_a_number_taken_meanwhile_by_another_user_is_counted_again(client, signed_in, directory, identity,
+def test_a_number_taken_meanwhile_by_another_user_is_counted_again(client, alice, directory, identity,
                                                                   monkeypatch):
     """Two users drafting at the same moment read the same last number: the second to
     commit counts again instead of failing (seen under load on PostgreSQL)."""
@@ -134,7 +123,7 @@ def test_a_number_taken_meanwhile_by_another_user_is_counted_again(client, signe
     ({"requester_id": ""}, "Choisissez au nom de qui la demande est faite."),
     ({"channel": "pigeon"}, "Not a valid choice"),
 ])
-def test_bad_drafts_are_refused_and_keep_what_was_typed(client, signed_in, directory, identity, overrides, message):
+def test_bad_drafts_are_refused_and_keep_what_was_typed(client, alice, directory, identity, overrides, message):
     response = client.post("/demandes/nouvelle", data={**draft_form([directory["ville-de-metz"].id], identity), **overrides})
     assert response.status_code == 422
     text = page_text(response)
@@ -144,7 +133,7 @@ def test_bad_drafts_are_refused_and_keep_what_was_typed(client, signed_in, direc
         assert "Marchés de vidéoprotection de Metz" in response.get_data(as_text=True)
 
 
-def test_someone_elses_identity_cannot_be_used(client, signed_in, directory, make_user):
+def test_someone_elses_identity_cannot_be_used(client, alice, directory, make_user):
     bob = make_user("bob@example.org")
     bobs = RequesterIdentity(owner_id=bob.id, kind="person", name="Bob", address="x", email="bob@example.org")
     db.session.add(bobs)
@@ -154,7 +143,7 @@ def test_someone_elses_identity_cannot_be_used(client, signed_in, directory, mak
     assert db.session.scalar(select(func.count()).select_from(Request)) == 0
 
 
-def test_a_draft_is_editable_until_it_is_sent(client, signed_in, directory, identity):
+def test_a_draft_is_editable_until_it_is_sent(client, alice, directory, identity):
     client.post("/demandes/nouvelle", data=draft_form([directory["ville-de-metz"].id], identity))
     found = db.session.scalar(select(Request))
     form = client.get(f"/demandes/{found.id}/modifier").get_data(as_text=True)
@@ -172,7 +161,7 @@ def test_a_draft_is_editable_until_it_is_sent(client, signed_in, directory, iden
     assert "Cette demande est déjà envoyée : elle ne peut plus être modifiée." in page_text(response)
 
 
-def test_users_write_and_share_their_own_subjects(client, signed_in, alice, make_user, directory, identity):
+def test_users_write_and_share_their_own_subjects(client, client_for, alice, make_user, directory, identity):
     collective = accounts.create_organisation(alice, "Collectif")
     make_user("bob@example.org")
     accounts.add_member(collective, "bob@example.org", "editor")
@@ -181,15 +170,13 @@ def test_users_write_and_share_their_own_subjects(client, signed_in, alice, make
         "organisation_id": str(collective.id)})
     assert response.status_code == 302
     subject = db.session.scalar(select(Subject))
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
-    library_page = client.get("/sujets/")
+    as_bob = client_for("bob@example.org")
+    library_page = as_bob.get("/sujets/")
     assert library_page.status_code == 200
     assert "Caméras du parc de la Seille" in page_text(library_page)
-    form = client.get(f"/demandes/nouvelle?sujet=user:{subject.id}").get_data(as_text=True)
+    form = as_bob.get(f"/demandes/nouvelle?sujet=user:{subject.id}").get_data(as_text=True)
     assert "Plan des caméras\nFactures" in form
     make_user("carol@example.org")
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "carol@example.org", "password": PASSWORD})
-    assert "Caméras du parc de la Seille" not in page_text(client.get("/sujets/"))
-    assert "Plan des caméras" not in client.get(f"/demandes/nouvelle?sujet=user:{subject.id}").get_data(as_text=True)
+    as_carol = client_for("carol@example.org")
+    assert "Caméras du parc de la Seille" not in page_text(as_carol.get("/sujets/"))
+    assert "Plan des caméras" not in as_carol.get(f"/demandes/nouvelle?sujet=user:{subject.id}").get_data(as_text=True)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import PASSWORD, page_text
+from tests.helpers import page_text
 from workflow.accounts import users as accounts
 from workflow.requests import lifecycle as service
 from workflow.directory.authorities import seed_authorities
@@ -20,11 +20,6 @@ TODAY = date(2026, 3, 1)
 def frozen_today(monkeypatch):
     monkeypatch.setattr("workflow.core.clock.today", lambda: TODAY)
     return TODAY
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice@example.org")
 
 
 @pytest.fixture
@@ -134,13 +129,7 @@ def test_the_court_deadline_in_moselle_follows_the_alsace_moselle_calendar(found
 
 # --- the request page -------------------------------------------------------------------
 
-def login(client, email="alice@example.org"):
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": email, "password": PASSWORD})
-
-
 def test_record_from_the_page_and_read_the_timeline(client, found, frozen_today):
-    login(client)
     response = client.post(f"/demandes/{found.id}/evenements",
                            data={"type": "sent", "occurred_on": "2026-01-11", "channel": "email"})
     assert response.status_code == 302
@@ -161,7 +150,6 @@ def test_record_from_the_page_and_read_the_timeline(client, found, frozen_today)
 
 
 def test_a_refused_event_on_the_page_gets_a_french_message(client, found, frozen_today):
-    login(client)
     response = client.post(f"/demandes/{found.id}/evenements", data={"type": "cada_registered", "occurred_on": "2026-02-01"})
     assert response.status_code == 422
     text = page_text(response)
@@ -170,14 +158,12 @@ def test_a_refused_event_on_the_page_gets_a_french_message(client, found, frozen
 
 
 def test_missing_date_on_the_page(client, found, frozen_today):
-    login(client)
     response = client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": ""})
     assert response.status_code == 422
     assert "Indiquez la date de l'événement." in page_text(response)
 
 
 def test_correct_from_the_page(client, found, frozen_today):
-    login(client)
     client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-20", "channel": "email"})
     sent = db.session.scalar(select(Event))
     response = client.post(f"/demandes/{found.id}/evenements/{sent.id}/corriger",
@@ -194,7 +180,6 @@ def test_correct_from_the_page(client, found, frozen_today):
 def test_estimated_receipt_is_shown_as_an_estimate(client, found, frozen_today):
     found.channel = "postal"
     db.session.commit()
-    login(client)
     client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-02-20", "registered_number": "1A 234 567 8901 2"})
     text = page_text(client.get(f"/demandes/{found.id}"))
     assert "Réception estimée par l'administration" in text
@@ -202,25 +187,24 @@ def test_estimated_receipt_is_shown_as_an_estimate(client, found, frozen_today):
     assert "Recommandé n° 1A 234 567 8901 2" in text
 
 
-def test_only_members_with_write_rights_record_events(client, found, make_user, alice, frozen_today):
+def test_only_members_with_write_rights_record_events(client_for, found, make_user, alice, frozen_today):
     make_user("bob@example.org")
     make_user("carol@example.org")
     collective = accounts.create_organisation(alice, "Collectif")
     accounts.add_member(collective, "bob@example.org", "viewer")
     found.organisation_id = collective.id
     db.session.commit()
-    login(client, "bob@example.org")
-    assert client.get(f"/demandes/{found.id}").status_code == 200
-    assert client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-11"}).status_code == 403
-    login(client, "carol@example.org")
-    assert client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-11"}).status_code == 404
+    bob = client_for("bob@example.org")
+    assert bob.get(f"/demandes/{found.id}").status_code == 200
+    assert bob.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-11"}).status_code == 403
+    carol = client_for("carol@example.org")
+    assert carol.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-11"}).status_code == 404
     assert db.session.scalar(select(Event)) is None
 
 
 def test_an_event_carries_its_proof_filed_with_the_documents(client, found, frozen_today):
     import io
 
-    login(client)
     client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-08"})
     response = client.post(f"/demandes/{found.id}/evenements", data={
         "type": "received", "occurred_on": "2026-01-12",
@@ -241,7 +225,6 @@ def test_a_refused_event_files_no_proof(client, found, frozen_today):
 
     from workflow.models import Document
 
-    login(client)
     response = client.post(f"/demandes/{found.id}/evenements", data={
         "type": "cada_opinion", "occurred_on": "2026-01-12",
         "proof": (io.BytesIO(b"Avis de la CADA"), "avis.txt")}, content_type="multipart/form-data")
@@ -250,7 +233,6 @@ def test_a_refused_event_files_no_proof(client, found, frozen_today):
 
 
 def test_the_event_form_offers_the_likely_next_event(client, found, frozen_today):
-    login(client)
     assert '<option selected value="sent">' in client.get(f"/demandes/{found.id}").get_data(as_text=True)
     client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-08"})
     body = client.get(f"/demandes/{found.id}").get_data(as_text=True)

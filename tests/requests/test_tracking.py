@@ -4,46 +4,17 @@ import hashlib
 import re
 from datetime import timedelta
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.helpers import PASSWORD, page_text, run_worker
+from tests.helpers import make_request, page_text, run_worker
 from workflow.accounts import users as accounts
 from workflow.core import clock
 from workflow.jobs import sweep
 from workflow.requests import lifecycle as service
-from workflow.directory.authorities import seed_authorities
 from workflow.law.deadlines import add_months, format_date_fr
 from workflow.core.extensions import db
-from workflow.models import (Authority, CalendarFeed, Event, Letter, OutgoingMail, Request, RequesterIdentity,
-                             RequestItem)
-
-
-@pytest.fixture
-def alice(client, make_user):
-    user = make_user("alice@example.org")
-    user.weekly_digest = False
-    db.session.commit()
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    return user
-
-
-@pytest.fixture
-def metz(app):
-    seed_authorities()
-    return db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
-
-
-def make_request(owner, authority, reference, channel="email"):
-    identity = RequesterIdentity(owner_id=owner.id, name="Alice Martin", address="1 rue X\n57000 Metz",
-                                 email="alice@example.org")
-    found = Request(reference=reference, owner_id=owner.id, authority_id=authority.id, channel=channel,
-                    subject=f"Demande {reference}", requester=identity,
-                    items=[RequestItem(position=1, description="Marché de vidéoprotection")])
-    db.session.add(found)
-    db.session.commit()
-    return found
+from workflow.models import CalendarFeed, Event, Letter, OutgoingMail
 
 
 def test_the_dashboard_shows_what_is_overdue_and_what_falls_due(client, alice, metz):
@@ -97,15 +68,14 @@ def test_reminder_settings(client, alice):
     assert alice.reminder_offsets["implicit_refusal"] == [-10, -2]
 
 
-def test_the_private_calendar_feed(client, alice, metz, make_user):
+def test_the_private_calendar_feed(app, client, client_for, alice, metz, make_user):
     found = make_request(alice, metz, "LNT-2026-0301")
     service.record_event(found, "sent", clock.today())
     response = client.post("/calendrier/flux", data={"organisation_id": ""})
     url = re.search(r'id="feed-url" class="token" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     path = "/" + url.split("/", 3)[3]
     assert path.startswith("/calendrier/ics/") and path.endswith(".ics")
-    client.post("/deconnexion")  # the feed needs no session
-    feed = client.get(path)
+    feed = app.test_client().get(path)  # the feed needs no session: a calendar app has none
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     calendar = Calendar.from_ical(feed.data)
     events = {str(event["summary"]): event for event in calendar.walk("VEVENT")}
@@ -114,14 +84,10 @@ def test_the_private_calendar_feed(client, alice, metz, make_user):
     assert events[summary].decoded("dtstart") == born
     assert "Sans réponse au" in str(events[summary]["description"])
 
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
     feed_id = db.session.scalar(select(CalendarFeed.id))
     make_user("bob@example.org")
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
-    assert client.post(f"/calendrier/flux/{feed_id}/revoquer").status_code == 404
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+    assert client_for("bob@example.org").post(f"/calendrier/flux/{feed_id}/revoquer").status_code == 404
+    assert app.test_client().get(path).status_code == 200  # still there
     client.post(f"/calendrier/flux/{feed_id}/revoquer")
     assert client.get(path).status_code == 404
 

@@ -8,29 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.helpers import PASSWORD, page_text, run_worker
+from tests.helpers import PASSWORD, make_request, page_text, run_worker
 from workflow.accounts import users as accounts
 from workflow.core import clock
 from workflow.web import page_cache
 from workflow.requests import lifecycle as service
-from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
 from workflow.models import Authority, Document, Notification, Request
 from workflow.web import requests as request_views
-from tests.requests.test_tracking import make_request
-
-
-@pytest.fixture
-def alice(client, make_user):
-    user = make_user("alice@example.org", name="Alice")
-    client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    return user
-
-
-@pytest.fixture
-def metz(app):
-    seed_authorities()
-    return db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
 
 
 def count_renders(monkeypatch, name: str) -> list[int]:
@@ -109,13 +94,11 @@ def test_joining_an_organisation_shows_its_requests(client, alice, metz, make_us
     assert "LNT-2026-0304" in page_text(client.get("/"))
 
 
-def test_each_user_has_their_own_dashboard(client, alice, metz, make_user):
+def test_each_user_has_their_own_dashboard(client, client_for, alice, metz, make_user):
     make_request(alice, metz, "LNT-2026-0305")
     assert "LNT-2026-0305" in page_text(client.get("/"))
     make_user("bob@example.org", name="Bob")
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
-    text = page_text(client.get("/"))
+    text = page_text(client_for("bob@example.org").get("/"))
     assert "Bob" in text and "LNT-2026-0305" not in text and "Aucune demande pour l'instant" in text
 
 
@@ -245,15 +228,14 @@ def test_a_refused_event_shows_the_form_as_sent_not_the_kept_page(client, alice,
     assert page_renders[0] == 2
 
 
-def test_a_kept_request_page_is_not_served_once_access_is_withdrawn(client, alice, metz, make_user):
+def test_a_kept_request_page_is_not_served_once_access_is_withdrawn(client_for, alice, metz, make_user):
     collective = accounts.create_organisation(alice, "Technopolice Metz")
     shared = make_request(alice, metz, "LNT-2026-0314")
     shared.organisation_id = collective.id
     db.session.commit()
     make_user("bob@example.org", name="Bob")
     accounts.add_member(collective, "bob@example.org", "viewer")
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
+    client = client_for("bob@example.org")
     assert "LNT-2026-0314" in page_text(client.get(f"/demandes/{shared.id}"))
     assert client.get(f"/demandes/{shared.id}").status_code == 200  # kept
     accounts.remove_member(collective, accounts.find_user("bob@example.org").id)
