@@ -5,7 +5,7 @@ user sees the exact recipient and confirms it again when it changed since drafti
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import PASSWORD, page_text
+from tests.helpers import page_text
 from workflow.accounts import users as accounts
 from workflow.core.extensions import db
 from workflow.directory import sharing
@@ -42,28 +42,23 @@ def people(app, make_user):
     return {"alice": alice, "mallory": mallory, "maud": maud, "metz": metz, "request": found}
 
 
-def _as(client, email):
-    client.post("/deconnexion")
-    client.post("/connexion", data={"email": email, "password": PASSWORD})
-
-
 def _api(client, user):
     return {"Authorization": f"Bearer {accounts.issue_token(user)}"}
 
 
-def _alices_letter_goes_to_prada(people, client):
+def _alices_letter_goes_to_prada(people, client_for):
     assert request_letters.email_recipient(people["request"]) == PRADA
-    _as(client, "alice@example.org")
-    assert f"Envoyer à {PRADA}" in page_text(client.get(f"/demandes/{people['request'].id}/courriers/request"))
+    alice = client_for("alice@example.org")
+    assert f"Envoyer à {PRADA}" in page_text(alice.get(f"/demandes/{people['request'].id}/courriers/request"))
 
 
-def test_a_second_user_editing_the_page_only_proposes(client, people):
+def test_a_second_user_editing_the_page_only_proposes(client, client_for, people):
     metz = people["metz"]
-    _as(client, "mallory@example.org")
-    form = client.get(f"/autorites/{metz.id}/modifier")
+    mallory = client_for("mallory@example.org")
+    form = mallory.get(f"/autorites/{metz.id}/modifier")
     assert "Proposer la modification aux responsables de l'annuaire" in page_text(form)
     assert 'name="verified"' not in form.get_data(as_text=True)
-    response = client.post(f"/autorites/{metz.id}/modifier", data={
+    response = mallory.post(f"/autorites/{metz.id}/modifier", data={
         **_form(metz, prada_email=ATTACKER), "scope": "proposal", "reason": "Trouvé sur leur site"}, follow_redirects=True)
     assert "Votre proposition est transmise aux responsables de l'annuaire" in page_text(response)
     db.session.refresh(metz)
@@ -71,13 +66,13 @@ def test_a_second_user_editing_the_page_only_proposes(client, people):
     proposal = db.session.scalar(select(AuthorityProposal))
     assert proposal.changes == {"prada_email": ATTACKER} and proposal.before == {"prada_email": PRADA}
     assert proposal.status == "pending" and proposal.reason == "Trouvé sur leur site"
-    _alices_letter_goes_to_prada(people, client)
+    _alices_letter_goes_to_prada(people, client_for)
 
 
-def test_a_second_user_cannot_mark_an_address_verified_or_apply_it_directly(client, people):
+def test_a_second_user_cannot_mark_an_address_verified_or_apply_it_directly(client, client_for, people):
     metz = people["metz"]
-    _as(client, "mallory@example.org")
-    response = client.post(f"/autorites/{metz.id}/modifier", data={
+    mallory = client_for("mallory@example.org")
+    response = mallory.post(f"/autorites/{metz.id}/modifier", data={
         **_form(metz, prada_email=ATTACKER), "scope": "directory", "reason": "x"})
     assert response.status_code == 422
     assert "Seuls les responsables de l'annuaire modifient les fiches communes" in page_text(response)
@@ -88,13 +83,13 @@ def test_a_second_user_cannot_mark_an_address_verified_or_apply_it_directly(clie
     assert response.status_code == 403
     assert response.get_json()["error"]["message"] == ("Seuls les responsables de l'annuaire marquent des "
                                                        "coordonnées comme vérifiées.")
-    response = client.post("/api/v1/authorities", json={"name": "Ville de Metz (PRADA)", "verified": True,
+    response = mallory.post("/api/v1/authorities", json={"name": "Ville de Metz (PRADA)", "verified": True,
                                                         "last_checked_on": "2026-11-30"}, headers=headers)
     assert response.status_code == 403
     db.session.refresh(metz)
     assert metz.prada_email == PRADA and not metz.verified
     assert db.session.scalar(select(func.count()).select_from(AuthorityProposal)) == 0
-    _alices_letter_goes_to_prada(people, client)
+    _alices_letter_goes_to_prada(people, client_for)
 
 
 def test_the_api_makes_a_proposal_for_anyone_but_a_maintainer(client, people):
@@ -113,29 +108,29 @@ def test_the_api_makes_a_proposal_for_anyone_but_a_maintainer(client, people):
                                                               people["maud"].id)
 
 
-def test_a_maintainer_accepts_a_proposal_and_the_history_says_who_what_and_why(client, people):
+def test_a_maintainer_accepts_a_proposal_and_the_history_says_who_what_and_why(client, client_for, people):
     metz = people["metz"]
     proposal = sharing.propose(people["mallory"], metz, {"prada_name": "Mme Exemple"}, "Appel à la mairie", "page")
-    _as(client, "mallory@example.org")
-    assert client.post(f"/autorites/propositions/{proposal.id}/accepter").status_code == 403
-    _as(client, "maud@example.org")
-    assert "Mme Exemple" in page_text(client.get("/autorites/propositions"))
-    response = client.post(f"/autorites/propositions/{proposal.id}/accepter", data={"note": "Vérifié"},
+    mallory = client_for("mallory@example.org")
+    assert mallory.post(f"/autorites/propositions/{proposal.id}/accepter").status_code == 403
+    maud = client_for("maud@example.org")
+    assert "Mme Exemple" in page_text(maud.get("/autorites/propositions"))
+    response = maud.post(f"/autorites/propositions/{proposal.id}/accepter", data={"note": "Vérifié"},
                            follow_redirects=True)
     assert "La proposition est acceptée : la fiche commune est modifiée." in page_text(response)
     db.session.refresh(metz)
     assert metz.prada_name == "Mme Exemple"
-    history = page_text(client.get(f"/autorites/{metz.id}"))
+    history = page_text(maud.get(f"/autorites/{metz.id}"))
     assert "Proposition acceptée" in history
     assert "Proposition n° " in history and "mallory@example.org : Appel à la mairie" in history
     assert "Personne responsable de l'accès aux documents (PRADA) : « » → « Mme Exemple »" in history
     assert "Coordonnées vérifiées : « non »" in history
     assert "Annuaire de référence de Lanterne" in history  # the seed is its first entry
-    again = client.post(f"/autorites/propositions/{proposal.id}/refuser", follow_redirects=True)
+    again = maud.post(f"/autorites/propositions/{proposal.id}/refuser", follow_redirects=True)
     assert "Cette proposition a déjà été traitée." in page_text(again)
 
 
-def test_an_override_serves_only_its_organisations_letters(client, people):
+def test_an_override_serves_only_its_organisations_letters(client, client_for, people):
     metz, mallory = people["metz"], people["mallory"]
     collectif = accounts.create_organisation(mallory, "Collectif de Mallory")
     theirs = Request(reference="LNT-2026-0802", owner_id=mallory.id, organisation_id=collectif.id,
@@ -143,25 +138,24 @@ def test_an_override_serves_only_its_organisations_letters(client, people):
                      items=[RequestItem(position=1, description="Autorisations")])
     db.session.add(theirs)
     db.session.commit()
-    _as(client, "mallory@example.org")
-    response = client.post(f"/autorites/{metz.id}/modifier", data={
+    browser = client_for("mallory@example.org")
+    response = browser.post(f"/autorites/{metz.id}/modifier", data={
         **_form(metz, prada_email="juridique@metz.example"), "scope": f"organisation:{collectif.id}"},
         follow_redirects=True)
     assert "Ces coordonnées serviront aux seuls courriers des demandes de « Collectif de Mallory »" in page_text(response)
-    assert "juridique@metz.example" in page_text(client.get(f"/autorites/{metz.id}"))
+    assert "juridique@metz.example" in page_text(browser.get(f"/autorites/{metz.id}"))
     assert request_letters.email_recipient(theirs) == "juridique@metz.example"
     db.session.refresh(metz)
     assert metz.prada_email == PRADA
-    _alices_letter_goes_to_prada(people, client)
+    _alices_letter_goes_to_prada(people, client_for)
     # Alice does not see another organisation's override, nor its history.
-    assert "juridique@metz.example" not in page_text(client.get(f"/autorites/{metz.id}"))
+    assert "juridique@metz.example" not in page_text(client_for("alice@example.org").get(f"/autorites/{metz.id}"))
     # Only coordinates may differ for one's letters; a new name is for the shared directory.
-    _as(client, "mallory@example.org")
-    response = client.post(f"/autorites/{metz.id}/modifier", data={
+    response = browser.post(f"/autorites/{metz.id}/modifier", data={
         **_form(metz, name="Mairie de Metz"), "scope": f"organisation:{collectif.id}"})
     assert response.status_code == 422 and "proposez les autres modifications" in page_text(response)
     # Back to the shared entry.
-    client.post(f"/autorites/{metz.id}/coordonnees/{collectif.id}/supprimer")
+    browser.post(f"/autorites/{metz.id}/coordonnees/{collectif.id}/supprimer")
     assert db.session.scalar(select(AuthorityOverride)) is None
     assert request_letters.email_recipient(theirs) == PRADA
 
@@ -182,20 +176,20 @@ def test_the_api_keeps_an_override_for_the_callers_organisation(client, people):
     assert response.status_code == 403  # Alice writes for no organisation
 
 
-def test_an_email_goes_only_to_the_address_shown_and_a_change_since_drafting_is_confirmed(client, people, mailbox):
+def test_an_email_goes_only_to_the_address_shown_and_a_change_since_drafting_is_confirmed(client, client_for, people, mailbox):
     found, metz = people["request"], people["metz"]
     sharing.update(people["maud"], metz, {"prada_email": "acces-documents@metz.example"}, "page", "Courrier du maire")
-    _as(client, "alice@example.org")
-    page = page_text(client.get(f"/demandes/{found.id}/courriers/request"))
+    alice = client_for("alice@example.org")
+    page = page_text(alice.get(f"/demandes/{found.id}/courriers/request"))
     assert "L'adresse électronique de Ville de Metz a changé depuis la rédaction de cette demande" in page
     assert f"« {PRADA} » → « acces-documents@metz.example »" in page
     url = f"/demandes/{found.id}/courriers/request/courriel"
-    stale = client.post(url, data={"recipient": PRADA, "confirm_recipient": "y"}, follow_redirects=True)
+    stale = alice.post(url, data={"recipient": PRADA, "confirm_recipient": "y"}, follow_redirects=True)
     assert "L'adresse du destinataire a changé depuis l'affichage de la page" in page_text(stale)
-    unconfirmed = client.post(url, data={"recipient": "acces-documents@metz.example"}, follow_redirects=True)
+    unconfirmed = alice.post(url, data={"recipient": "acces-documents@metz.example"}, follow_redirects=True)
     assert "confirmez l'envoi à « acces-documents@metz.example »" in page_text(unconfirmed)
     assert db.session.scalar(select(OutgoingMail)) is None
-    sent = client.post(url, data={"recipient": "acces-documents@metz.example", "confirm_recipient": "y"},
+    sent = alice.post(url, data={"recipient": "acces-documents@metz.example", "confirm_recipient": "y"},
                        follow_redirects=True)
     assert "Le courriel part vers acces-documents@metz.example" in page_text(sent)
     assert db.session.scalar(select(OutgoingMail.to_address)) == "acces-documents@metz.example"
