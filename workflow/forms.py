@@ -13,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
-from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, writable_organisations
+from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, password_problem, writable_organisations
 from workflow.documents.filing import FilingMeta
 from workflow.models import Document, Request
 from workflow.models.authorities import AUTHORITY_KINDS
@@ -64,6 +64,13 @@ class SignupForm(Form):
     def validate_email(self, field):
         if find_user(field.data) is not None:
             raise ValidationError("Un compte existe déjà pour cette adresse électronique.")
+
+    def validate_password(self, field):
+        if field.errors:  # too short or too long: said already
+            return
+        problem = password_problem(field.data or "", self.email.data or "", self.display_name.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 class OrganisationForm(Form):

@@ -201,3 +201,32 @@ def test_save_identity_takes_plain_values(app, make_user):
     assert (stored.name, stored.email, stored.owner_id) == ("Alice Martin", "alice@example.org", user.id)
     # A person has no RNA number nor representative; an organisation the user cannot write for is dropped.
     assert stored.rna_number is None and stored.representative is None and stored.organisation_id is None
+
+
+@pytest.mark.parametrize("password", ["azertyuiop", "qwertyuiop", "password1234", "motdepasse123", "1234567890",
+                                      "alice@example.org"])
+def test_the_most_common_passwords_are_refused(client, password):
+    response = client.post("/inscription", data={"display_name": "Alice", "email": "alice@example.org",
+                                                 "password": password, "confirm": password})
+    assert response.status_code == 422
+    assert "Ce mot de passe fait partie des plus courants, ou en est trop proche" in page_text(response)
+    assert db.session.scalar(select(User)) is None
+
+
+def test_a_password_too_short_gets_one_message(client):
+    response = client.post("/inscription", data={"email": "alice@example.org", "password": "short", "confirm": "short"})
+    text = page_text(response)
+    assert "Le mot de passe doit compter entre 10 et 256 caractères." in text
+    assert "plus courants" not in text
+
+
+def test_addresses_are_one_form_whatever_the_unicode_compatibility_characters(client, auth, make_user):
+    make_user("alice@example.org")
+    # Capitals and full-width letters are the same address, not a second account.
+    for twin in ("ALICE@EXAMPLE.ORG", "\uff41lice@example.org"):
+        response = auth.signup(email=twin)
+        assert response.status_code == 422, twin
+        assert "Un compte existe déjà pour cette adresse électronique." in page_text(response)
+    kelvin = make_user("\u212aarl@example.org")  # a Kelvin sign, not a K
+    assert kelvin.email == "karl@example.org"
+    assert auth.signup(email="karl@example.org").status_code == 422

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 from sqlalchemy import CursorResult, bindparam, delete, func, select
 
 from workflow.mail import notify
@@ -77,7 +79,22 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """One form per address: compatibility characters folded (NFKC: a Kelvin sign is a K,
+    full-width letters are letters), case ignored."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def password_problem(password: str, *personal: str) -> str | None:
+    """Why a password is refused (French), or None. Besides its length: one of the most
+    common passwords, or too close to one or to the account's own address and name, as
+    zxcvbn's ranked lists (shipped with the library) judge it."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
+    # The estimate looks at the start only: a long password is not a common one, and the cost stays bounded.
+    if zxcvbn(password[:64], user_inputs=[value for value in personal if value])["score"] < 2:
+        return ("Ce mot de passe fait partie des plus courants, ou en est trop proche : choisissez-en un autre "
+                "(une phrase de quelques mots, par exemple).")
+    return None
 
 
 def hash_password(password: str) -> str:
@@ -90,8 +107,9 @@ def find_user(email: str) -> User | None:
 
 def create_user(email: str, password: str, display_name: str = "") -> User:
     email = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+    problem = password_problem(password, email, display_name)
+    if problem:
+        raise AccountError(problem)
     if find_user(email) is not None:
         raise AccountError("Un compte existe déjà pour cette adresse électronique.")
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password))
