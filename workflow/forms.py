@@ -26,7 +26,7 @@ REQUIRED = "Ce champ est obligatoire."
 DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 
 
-def choices(labels: dict[str, str]) -> list[SelectChoice]:
+def choices(labels: Mapping[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 

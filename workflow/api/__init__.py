@@ -62,7 +62,7 @@ def form_from_json(form_class, payload: dict[str, Any], allowed: set[str]):
     unknown = sorted(set(payload) - allowed)
     if unknown:
         raise ApiError(400, f"Champs inconnus : {', '.join(unknown)}.")
-    formdata = MultiDict()
+    formdata: MultiDict[str, str] = MultiDict()
     for key, value in payload.items():
         if isinstance(value, bool):
             if value:

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of /api/v1, written by hand next to the routes.
 
 An API module with its own routes may add them with `SPEC["paths"].update({...})`."""
-from typing import Mapping
+from typing import Any, Mapping
 
 from workflow.api import bp
 from workflow.law.events import ACCESS_FORMATS, CHANNELS, EVENT_DATA, EVENT_LABELS, EVENT_TYPES, EventField, input_fields
@@ -168,7 +168,7 @@ REQUEST_PATHS["/requests/{request_id}/events"] = {
     },
 }
 
-SPEC = {
+SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
         "title": "Lanterne API",

@@ -20,6 +20,7 @@ Code and comments are in English; every string shown to a user is in French.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime as dt
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal, Mapping
@@ -98,10 +99,11 @@ class RequestFacts:
 @dataclass(frozen=True)
 class Deadline:
     kind: str  # one of KINDS
-    date: date  # the date to show (binding deadlines: the safe date)
-    safe_date: date | None  # binding deadlines only
-    legal_date: date | None  # binding deadlines only: legal last day
-    starts_from: date
+    # (dt.date: the field `date` shadows the type inside the class body)
+    date: dt.date  # the date to show (binding deadlines: the safe date)
+    safe_date: dt.date | None  # binding deadlines only
+    legal_date: dt.date | None  # binding deadlines only: legal last day
+    starts_from: dt.date
     articles: tuple[str, ...]
     explanation: str  # French
     binds_user: bool
