@@ -1,6 +1,6 @@
-"""Tests of the letter renderer (workflow/letters/rendering.py): content per CRPA letter, dates from
-the deadline engine, HTML / PDF / DOCX / text in sync, missing facts, and a PDF renderer
-that reads nothing outside letters/.
+"""Tests of the letter renderer (workflow/letters/, templates in letters/): content per CRPA
+letter, dates from the deadline engine, HTML / PDF / DOCX / text in sync, missing facts, and
+a PDF renderer that reads nothing outside letters/.
 
 Plain pytest functions: no Flask application, no database.
 """
@@ -19,7 +19,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from workflow.letters import rendering as letters
+from workflow.letters import pdf as letters_pdf
 from workflow.law.deadlines import RequestFacts, compute_deadlines
 from workflow.letters.rendering import (
     CADA_PARTY,
@@ -223,6 +223,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 }
 
 
+def lines(letter, role: str) -> tuple[str, ...]:
+    """The lines (or texts) of the parts of `role` in a built letter."""
+    found: list[str] = []
+    for part in letter.parts:
+        if part.role == role:
+            found.extend(part.lines or (part.text,))
+    return tuple(found)
+
+
 def _common_expectations(ctx: LetterContext) -> tuple[str, ...]:
     return (ctx.authority.name, *ctx.authority.address_lines, *ctx.items, ctx.reference, "Camille Durand")
 
@@ -269,7 +278,7 @@ def test_docx_and_text_have_the_same_paragraphs(kind):
         if not line.strip():
             continue
         line = re.sub(r"^(\d+\. |– )", "", line)  # list numbers are Word numbering in the DOCX
-        title = build_letter(ctx).title
+        title = "".join(lines(build_letter(ctx), "title"))
         if title and line == title.upper():  # the court application's title, capitalised
             line = title
         assert flat(line) in paragraphs, f"{kind}: {line!r} not a DOCX paragraph"
@@ -290,8 +299,9 @@ def test_html_has_the_same_content(kind):
     import html as html_module
 
     text = flat(html_module.unescape(re.sub(r"<[^>]+>", " ", html)))
-    for block in letter.blocks:
-        for piece in (block.line, *block.items):
+    assert letter.parts
+    for part in letter.parts:
+        for piece in (part.text, *part.items, *part.lines):
             assert flat(piece) in text
 
 
@@ -402,23 +412,23 @@ def test_court_application_for_an_explicit_decision_after_the_opinion():
 
 def test_person_sender_block():
     letter = build_letter(context("request"))
-    assert letter.sender_lines == (
+    assert lines(letter, "sender") == (
         "Camille Durand", "3 rue Serpenoise", "57000 Metz", "Courriel\u00a0: camille.durand@example.org"
     )
-    assert letter.signature_lines == ("Camille Durand",)
+    assert lines(letter, "signature") == ("Camille Durand",)
     assert "Au nom de l'association" not in flat(render_text(context("request"))[1])
 
 
 def test_association_sender_block():
     ctx = context("request", sender=ASSOCIATION)
     letter = build_letter(ctx)
-    assert letter.sender_lines[:3] == (
+    assert lines(letter, "sender")[:3] == (
         "Collectif Lanterne Metz",
         "Association déclarée, RNA n°\u00a0W572012345",
         "Représentée par Jeanne Martin, présidente",
     )
-    assert "12 rue des Jardins" in letter.sender_lines and "57000 Metz" in letter.sender_lines
-    assert letter.signature_lines == (
+    assert "12 rue des Jardins" in lines(letter, "sender") and "57000 Metz" in lines(letter, "sender")
+    assert lines(letter, "signature") == (
         "Pour l'association «\u00a0Collectif Lanterne Metz\u00a0»", "Jeanne Martin", "Présidente"
     )
     text = flat(render_text(ctx)[1])
@@ -441,12 +451,12 @@ def test_prada_name_and_postal_mention():
     recipient = replace(VILLE, prada_name="Mme Claire Petit")
     ctx = context("request", recipient=recipient, authority=recipient, channel="postal")
     letter = build_letter(ctx)
-    assert letter.recipient_lines[:3] == (
+    assert lines(letter, "recipient")[:3] == (
         "Ville de Metz",
         "À l'attention de la personne responsable de l'accès aux documents administratifs",
         "Mme Claire Petit",
     )
-    assert letter.mentions == ("Lettre recommandée avec demande d'avis de réception",)
+    assert lines(letter, "mention") == ("Lettre recommandée avec demande d'avis de réception",)
     assert "Lettre recommandée avec demande d'avis de réception" in render_text(ctx)[1]
 
 
@@ -540,13 +550,13 @@ HOSTILE_ITEM = '<link rel="stylesheet" href="http://127.0.0.1/">'
 def fetch_spy(monkeypatch):
     """Records every URL the PDF renderer asks for."""
     requested: list[str] = []
-    original = letters.letter_asset_path
+    original = letters_pdf.letter_asset_path
 
     def spy(url):
         requested.append(url)
         return original(url)
 
-    monkeypatch.setattr(letters, "letter_asset_path", spy)
+    monkeypatch.setattr(letters_pdf, "letter_asset_path", spy)
     return requested
 
 
@@ -576,7 +586,7 @@ def test_the_fetcher_refuses_real_references(fetch_spy):
         f'<!DOCTYPE html><html><head>{HOSTILE_ITEM}</head><body><p>Bonjour</p>{HOSTILE_SUBJECT}'
         '<img src="data:image/png;base64,iVBORw0KGgo="></body></html>'
     )
-    pdf = letters._html_to_pdf(html)
+    pdf = letters_pdf.html_to_pdf(html)
     assert pdf.startswith(b"%PDF")
     assert "file:///etc/passwd" in fetch_spy
     assert "http://127.0.0.1/" in fetch_spy
@@ -629,3 +639,12 @@ def test_control_characters_and_line_breaks_in_user_text():
     assert "Vidéo protection Metz" in body
     assert render_docx(ctx)[:2] == b"PK"
     assert render_pdf(ctx).startswith(b"%PDF")
+
+
+def test_no_letter_wording_in_python():
+    """The wording lives in letters/*.html only: no sentence of a letter in workflow/."""
+    for path in (ROOT / "workflow").rglob("*.py"):
+        content = path.read_text(encoding="utf-8")
+        for sentence in ("Madame, Monsieur", "j'ai l'honneur", "J'ai l'honneur", "Je vous prie d'agréer",
+                         "documents administratifs suivants", "Pièces jointes"):
+            assert sentence not in content, f"{path.relative_to(ROOT)}: {sentence!r}"
