@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.letters.test_letters import ASSOCIATION, ITEMS, PERSON, VILLE, D, context
+from tests.letters.test_letters import ASSOCIATION, ITEMS, PERSON, SERIES, VILLE, D, context
 from workflow.law.deadlines import RequestFacts, compute_deadlines
-from workflow.letters.rendering import LetterContext, Party
+from workflow.letters.rendering import LetterContext, Party, SeriesEntry
 
 POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
+# A request of the campaign not refused yet, not sent yet (no date), no reference.
+PENDING = SeriesEntry(authority="Commune de Woippy", reference="", sent_on=None, refusal="pas encore de refus")
 
 
 def _court_explicit(**overrides) -> LetterContext:
@@ -84,6 +86,7 @@ def scenarios() -> dict[str, LetterContext]:
         "association-postal.reminder": context("reminder", sender=ASSOCIATION, **postal),
         "series.cada_referral": context("cada_referral"),
         "series-association-postal.cada_referral": context("cada_referral", sender=ASSOCIATION, channel="postal"),
+        "series-pending.cada_referral": context("cada_referral", series=(*SERIES, PENDING)),
         "single-implicit.cada_referral": context("cada_referral", series=()),
         "single-explicit.cada_referral": _cada_explicit(),
         "estimated-receipt.cada_referral": _estimated("cada_referral", series=()),
