@@ -48,7 +48,7 @@ def contexts() -> list:
     items = tuple(f"Document n° {n} : le marché public de vidéoprotection conclu en 202{n % 6}, avec ses "
                   "annexes, son acte d'engagement et le rapport d'analyse des offres" for n in range(1, 7))
     series = tuple(SeriesEntry(authority=f"Commune n° {n}", reference=f"LNT-2026-{n:04d}", sent_on=D("2026-01-09"),
-                               refusal="refus implicite né le 12 février 2026") for n in range(2, 6))
+                               refusal_kind="implicit", refused_on=D("2026-02-12")) for n in range(2, 6))
     base = dict(reference="LNT-2026-0001", sender=person, recipient=ville, authority=ville, place="Metz",
                 subject="Marchés de vidéoprotection de la ville de Metz", items=items,
                 legal_grounds=("CGCT, art. L2121-26",))

@@ -12,7 +12,7 @@ from workflow.letters.rendering import LetterContext, Party, SeriesEntry
 
 POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
 # A request of the campaign not refused yet, not sent yet (no date), no reference.
-PENDING = SeriesEntry(authority="Commune de Woippy", reference="", sent_on=None, refusal="pas encore de refus")
+PENDING = SeriesEntry(authority="Commune de Woippy", reference="", sent_on=None)
 
 
 def _court_explicit(**overrides) -> LetterContext:

@@ -77,13 +77,15 @@ SERIES = (
         authority="Préfecture de la Moselle",
         reference="LNT-2026-0002",
         sent_on=D("2026-01-09"),
-        refusal="refus implicite né le 12 février 2026",
+        refusal_kind="implicit",
+        refused_on=D("2026-02-12"),
     ),
     SeriesEntry(
         authority="Metz Métropole",
         reference="LNT-2026-0003",
         sent_on=D("2026-01-09"),
-        refusal="refus explicite du 3 février 2026",
+        refusal_kind="explicit",
+        refused_on=D("2026-02-03"),
     ),
 )
 
@@ -646,5 +648,5 @@ def test_no_letter_wording_in_python():
     for path in (ROOT / "workflow").rglob("*.py"):
         content = path.read_text(encoding="utf-8")
         for sentence in ("Madame, Monsieur", "j'ai l'honneur", "J'ai l'honneur", "Je vous prie d'agréer",
-                         "documents administratifs suivants", "Pièces jointes"):
+                         "documents administratifs suivants", "Pièces jointes", "refus implicite né le"):
             assert sentence not in content, f"{path.relative_to(ROOT)}: {sentence!r}"

@@ -64,7 +64,8 @@ class SeriesEntry:
     authority: str
     reference: str
     sent_on: date | None
-    refusal: str  # French phrase: "refus implicite né le 11 février 2026"
+    refusal_kind: str = ""  # "explicit" | "implicit" | "" (not refused yet)
+    refused_on: date | None = None  # the explicit refusal, or the birth of the implicit one
 
 
 @dataclass(frozen=True)
