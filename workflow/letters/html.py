@@ -23,11 +23,10 @@ from workflow.letters.context import LETTERS_DIR, STYLESHEET, LetterContext
 from workflow.letters.facts import letter_facts
 
 _NBSP = "\u00a0"
-_TYPO_RULES = (
-    (re.compile(r" +([:;?!»])"), _NBSP + r"\1"),
-    (re.compile(r"« +"), "«" + _NBSP),
-    (re.compile(r"\bn° +"), "n°" + _NBSP),
-)
+# French typography, on a line whose spaces are single: a non-breaking space before
+# : ; ? ! », after « and n° (only spaces already there are replaced).
+_BEFORE = tuple((" " + mark, _NBSP + mark) for mark in ":;?!»")
+_NUMERO = re.compile(r"\bn° ")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An element whose content is one line of the letter (no such element nests in another).
 _LINE_ELEMENT = re.compile(r"(<(p|li|span|h[1-3])(?:\s[^>]*)?>)(.*?)(</\2>)", re.S)
@@ -41,16 +40,22 @@ def one_line(text: str) -> str:
 
 
 def typo(text: str) -> str:
-    """One clean line with French typography (only spaces already there are replaced)."""
+    """One clean line with French typography."""
     text = one_line(text)
-    for pattern, replacement in _TYPO_RULES:
-        text = pattern.sub(replacement, text)
+    for space_mark, nbsp_mark in _BEFORE:
+        if space_mark in text:
+            text = text.replace(space_mark, nbsp_mark)
+    if "« " in text:
+        text = text.replace("« ", "«" + _NBSP)
+    if "n° " in text:
+        text = _NUMERO.sub("n°" + _NBSP, text)
     return text
 
 
 def _typeset_line(match: re.Match) -> str:
     content = typo(match.group(3))
-    content = _SPACE_BEFORE_TAG.sub(r"\1", _SPACE_AFTER_TAG.sub(r"\1", content))
+    if "<" in content:
+        content = _SPACE_BEFORE_TAG.sub(r"\1", _SPACE_AFTER_TAG.sub(r"\1", content))
     return match.group(1) + content + match.group(4)
 
 
