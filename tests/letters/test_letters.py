@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from workflow.letters import pdf as letters_pdf
+from workflow.letters import rendering as letters
 from workflow.law.deadlines import RequestFacts, compute_deadlines
 from workflow.letters.rendering import (
     CADA_PARTY,
@@ -507,6 +508,13 @@ def test_missing_facts_raise_letter_not_ready(kind, overrides, message):
             render(ctx)
         assert message in str(caught.value)
         assert isinstance(caught.value, ValueError)
+
+
+def test_check_letter_raises_like_the_renderers():
+    letters.check_letter(context("court_application"))
+    with pytest.raises(LetterNotReady) as caught:
+        letters.check_letter(context("court_application", cada_registered_on=None))
+    assert "la date d'enregistrement de la saisine par la CADA" in str(caught.value)
 
 
 def test_missing_facts_are_all_listed_at_once():

@@ -60,8 +60,10 @@ def _typeset_line(match: re.Match) -> str:
 
 
 def typeset(html: str) -> str:
-    """Every paragraph, list item, line and heading of the letter as one typeset line."""
-    return _LINE_ELEMENT.sub(_typeset_line, html)
+    """Every paragraph, list item, line and heading of the letter's body as one typeset
+    line (the head, where the stylesheet may be inlined, is left as it is)."""
+    head, body_tag, body = html.partition("<body")
+    return head + body_tag + _LINE_ELEMENT.sub(_typeset_line, body)
 
 
 def capfirst(text: str) -> str:

@@ -52,6 +52,7 @@ __all__ = [
     "Party",
     "SeriesEntry",
     "build_letter",
+    "check_letter",
     "format_date_fr",
     "letter_asset_path",
     "letter_filename",
@@ -69,6 +70,12 @@ _FILENAME_SLUGS: dict[str, str] = {
     "recours_gracieux": "recours-gracieux",
     "court_application": "requete-tribunal",
 }
+
+
+def check_letter(context: LetterContext) -> None:
+    """Raises LetterNotReady (with every missing fact) when the letter cannot be written
+    yet; cheap: derives the facts without rendering the template."""
+    letter_facts(context)
 
 
 def build_letter(context: LetterContext) -> LetterDocument:

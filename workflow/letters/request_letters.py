@@ -148,7 +148,7 @@ def build_context(found: Request, kind: str, letter_date: date | None = None) ->
 def not_ready_reason(found: Request, kind: str) -> str:
     """Why this letter cannot be written yet (in French), or "" when it can."""
     try:
-        letter_rendering.build_letter(build_context(found, kind))
+        letter_rendering.check_letter(build_context(found, kind))
     except LetterNotReady as error:
         return str(error)
     return ""
