@@ -658,3 +658,14 @@ def test_no_letter_wording_in_python():
         for sentence in ("Madame, Monsieur", "j'ai l'honneur", "J'ai l'honneur", "Je vous prie d'agréer",
                          "documents administratifs suivants", "Pièces jointes", "refus implicite né le"):
             assert sentence not in content, f"{path.relative_to(ROOT)}: {sentence!r}"
+
+
+def test_user_text_through_template_filters_is_escaped_once():
+    # The court application capitalises the contested decision, which names the authority.
+    authority = replace(VILLE, name="Commune d'Ars <b>")
+    ctx = context("court_application", authority=authority, recipient=replace(TA_STRASBOURG, name="Tribunal d'<i>"))
+    html = render_html(ctx)
+    assert "&amp;#39;" not in html and "&amp;lt;" not in html and "<b>" not in html and "<i>" not in html
+    text = flat(render_text(ctx)[1])
+    assert "Décision attaquée : La décision implicite par laquelle l'administration (Commune d'Ars <b>)" in text
+    assert "je demande au tribunal d'<i> :" in text
