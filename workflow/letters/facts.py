@@ -162,7 +162,6 @@ def letter_facts(context: LetterContext) -> dict[str, Any]:
         "extra_grounds": extra_grounds(context),
         "extra_annexes": clean(context.annexes),
         "received": facts.received(),
-        "clean": clean,
         **specific,
     }
 

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from workflow.law.deadlines import format_date_fr
 from workflow.letters.context import LETTERS_DIR, STYLESHEET, LetterContext
-from workflow.letters.facts import letter_facts
+from workflow.letters.facts import clean, letter_facts
 
 _NBSP = "\u00a0"
 # French typography, on a line whose spaces are single: a non-breaking space before
@@ -90,6 +90,7 @@ def jinja_env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(date_fr=format_date_fr, capfirst=capfirst, lowerfirst=lowerfirst)
+    env.globals["clean"] = clean  # clean(lines): the non-empty ones, stripped
     return env
 
 
