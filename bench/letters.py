@@ -7,7 +7,8 @@ work alone, in the same process.
   WeasyPrint with the stylesheet inlined and parsed on every call is shown too.
 - DOCX: `letters.render_docx` against python-docx writing the same paragraphs, plain.
 - Text: `letters.render_text` against `build_letter` alone (the shared structure every
-  format starts from): what the text layout adds.
+  format starts from: the letter's template rendered to HTML and read back into parts):
+  what the text layout adds.
 
 The six letters of the chain, realistic contexts (no database: the renderer is pure).
 
@@ -47,7 +48,7 @@ def contexts() -> list:
     items = tuple(f"Document n° {n} : le marché public de vidéoprotection conclu en 202{n % 6}, avec ses "
                   "annexes, son acte d'engagement et le rapport d'analyse des offres" for n in range(1, 7))
     series = tuple(SeriesEntry(authority=f"Commune n° {n}", reference=f"LNT-2026-{n:04d}", sent_on=D("2026-01-09"),
-                               refusal="refus implicite né le 12 février 2026") for n in range(2, 6))
+                               refusal_kind="implicit", refused_on=D("2026-02-12")) for n in range(2, 6))
     base = dict(reference="LNT-2026-0001", sender=person, recipient=ville, authority=ville, place="Metz",
                 subject="Marchés de vidéoprotection de la ville de Metz", items=items,
                 legal_grounds=("CGCT, art. L2121-26",))
@@ -107,10 +108,11 @@ def main() -> int:
     from weasyprint.text.fonts import FontConfiguration
 
     from workflow.letters import rendering as letters
+    from workflow.letters.pdf import fetcher_class
 
     base_url = letters.LETTERS_DIR.as_uri() + "/"
     font_config = FontConfiguration()
-    fetcher = letters._fetcher_class()()
+    fetcher = fetcher_class()()
     css = CSS(string=letters.STYLESHEET.read_text(encoding="utf-8"), base_url=base_url, url_fetcher=fetcher,
               font_config=font_config)
     summary = Summary()
@@ -119,14 +121,12 @@ def main() -> int:
     pdf_ratios, docx_ratios, text_ratios = [], [], []
     for context in contexts():
         letters.render_pdf(context)  # warm-up: imports, fonts, per-thread state
-        final_html = letters._html(letters.build_letter(context), None)  # what render_pdf hands WeasyPrint
-        inline_html = letters.render_html(context)  # the same, stylesheet inlined
         letter = letters.build_letter(context)
-        paragraphs = [*letter.sender_lines, *letter.recipient_lines, letter.place_date, *letter.mentions,
-                      letter.subject_line, letter.reference_line, letter.title, letter.salutation]
-        for block in letter.blocks:
-            paragraphs.extend(block.items if block.kind == "list" else [block.line])
-        paragraphs += [letter.closing, *letter.signature_lines, letter.annexes_title, *letter.annexes]
+        final_html = letter.html  # what render_pdf hands WeasyPrint
+        inline_html = letters.render_html(context)  # the same, stylesheet inlined
+        paragraphs = []
+        for part in letter.parts:
+            paragraphs.extend(part.lines or part.items or [part.text])
 
         def plain_docx():
             document = docx.Document()

@@ -159,3 +159,36 @@ def test_letters_are_private(client, found, make_user):
     assert client.get(f"/demandes/{found.id}/courriers/request.pdf").status_code == 404
     assert client.get(f"/demandes/{found.id}/courriers/request.html").status_code == 404
     assert client.post(f"/demandes/{found.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"}).status_code == 404
+
+
+def test_the_cada_referral_of_a_campaign_lists_the_series(client, found):
+    """The same request to several administrations (L342-1, al. 2): one referral names
+    every refusal, read from each sibling request's events."""
+    metz = found.authority
+    slugs = ["prefecture-moselle", "metz-metropole", "departement-moselle"]
+    ids = [str(metz.id)] + [str(db.session.scalar(select(Authority.id).where(Authority.slug == s))) for s in slugs]
+    identity = db.session.scalar(select(RequesterIdentity))
+    client.post("/demandes/nouvelle", data={
+        "authority_ids": ids, "subject": "Vidéoprotection", "items": "Marchés de vidéoprotection",
+        "requester_id": str(identity.id), "channel": "email", "access_format": "email", "organisation_id": ""})
+    requests = {r.authority.slug: r for r in db.session.scalars(select(Request).where(Request.campaign_id.is_not(None)))}
+    assert set(requests) == {"ville-de-metz", *slugs}
+    for slug in ("ville-de-metz", "prefecture-moselle", "metz-metropole"):
+        client.post(f"/demandes/{requests[slug].id}/evenements", data={"type": "sent", "occurred_on": "2026-01-09"})
+        client.post(f"/demandes/{requests[slug].id}/evenements", data={"type": "received", "occurred_on": "2026-01-12"})
+    client.post(f"/demandes/{requests['metz-metropole'].id}/evenements", data={"type": "refused", "occurred_on": "2026-02-03"})
+
+    main = requests["ville-de-metz"]
+    text = " ".join(client.get(f"/demandes/{main.id}/courriers/cada_referral.txt").get_data(as_text=True).split())
+    text = text.replace("\u00a0", " ")
+    assert "Administrations concernées :" in text
+    others = {slug: requests[slug] for slug in slugs}
+    assert (f"1. Ville de Metz : demande du 9 janvier 2026 (réf. {main.reference}), "
+            "refus implicite né le 12 février 2026") in text
+    assert (f"{others['prefecture-moselle'].authority.name} : demande du 9 janvier 2026 "
+            f"(réf. {others['prefecture-moselle'].reference}), refus implicite né le 12 février 2026") in text
+    assert (f"{others['metz-metropole'].authority.name} : demande du 9 janvier 2026 "
+            f"(réf. {others['metz-metropole'].reference}), refus explicite du 3 février 2026") in text
+    assert (f"{others['departement-moselle'].authority.name} : demande "
+            f"(réf. {others['departement-moselle'].reference}), pas encore de refus") in text
+    assert "Pour chacune des autres administrations" in text

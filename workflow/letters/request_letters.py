@@ -1,8 +1,9 @@
 """The letters of one request: their context read from the database, and freezing a
 letter when it is sent (its bytes stored by SHA-256, never changed again).
 
-The wording lives in the pure module `workflow.letters.rendering`; every date it prints comes from
-the request's events and from the deadline engine, through `requests.situation`."""
+The wording lives in the templates of `letters/`, rendered by the pure module
+`workflow.letters.rendering`; every date they print comes from the request's events and from
+the deadline engine, through `requests.situation`."""
 from __future__ import annotations
 
 import re
@@ -86,14 +87,15 @@ def _first_event(events, type_: str):
     return next((event for event in events if event.type == type_), None)
 
 
-def _refusal_phrase(current: request_service.Situation, events) -> str:
+def _refusal(current: request_service.Situation, events) -> tuple[str, date | None]:
+    """("explicit" | "implicit" | "", date): the first refusal of a request, if any."""
     refused = _first_event(events, "refused")
     if refused is not None:
-        return f"refus explicite du {letter_rendering.format_date_fr(refused.occurred_on)}"
+        return "explicit", refused.occurred_on
     implicit = current.deadlines.get("implicit_refusal")
     if implicit is not None and implicit.date < current.today:
-        return f"refus implicite né le {letter_rendering.format_date_fr(implicit.date)}"
-    return "pas encore de refus"
+        return "implicit", implicit.date
+    return "", None
 
 
 def _series(found: Request, today: date) -> tuple[SeriesEntry, ...]:
@@ -107,9 +109,10 @@ def _series(found: Request, today: date) -> tuple[SeriesEntry, ...]:
         events = request_service.effective_events(sibling)
         sent = _first_event(events, "sent")
         current = request_service.situation(sibling, today)
+        refusal_kind, refused_on = _refusal(current, events)
         entries.append(SeriesEntry(authority=sibling.authority.name, reference=sibling.reference,
                                    sent_on=sent.occurred_on if sent else None,
-                                   refusal=_refusal_phrase(current, events)))
+                                   refusal_kind=refusal_kind, refused_on=refused_on))
     return tuple(entries)
 
 
@@ -148,7 +151,7 @@ def build_context(found: Request, kind: str, letter_date: date | None = None) ->
 def not_ready_reason(found: Request, kind: str) -> str:
     """Why this letter cannot be written yet (in French), or "" when it can."""
     try:
-        letter_rendering.build_letter(build_context(found, kind))
+        letter_rendering.check_letter(build_context(found, kind))
     except LetterNotReady as error:
         return str(error)
     return ""

@@ -1,0 +1,116 @@
+"""Named letter scenarios covering every letter and its main conditions (person or
+association, e-mail or post, single request or campaign series, with or without the
+CADA's opinion...). The golden files in tests/letters/golden/ are their full text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.letters.test_letters import ASSOCIATION, ITEMS, PERSON, SERIES, VILLE, D, context
+from workflow.law.deadlines import RequestFacts, compute_deadlines
+from workflow.letters.rendering import LetterContext, Party, SeriesEntry
+
+POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
+# A request of the campaign not refused yet, not sent yet (no date), no reference.
+PENDING = SeriesEntry(authority="Commune de Woippy", reference="", sent_on=None)
+
+
+def _court_explicit(**overrides) -> LetterContext:
+    facts = RequestFacts(
+        received=D("2026-09-14"),
+        cada_registered=D("2026-11-25"),
+        cada_opinion=D("2026-12-17"),
+        decision_after_opinion=D("2027-01-06"),
+        department="57",
+    )
+    return context(
+        "court_application",
+        refusal_on=D("2027-01-06"),
+        refusal_is_implicit=False,
+        letter_date=D("2027-01-20"),
+        deadlines=compute_deadlines(facts),
+        **overrides,
+    )
+
+
+def _court_without_opinion(**overrides) -> LetterContext:
+    facts = RequestFacts(received=D("2026-09-14"), cada_registered=D("2026-11-25"), department="57")
+    return context(
+        "court_application",
+        opinion_on=None,
+        opinion_outcome="",
+        cada_case_number="",
+        deadlines=compute_deadlines(facts),
+        **overrides,
+    )
+
+
+def _cada_explicit(**overrides) -> LetterContext:
+    facts = RequestFacts(received=D("2026-01-11"), refused=D("2026-01-28"))
+    return context(
+        "cada_referral",
+        refusal_is_implicit=False,
+        refusal_on=D("2026-01-28"),
+        series=(),
+        letter_date=D("2026-02-02"),
+        deadlines=compute_deadlines(facts),
+        **overrides,
+    )
+
+
+def _recours_implicit(**overrides) -> LetterContext:
+    facts = RequestFacts(received=D("2026-01-11"))
+    return context("recours_gracieux", refusal_on=None, refusal_is_implicit=True,
+                   deadlines=compute_deadlines(facts), **overrides)
+
+
+def _estimated(kind: str, **overrides) -> LetterContext:
+    facts = RequestFacts(received=D("2026-01-11"), received_is_estimate=True)
+    return context(kind, received_is_estimate=True, deadlines=compute_deadlines(facts), **overrides)
+
+
+def scenarios() -> dict[str, LetterContext]:
+    postal = dict(channel="postal", recipient=POSTAL_VILLE, authority=POSTAL_VILLE)
+    return {
+        "person-email.request": context("request"),
+        "association-postal.request": context("request", sender=ASSOCIATION, **postal),
+        "paper-hand.request": context("request", access_format="paper", channel="hand", legal_grounds=()),
+        "consultation-online.request": context(
+            "request", access_format="consultation", channel="online_form",
+            legal_grounds=("CRPA, art. L311-1", "CGCT, art. L2121-26", "CRPA, art. L311-6"),
+            annexes=("Copie de l'arrêté préfectoral",),
+        ),
+        "person-email.reminder": context("reminder"),
+        "before-refusal.reminder": context("reminder", letter_date=D("2026-02-05")),
+        "estimated-receipt.reminder": _estimated("reminder"),
+        "association-postal.reminder": context("reminder", sender=ASSOCIATION, **postal),
+        "series.cada_referral": context("cada_referral"),
+        "series-association-postal.cada_referral": context("cada_referral", sender=ASSOCIATION, channel="postal"),
+        "series-pending.cada_referral": context("cada_referral", series=(*SERIES, PENDING)),
+        "single-implicit.cada_referral": context("cada_referral", series=()),
+        "single-explicit.cada_referral": _cada_explicit(),
+        "estimated-receipt.cada_referral": _estimated("cada_referral", series=()),
+        "no-email-default-address.cada_referral": context(
+            "cada_referral", series=(), channel="postal", access_format="paper",
+            sender=replace(PERSON, email=""),
+            recipient=Party(name="Commission d'accès aux documents administratifs"),
+        ),
+        "person-email.after_opinion": context("after_opinion"),
+        "association-postal.after_opinion": context("after_opinion", sender=ASSOCIATION, **postal),
+        "explicit-no-case-number.after_opinion": context(
+            "after_opinion", refusal_on=D("2026-02-03"), refusal_is_implicit=False, cada_case_number="",
+            deadlines={},
+        ),
+        "explicit.recours_gracieux": context("recours_gracieux"),
+        "implicit.recours_gracieux": _recours_implicit(),
+        "association-postal.recours_gracieux": context("recours_gracieux", sender=ASSOCIATION, **postal),
+        "implicit-with-opinion.court_application": context("court_application"),
+        "association-online.court_application": context(
+            "court_application", sender=ASSOCIATION, channel="online_form"
+        ),
+        "explicit-after-opinion.court_application": _court_explicit(),
+        "without-opinion.court_application": _court_without_opinion(),
+        "late.court_application": context("court_application", letter_date=D("2027-06-10")),
+        "unfavourable.court_application": context("court_application", opinion_outcome="unfavourable",
+                                                  items=ITEMS[:1]),
+    }

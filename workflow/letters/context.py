@@ -1,0 +1,104 @@
+"""What a letter is written from: the parties, the context of one letter, a series entry,
+and the error raised when a fact the letter needs is missing.
+
+Pure data: no Flask, no database, no wording of the letters (that lives in `letters/`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Mapping
+
+from workflow.law.deadlines import Deadline
+
+LETTERS_DIR: Path = Path(__file__).resolve().parents[2] / "letters"
+STYLESHEET: Path = LETTERS_DIR / "letter.css"
+
+# Same titles as workflow.models.letters.LETTER_KINDS (UI labels, and the <title> of a letter).
+LETTER_KINDS: dict[str, str] = {
+    "request": "Demande de communication",
+    "reminder": "Relance",
+    "cada_referral": "Saisine de la CADA",
+    "after_opinion": "Courrier après avis favorable de la CADA",
+    "recours_gracieux": "Recours gracieux",
+    "court_application": "Requête au tribunal administratif",
+}
+
+
+class LetterNotReady(ValueError):
+    """A fact the letter needs is missing (the API answers 409 with the message)."""
+
+    def __init__(self, kind: str, missing: tuple[str, ...] | list[str] = (), message: str | None = None):
+        self.kind = kind
+        self.missing = tuple(missing)
+        title = LETTER_KINDS.get(kind, kind)
+        if message is None:
+            message = (
+                f"Le courrier « {title} » ne peut pas encore être préparé. Il manque : "
+                + " ; ".join(self.missing)
+                + "."
+            )
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Party:
+    """The requester (sender) or an authority (recipient)."""
+
+    name: str
+    address_lines: tuple[str, ...] = ()  # full postal address, last line "57000 Metz"
+    email: str = ""
+    kind: str = "person"  # sender: "person" | "association"; recipient: free text
+    rna_number: str = ""  # association: W + 9 digits
+    representative: str = ""  # association's representative, e.g. "Jeanne Martin"
+    representative_role: str = ""  # e.g. "présidente"
+    prada_name: str = ""  # recipient only: the person responsible for access (PRADA)
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    """One more administration asked the same thing (L342-1 §2), for the CADA referral."""
+
+    authority: str
+    reference: str
+    sent_on: date | None
+    refusal_kind: str = ""  # "explicit" | "implicit" | "" (not refused yet)
+    refused_on: date | None = None  # the explicit refusal, or the birth of the implicit one
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    kind: str  # one of LETTER_KINDS
+    reference: str  # "LNT-2026-0001"
+    sender: Party
+    recipient: Party  # the authority; the CADA; or the tribunal administratif
+    authority: Party  # the administration the request was sent to
+    place: str  # "Metz"
+    letter_date: date
+    subject: str
+    items: tuple[str, ...]
+    legal_grounds: tuple[str, ...] = ()  # extra grounds, e.g. "CGCT, art. L2121-26"
+    access_format: str = "email"  # "email" | "paper" | "consultation"
+    channel: str = "email"  # how this letter is sent: "email" | "postal" | "online_form" | "hand"
+    request_sent_on: date | None = None
+    request_received_on: date | None = None
+    received_is_estimate: bool = False
+    refusal_on: date | None = None  # notification of an explicit refusal
+    refusal_is_implicit: bool = False
+    deadlines: Mapping[str, Deadline] = field(default_factory=dict)
+    cada_registered_on: date | None = None
+    cada_case_number: str = ""
+    opinion_on: date | None = None
+    opinion_outcome: str = ""  # "favourable" | "unfavourable" | "moot" | "inadmissible"
+    series: tuple[SeriesEntry, ...] = ()
+    annexes: tuple[str, ...] = ()  # extra annexes, after each letter's standard ones
+
+
+# The CADA's postal address (crpa.md §6, verified); used when the recipient has none.
+CADA_PARTY = Party(
+    name="Commission d'accès aux documents administratifs (CADA)",
+    address_lines=("TSA 50730", "75334 Paris Cedex 07"),
+    kind="autorite_independante",
+)

@@ -1,0 +1,312 @@
+"""The facts a letter states, derived from its `LetterContext`: which dates, which
+refusal, which items, which flags. The templates in `letters/` say them in French.
+
+Nothing here is wording of a letter. What is French here are the `LetterNotReady`
+messages (UI errors shown when a fact is missing) and the `missing` labels they list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from workflow.law.deadlines import Deadline, format_date_fr
+from workflow.law.states import ACCESS_FORMATS, CHANNELS
+from workflow.letters.context import CADA_PARTY, LETTER_KINDS, LetterContext, LetterNotReady, Party
+
+
+def clean(values) -> tuple[str, ...]:
+    """Non-empty values, stripped."""
+    return tuple(str(v).strip() for v in (values or ()) if str(v).strip())
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The administration's answer: an explicit decision, or an implicit one born from silence."""
+
+    implicit: bool
+    day: date
+    estimated: bool = False  # implicit, and computed from an estimated date of receipt
+
+
+class _Facts:
+    """Reads the context; collects what is missing instead of failing on the first gap."""
+
+    def __init__(self, context: LetterContext):
+        self.ctx = context
+        self.missing: list[str] = []
+
+    def need(self, value, label: str):
+        if value is None or value == "" or value == ():
+            self.missing.append(label)
+        return value
+
+    def deadline(self, kind: str) -> Deadline | None:
+        return self.ctx.deadlines.get(kind) if self.ctx.deadlines else None
+
+    def check(self) -> None:
+        if self.missing:
+            # Keep the order, drop duplicates.
+            raise LetterNotReady(self.ctx.kind, tuple(dict.fromkeys(self.missing)))
+
+    def received(self) -> date | None:
+        """Receipt of the request: the context's date, else the implicit-refusal deadline's start."""
+        if self.ctx.request_received_on is not None:
+            return self.ctx.request_received_on
+        implicit = self.deadline("implicit_refusal")
+        return implicit.starts_from if implicit is not None else None
+
+    def first_refusal(self, *, require: bool) -> Refusal | None:
+        """The first answer: an explicit refusal (refusal_on, unless refusal_is_implicit)
+        wins; otherwise the implicit refusal born from silence, which must be born (at the
+        end of its day) before the letter's date when `require`."""
+        ctx = self.ctx
+        if ctx.refusal_on is not None and not ctx.refusal_is_implicit:
+            return Refusal(implicit=False, day=ctx.refusal_on)
+        implicit = self.deadline("implicit_refusal")
+        if implicit is None:
+            if require:
+                self.missing.append(
+                    "la date du refus explicite, ou la date de réception de la demande "
+                    "(d'où découle la naissance du refus implicite)"
+                )
+            return None
+        if require and ctx.letter_date <= implicit.date:
+            raise LetterNotReady(
+                ctx.kind,
+                message=(
+                    f"Le courrier « {LETTER_KINDS[ctx.kind]} » ne peut pas encore être préparé : "
+                    f"le refus implicite ne naît qu'à la fin de la journée du {format_date_fr(implicit.date)} "
+                    "(CRPA, art. R311-12 et R311-13). Datez le courrier d'un jour postérieur."
+                ),
+            )
+        return Refusal(implicit=True, day=implicit.date, estimated=ctx.received_is_estimate)
+
+
+_CRPA_GROUND = re.compile(r"CRPA,\s*art\.\s*([LR]\d+-\d+)(\s+et\s+suivants)?\.?", re.I)
+
+# CRPA articles each letter cites in its own wording (extra grounds repeating them are dropped).
+_CITED: dict[str, frozenset[str]] = {
+    "request": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
+    "reminder": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
+    "cada_referral": frozenset({"L300-2", "L311-1", "L311-7"}),
+    "after_opinion": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
+    "recours_gracieux": frozenset({"L300-1", "L300-2", "L311-1", "L311-7", "L311-9"}),
+    "court_application": frozenset({"L300-1", "L300-2", "L311-1", "L311-7"}),
+}
+
+
+def extra_grounds(ctx: LetterContext) -> tuple[str, ...]:
+    """The context's extra grounds, minus the CRPA articles the letter cites anyway."""
+    cited = _CITED[ctx.kind]
+    extra = []
+    for ground in clean(ctx.legal_grounds):
+        match = _CRPA_GROUND.fullmatch(ground)
+        if match and match.group(1).upper() in cited:
+            continue
+        extra.append(ground)
+    return tuple(extra)
+
+
+def _check_common(facts: _Facts) -> None:
+    ctx = facts.ctx
+    if ctx.kind not in _KIND_FACTS:
+        raise ValueError(f"Unknown letter kind: {ctx.kind!r}")
+    if ctx.access_format not in ACCESS_FORMATS:
+        raise ValueError(f"Unknown access format: {ctx.access_format!r}")
+    if ctx.channel not in CHANNELS:
+        raise ValueError(f"Unknown channel: {ctx.channel!r}")
+    facts.need(ctx.sender.name.strip(), "le nom du demandeur")
+    facts.need(clean(ctx.sender.address_lines), "l'adresse postale du demandeur")
+    if ctx.sender.kind == "association":
+        facts.need(ctx.sender.representative.strip(), "le nom de la personne qui représente l'association")
+    if ctx.access_format == "email" or ctx.channel == "email":
+        facts.need(ctx.sender.email.strip(), "l'adresse électronique du demandeur")
+    facts.need(ctx.authority.name.strip(), "le nom de l'administration")
+    facts.need(ctx.recipient.name.strip(), "le destinataire du courrier")
+    facts.need(ctx.place.strip(), "le lieu où le courrier est écrit")
+    facts.need(clean(ctx.items), "la liste des documents demandés")
+    if ctx.channel == "postal" and ctx.kind != "cada_referral":
+        facts.need(clean(ctx.recipient.address_lines), "l'adresse postale du destinataire")
+
+
+def _recipient(ctx: LetterContext) -> Party:
+    """The recipient as addressed; the CADA's own address when the context has none."""
+    if ctx.kind != "cada_referral":
+        return ctx.recipient
+    return Party(
+        name=ctx.recipient.name.strip() or CADA_PARTY.name,
+        address_lines=clean(ctx.recipient.address_lines) or CADA_PARTY.address_lines,
+        kind=ctx.recipient.kind,
+    )
+
+
+def letter_facts(context: LetterContext) -> dict[str, Any]:
+    """Everything the letter's template needs; LetterNotReady when a fact is missing."""
+    facts = _Facts(context)
+    _check_common(facts)
+    facts.check()
+    specific = _KIND_FACTS[context.kind](facts)
+    facts.check()
+    return {
+        "ctx": context,
+        "kind": context.kind,
+        "title": LETTER_KINDS[context.kind],
+        "sender": context.sender,
+        "association": context.sender.kind == "association",
+        "recipient": _recipient(context),
+        "authority": context.authority,
+        "items": clean(context.items),
+        "extra_grounds": extra_grounds(context),
+        "extra_annexes": clean(context.annexes),
+        "received": facts.received(),
+        **specific,
+    }
+
+
+
+# ------------------------------------------------------------------ per letter
+
+
+def _reminder(facts: _Facts) -> dict[str, Any]:
+    ctx = facts.ctx
+    sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande initiale")
+    implicit = facts.deadline("implicit_refusal")
+    if implicit is None:
+        facts.missing.append(
+            "la date de réception de la demande initiale (d'où découle la date du refus implicite)"
+        )
+    if ctx.refusal_on is not None and not ctx.refusal_is_implicit:
+        raise LetterNotReady(
+            ctx.kind,
+            message=(
+                f"Une relance n'a plus d'objet : l'administration a refusé explicitement la "
+                f"demande le {format_date_fr(ctx.refusal_on)}. Préparez plutôt la saisine de la CADA."
+            ),
+        )
+    facts.check()
+    assert sent is not None and implicit is not None
+    return {
+        "sent": sent,
+        "implicit_refusal": implicit,
+        "refusal_born": ctx.letter_date > implicit.date,
+    }
+
+
+def _cada_referral(facts: _Facts) -> dict[str, Any]:
+    ctx = facts.ctx
+    sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande")
+    refusal = facts.first_refusal(require=True)
+    facts.check()
+    assert sent is not None and refusal is not None
+    series = tuple(ctx.series)
+    return {
+        "sent": sent,
+        "refusal": refusal,
+        "series": series,
+        "series_authorities": tuple(entry.authority.strip() for entry in series),
+    }
+
+
+def _after_opinion(facts: _Facts) -> dict[str, Any]:
+    ctx = facts.ctx
+    sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande")
+    opinion = facts.need(ctx.opinion_on, "la date de l'avis de la CADA")
+    facts.need(ctx.opinion_outcome, "le sens de l'avis de la CADA")
+    facts.check()
+    assert sent is not None and opinion is not None
+    if ctx.opinion_outcome != "favourable":
+        raise LetterNotReady(
+            ctx.kind,
+            message=(
+                "Ce courrier suppose un avis favorable de la CADA ; l'avis enregistré n'est pas "
+                "favorable. Envisagez plutôt un recours devant le tribunal administratif."
+            ),
+        )
+    refusal = facts.first_refusal(require=False)
+    if refusal is not None and refusal.implicit and ctx.letter_date <= refusal.day:
+        refusal = None  # not born yet on the letter's date: say "your refusal" only
+    answer = facts.deadline("authority_answer_expected")
+    return {
+        "sent": sent,
+        "opinion_on": opinion,
+        "case_number": ctx.cada_case_number,
+        "refusal": refusal,
+        "answer_due": answer.date if answer is not None and not answer.estimated else None,
+        "confirmed_refusal": facts.deadline("confirmed_refusal"),
+    }
+
+
+def _recours_gracieux(facts: _Facts) -> dict[str, Any]:
+    ctx = facts.ctx
+    sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande")
+    refusal = facts.first_refusal(require=True)
+    facts.check()
+    assert sent is not None and refusal is not None
+    return {"sent": sent, "refusal": refusal}
+
+
+def _court_appeal(facts: _Facts) -> tuple[date | None, date | None, Deadline | None]:
+    ctx = facts.ctx
+    sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande")
+    registered = facts.need(ctx.cada_registered_on, "la date d'enregistrement de la saisine par la CADA")
+    appeal = facts.deadline("court_appeal")
+    if registered is not None and appeal is None:
+        facts.missing.append(
+            "le délai de recours contentieux (refus confirmé ou décision prise après l'avis de "
+            "la CADA), à calculer à partir des faits de la demande"
+        )
+    facts.check()
+    return sent, registered, appeal
+
+
+def _court_application(facts: _Facts) -> dict[str, Any]:
+    ctx = facts.ctx
+    sent, registered, appeal = _court_appeal(facts)
+    assert sent is not None and registered is not None and appeal is not None
+    confirmed = facts.deadline("confirmed_refusal")
+    contested_implicit = confirmed is not None and appeal.starts_from == confirmed.date
+    contested_day = appeal.starts_from
+    if ctx.letter_date <= contested_day and contested_implicit:
+        raise LetterNotReady(
+            ctx.kind,
+            message=(
+                f"La requête ne peut pas encore être préparée : le refus confirmé ne naît qu'à la "
+                f"fin de la journée du {format_date_fr(contested_day)} (CRPA, art. R343-4 et R343-5). "
+                "Datez la requête d'un jour postérieur."
+            ),
+        )
+    # The first answer, unless it is the contested decision itself.
+    first: Refusal | None = None
+    implicit = facts.deadline("implicit_refusal")
+    if ctx.refusal_on is not None and not ctx.refusal_is_implicit and (
+        contested_implicit or ctx.refusal_on != contested_day
+    ):
+        first = Refusal(implicit=False, day=ctx.refusal_on)
+    elif implicit is not None:
+        first = Refusal(implicit=True, day=implicit.date, estimated=ctx.received_is_estimate)
+    return {
+        "sent": sent,
+        "registered_on": registered,
+        "case_number": ctx.cada_case_number,
+        "contested_implicit": contested_implicit,
+        "contested_day": contested_day,
+        "first_refusal": first,
+        "opinion_on": ctx.opinion_on,
+        "opinion_outcome": ctx.opinion_outcome,
+        "in_time": ctx.letter_date <= (appeal.legal_date or appeal.date),
+        "time_limit_unenforceable": not appeal.enforceable,
+        "court_is_tribunal": ctx.recipient.name.lower().startswith("tribunal"),
+    }
+
+
+_KIND_FACTS: dict[str, Callable[[_Facts], dict[str, Any]]] = {
+    "request": lambda facts: {},
+    "reminder": _reminder,
+    "cada_referral": _cada_referral,
+    "after_opinion": _after_opinion,
+    "recours_gracieux": _recours_gracieux,
+    "court_application": _court_application,
+}
