@@ -79,13 +79,13 @@ def _init_extensions(app: Flask) -> None:
     def load_user(session_id: str):
         from workflow.accounts.users import session_account
 
-        found = session_account(session_id)
-        if found is None:
+        account = session_account(session_id)
+        if account is None:
             return None
         # Read with the account, so that the menu and the cached parts need no query of their own.
-        g.unread_notifications = found.unread_notifications
-        g.data_versions = found.data_versions
-        return found.user
+        g.unread_notifications = account.unread_notifications
+        g.data_versions = account.data_versions
+        return account.user
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _configure_sqlite(app)

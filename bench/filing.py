@@ -213,22 +213,22 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
                 app.config["FILE_STORE_PATH"] = str(backend.instance / f"files-{round_}")
                 created, _campaign = request_service.create_requests(user, [authority], request_service.Draft(
                     subject="Vidéoprotection", items=["Marché", "CCTP"], requester=identity))
-                found = created[0]
+                access_request = created[0]
                 start = time.perf_counter()
                 for path in paths:
                     with open(path, "rb") as stream:
-                        documents.file_documents(found, [documents.Upload(path.name, stream)],
+                        documents.file_documents(access_request, [documents.Upload(path.name, stream)],
                                                  documents.FilingMeta(came_by="post"), user)
                 rounds.append(time.perf_counter() - start)
                 if round_ < ROUNDS - 1:
                     queue().empty()  # extraction is timed once, below
             filing, baseline = min(rounds), min(baselines)
-            filed = db.session.scalar(select(func.count(Document.id)).where(Document.request_id == found.id))
+            filed = db.session.scalar(select(func.count(Document.id)).where(Document.request_id == access_request.id))
             start = time.perf_counter()
             SimpleWorker([queue()], connection=queue().connection).work(burst=True)
             extraction = time.perf_counter() - start
             statuses = dict(db.session.execute(select(Document.text_status, func.count())
-                                               .where(Document.request_id == found.id)
+                                               .where(Document.request_id == access_request.id)
                                                .group_by(Document.text_status)).all())
         with app.app_context():
             db.engine.dispose()
@@ -268,7 +268,7 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
     from workflow import documents
     from workflow.documents.text_search import FTS_TABLE, word_keys
     from workflow.core.extensions import db
-    from workflow.models import Authority, Request
+    from workflow.models import Authority, AccessRequest
 
     rng = random.Random(10)
     words = vocabulary(rng)
@@ -332,7 +332,7 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
                 if round_:  # the first round warms the caches
                     latencies.append(elapsed)
                     totals.append(results.total)
-        visible = db.session.query(Request).filter(Request.owner_id == reader.id).count()
+        visible = db.session.query(AccessRequest).filter(AccessRequest.owner_id == reader.id).count()
     with app.app_context():
         db.engine.dispose()
     p50, p95 = common.percentile(latencies, 50), common.percentile(latencies, 95)

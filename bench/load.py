@@ -40,7 +40,7 @@ def seed(backend: Backend, users: int) -> tuple[list[str], list[int], list[int]]
         from workflow import documents
         from workflow.directory.authorities import seed_authorities
         from workflow.core.extensions import db
-        from workflow.models import Authority, Document, Request, RequesterIdentity, RequestItem
+        from workflow.models import Authority, Document, AccessRequest, RequesterIdentity, RequestItem
 
         seed_authorities()
         emails, identities = [], []
@@ -53,13 +53,13 @@ def seed(backend: Backend, users: int) -> tuple[list[str], list[int], list[int]]
             emails.append(user.email)
             identities.append(identity.id)
             # Something to find: a request of theirs with a few received documents.
-            found = Request(reference=f"LNT-L-{number:04d}", owner_id=user.id, authority_id=1, subject="Archives",
+            access_request = AccessRequest(reference=f"LNT-L-{number:04d}", owner_id=user.id, authority_id=1, subject="Archives",
                             items=[RequestItem(position=1, description="Contrats")])
-            db.session.add(found)
+            db.session.add(access_request)
             db.session.commit()
             for copy in range(5):
                 text = (f"Le contrat {copy} des caméras thermiques et des drones, délibération {number}-{copy}. " * 20)
-                report = documents.file_documents(found, [documents.Upload(f"piece-{copy}.txt", io.BytesIO(text.encode()))],
+                report = documents.file_documents(access_request, [documents.Upload(f"piece-{copy}.txt", io.BytesIO(text.encode()))],
                                                   documents.FilingMeta(), user)
                 documents.extract_and_index(db.session.get(Document, report.filed[0].document.id))
         authority_ids = list(db.session.scalars(db.select(Authority.id).order_by(Authority.id)))

@@ -184,9 +184,9 @@ def seed(backend: Backend, requests: int, events: int) -> tuple[int, str]:
         seeder.analyze()
         best = max(range(len(planned)), key=lambda i: (len(common.effective(planned[i].events)), len(planned[i].events)))
         from workflow.core.extensions import db
-        from workflow.models import Request
+        from workflow.models import AccessRequest
 
-        reference = db.session.get(Request, ids[best]).reference
+        reference = db.session.get(AccessRequest, ids[best]).reference
         db.session.remove()
         db.engine.dispose()
         return ids[best], reference, seeder.counts

@@ -42,16 +42,16 @@ def run(script: str, arguments: list[str], lines: list[str]) -> bool:
     print(f"\n=== {' '.join([Path(command[1]).relative_to(ROOT).as_posix(), *arguments])}", flush=True)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    found = 0
+    reported = 0
     for line in process.stdout:
         sys.stdout.write(line)
         sys.stdout.flush()
         if SUMMARY.match(line.rstrip("\n")):
             lines.append(line.rstrip("\n"))
-            found += 1
+            reported += 1
     process.wait()
     print(f"=== {script}: {time.perf_counter() - start:.0f} s, exit {process.returncode}", flush=True)
-    if found == 0:  # a MISS is a result; a benchmark that reports nothing has failed
+    if reported == 0:  # a MISS is a result; a benchmark that reports nothing has failed
         lines.append(f"{Path(script).stem}: FAILED (exit {process.returncode}) (target runs) MISS")
         return False
     return True

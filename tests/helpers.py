@@ -28,15 +28,15 @@ def make_request(owner, authority, reference, subject=None, channel="email", org
     """A draft request of `owner` to `authority`, with a requester identity and one item,
     committed (no form, no numbering: the reference is given)."""
     from workflow.core.extensions import db
-    from workflow.models import Request, RequesterIdentity, RequestItem
+    from workflow.models import AccessRequest, RequesterIdentity, RequestItem
 
     identity = RequesterIdentity(owner_id=owner.id, name="Alice Martin", address="1 rue X\n57000 Metz",
                                  email="alice@example.org")
-    found = Request(reference=reference, owner_id=owner.id, authority_id=authority.id, channel=channel,
+    access_request = AccessRequest(reference=reference, owner_id=owner.id, authority_id=authority.id, channel=channel,
                     subject=subject or f"Demande {reference}", requester=identity,
                     organisation_id=organisation.id if organisation else None,
                     campaign_id=campaign.id if campaign else None,
                     items=[RequestItem(position=1, description="Marché de vidéoprotection")])
-    db.session.add(found)
+    db.session.add(access_request)
     db.session.commit()
-    return found
+    return access_request

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, password_problem, writable_organisations
 from workflow.documents.filing import FilingMeta
-from workflow.models import Document, Request
+from workflow.models import Document, AccessRequest
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.models.documents import CAME_BY, OUTCOMES
 from workflow.requests.reminders import offsets_for
@@ -379,17 +379,17 @@ class UploadForm(Form):
         if not [upload for upload in field.data or [] if upload and upload.filename]:
             raise ValidationError("Choisissez au moins un fichier à classer.")
 
-    def meta_for(self, found: Request) -> FilingMeta:
-        known = {item.id for item in found.items}
+    def meta_for(self, access_request: AccessRequest) -> FilingMeta:
+        known = {item.id for item in access_request.items}
         return FilingMeta(
             received_on=self.received_on.data, came_by=self.came_by.data or "", sender=(self.sender.data or "").strip(),
             notes=(self.notes.data or "").strip(), item_ids=[i for i in self.item_ids.data or [] if i in known],
             outcome=self.outcome.data or "complete")
 
 
-def upload_form(found: Request, **kwargs) -> UploadForm:
+def upload_form(access_request: AccessRequest, **kwargs) -> UploadForm:
     form = UploadForm(**kwargs)
-    form.item_ids.choices = [(item.id, item.description) for item in found.items]
+    form.item_ids.choices = [(item.id, item.description) for item in access_request.items]
     return form
 
 

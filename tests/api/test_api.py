@@ -62,8 +62,8 @@ def test_list_search_and_get_authorities(api):
     names = [item["name"] for item in listing["items"]]
     assert names == sorted(names)
 
-    found = api.get("/api/v1/authorities?q=préfecture").json
-    by_name = {item["name"]: item for item in found["items"]}
+    listing = api.get("/api/v1/authorities?q=préfecture").json
+    by_name = {item["name"]: item for item in listing["items"]}
     assert "Préfecture de la Moselle" in by_name and "Ville de Metz" not in by_name
     prefecture = by_name["Préfecture de la Moselle"]
     assert prefecture["address_lines"] == ["9 place de la Préfecture", "BP 71014"]

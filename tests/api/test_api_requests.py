@@ -8,7 +8,7 @@ from workflow.accounts import users as accounts
 from workflow.requests import lifecycle as service
 from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
-from workflow.models import Authority, Campaign, Request, RequesterIdentity
+from workflow.models import Authority, Campaign, AccessRequest, RequesterIdentity
 
 
 @pytest.fixture
@@ -36,12 +36,12 @@ def test_create_one_request_and_read_it(client, headers, directory):
     created = response.json["requests"]
     assert len(created) == 1 and created[0]["status"] == "draft" and created[0]["reference"].startswith("LNT-")
     assert response.json["campaign"] is None
-    found = client.get(f"/api/v1/requests/{created[0]['id']}", headers=headers).json
-    assert found["authority"]["name"] == "Ville de Metz"
-    assert [item["description"] for item in found["items"]] == ["Acte d'engagement du marché", "CCTP"]
-    assert found["channel"] == "postal"
-    assert found["deadlines"] == [] and found["events"] == []
-    assert found["next_action"]["label"] == "Envoyer la demande"
+    access_request = client.get(f"/api/v1/requests/{created[0]['id']}", headers=headers).json
+    assert access_request["authority"]["name"] == "Ville de Metz"
+    assert [item["description"] for item in access_request["items"]] == ["Acte d'engagement du marché", "CCTP"]
+    assert access_request["channel"] == "postal"
+    assert access_request["deadlines"] == [] and access_request["events"] == []
+    assert access_request["next_action"]["label"] == "Envoyer la demande"
     identity = db.session.scalar(select(RequesterIdentity))
     assert (identity.name, identity.email) == ("Alice Martin", "alice@example.org")
 
@@ -53,7 +53,7 @@ def test_several_authorities_make_a_campaign(client, headers, directory):
     assert len(response.json["requests"]) == 2
     campaign = db.session.get(Campaign, response.json["campaign"]["id"])
     assert campaign.title == "Caméras 2026"
-    assert [found.authority_id for found in sorted(campaign.requests, key=lambda r: r.reference)] == ids
+    assert [access_request.authority_id for access_request in sorted(campaign.requests, key=lambda r: r.reference)] == ids
     # The same requester is reused, not duplicated.
     client.post("/api/v1/requests", json=body([directory["cnil"]]), headers=headers)
     assert len(db.session.scalars(select(RequesterIdentity)).all()) == 1
@@ -62,8 +62,8 @@ def test_several_authorities_make_a_campaign(client, headers, directory):
 def test_deadlines_appear_once_events_are_recorded(client, headers, directory):
     request_id = client.post("/api/v1/requests", json=body([directory["ville-de-metz"]], channel="email"),
                              headers=headers).json["requests"][0]["id"]
-    found = db.session.get(Request, request_id)
-    service.record_event(found, "sent", date(2026, 1, 11))
+    access_request = db.session.get(AccessRequest, request_id)
+    service.record_event(access_request, "sent", date(2026, 1, 11))
     payload = client.get(f"/api/v1/requests/{request_id}", headers=headers).json
     deadlines = {deadline["kind"]: deadline for deadline in payload["deadlines"]}
     assert deadlines["implicit_refusal"]["date"] == "2026-02-11"
@@ -88,7 +88,7 @@ def test_invalid_drafts_get_field_errors_and_create_nothing(client, headers, dir
     response = client.post("/api/v1/requests", json={**body([directory["ville-de-metz"]]), **overrides}, headers=headers)
     assert response.status_code == 422
     assert field in response.json["error"]["fields"]
-    assert db.session.scalar(select(Request)) is None
+    assert db.session.scalar(select(AccessRequest)) is None
 
 
 def test_another_users_request_is_a_404(client, headers, directory, make_user):

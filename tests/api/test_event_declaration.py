@@ -14,7 +14,7 @@ from workflow.directory.authorities import seed_authorities
 from workflow.forms import EventForm, event_form_class
 from workflow.law import events
 from workflow.law.events import EVENT_DATA, EVENT_TYPES, EventField, input_fields
-from workflow.models import Authority, Event, Request, RequesterIdentity, RequestItem
+from workflow.models import Authority, Event, AccessRequest, RequesterIdentity, RequestItem
 from workflow.requests import lifecycle
 
 COURT = EventField("court", "choice", "Tribunal saisi", choices={"ta_strasbourg": "TA de Strasbourg",
@@ -97,19 +97,19 @@ def before_court(app, make_user):
     metz = db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
     identity = RequesterIdentity(owner_id=owner.id, name="Alice Martin", address="1 rue X\n57000 Metz",
                                  email="alice@example.org")
-    found = Request(reference="LNT-2026-0901", owner_id=owner.id, authority_id=metz.id, channel="email",
+    access_request = AccessRequest(reference="LNT-2026-0901", owner_id=owner.id, authority_id=metz.id, channel="email",
                     subject="Marchés", requester=identity, items=[RequestItem(position=1, description="CCTP")])
-    db.session.add(found)
+    db.session.add(access_request)
     db.session.commit()
     for kind, day, data in (("sent", date(2025, 9, 1), {}), ("refused", date(2025, 9, 10), {}),
                             ("cada_referred", date(2025, 9, 15), {}), ("cada_registered", date(2025, 9, 20), {})):
-        lifecycle.record_event(found, kind, day, data)
-    return found, {"Authorization": f"Bearer {accounts.issue_token(owner)}"}
+        lifecycle.record_event(access_request, kind, day, data)
+    return access_request, {"Authorization": f"Bearer {accounts.issue_token(owner)}"}
 
 
 def test_the_api_takes_what_the_declaration_says(client, before_court, monkeypatch):
-    found, headers = before_court
-    url = f"/api/v1/requests/{found.id}/events"
+    access_request, headers = before_court
+    url = f"/api/v1/requests/{access_request.id}/events"
     response = client.post(url, json={"type": "court_filed", "date": "2025-12-01", "court": "ta_nancy"}, headers=headers)
     assert response.status_code == 400
     assert response.json["error"]["message"] == "Champs inconnus pour « court_filed » : court."
@@ -131,8 +131,8 @@ def test_the_api_takes_what_the_declaration_says(client, before_court, monkeypat
     ({"type": "refused", "grounds": "x" * 2001}, {"grounds": ["Motifs du refus : 2000 caractères au plus."]}),
 ])
 def test_the_api_refuses_values_the_declaration_refuses(client, before_court, payload, fields):
-    found, headers = before_court
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"date": "2025-12-01", **payload},
+    access_request, headers = before_court
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"date": "2025-12-01", **payload},
                            headers=headers)
     assert response.status_code == 422 and response.json["error"]["fields"] == fields
     assert response.json["error"]["message"] == "Données invalides."

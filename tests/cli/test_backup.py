@@ -15,7 +15,7 @@ from workflow.requests import lifecycle as service
 from workflow.directory.authorities import seed_authorities
 from workflow.documents.filing import FilingMeta, Upload, file_documents
 from workflow.core.extensions import db
-from workflow.models import Authority, Letter, Request, RequesterIdentity, RequestItem, User
+from workflow.models import Authority, Letter, AccessRequest, RequesterIdentity, RequestItem, User
 from workflow.letters.request_letters import freeze
 
 
@@ -26,18 +26,18 @@ def populated(app, make_user):
     metz = db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
     identity = RequesterIdentity(owner_id=alice.id, name="Alice Martin", address="1 rue X\n57000 Metz",
                                  email="alice@example.org")
-    found = Request(reference="LNT-2026-0900", owner_id=alice.id, authority_id=metz.id, channel="email",
+    access_request = AccessRequest(reference="LNT-2026-0900", owner_id=alice.id, authority_id=metz.id, channel="email",
                     subject="Contrats de vidéoprotection", requester=identity,
                     items=[RequestItem(position=1, description="Acte d'engagement")])
-    db.session.add(found)
+    db.session.add(access_request)
     db.session.commit()
-    letter = freeze(found, "request", date(2026, 1, 9), alice)
-    service.record_event(found, "received", date(2026, 1, 12))
-    file_documents(found, [Upload("reponse.txt", io.BytesIO("Le contrat des caméras est joint.".encode()))],
+    letter = freeze(access_request, "request", date(2026, 1, 9), alice)
+    service.record_event(access_request, "received", date(2026, 1, 12))
+    file_documents(access_request, [Upload("reponse.txt", io.BytesIO("Le contrat des caméras est joint.".encode()))],
                    FilingMeta(received_on=date(2026, 2, 1)), alice)
     run_worker()  # text extraction and indexing
     accounts.issue_token(alice)
-    return found, letter
+    return access_request, letter
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def restored_app(settings, files_dir, redis_url):
 
 
 def test_backup_then_restore_into_a_new_database(runner, populated, tmp_path, fresh_targets, redis_url):
-    found, letter = populated
+    access_request, letter = populated
     archive = tmp_path / "lanterne.tar.gz"
     result = runner.invoke(args=["backup", "--output", str(archive)])
     assert result.exit_code == 0, result.output
@@ -84,9 +84,9 @@ def test_backup_then_restore_into_a_new_database(runner, populated, tmp_path, fr
         with restored.app_context():  # flask commands run in the current app context
             result = restored.test_cli_runner().invoke(args=["restore", str(archive)])
             assert result.exit_code == 0, result.output
-            again = db.session.scalar(select(Request).where(Request.reference == "LNT-2026-0900"))
+            again = db.session.scalar(select(AccessRequest).where(AccessRequest.reference == "LNT-2026-0900"))
             assert [event.type for event in again.events] == ["sent", "received"]
-            assert again.status == found.status
+            assert again.status == access_request.status
             # The counter behind cached dashboards is not data: the restore raises it.
             assert page_cache.version(page_cache.DASHBOARD) == page_cache.version(page_cache.REQUEST_PAGE) == 1
             frozen = db.session.scalar(select(Letter))
@@ -94,14 +94,14 @@ def test_backup_then_restore_into_a_new_database(runner, populated, tmp_path, fr
             assert hashlib.sha256(stored).hexdigest() == letter.pdf_sha256
             # New rows continue after the restored ids.
             accounts.create_user("new@example.org", PASSWORD)
-            assert db.session.scalar(select(User.id).where(User.email == "new@example.org")) > found.owner_id
+            assert db.session.scalar(select(User.id).where(User.email == "new@example.org")) > access_request.owner_id
         client = restored.test_client()
         client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-        found_again = page_text(client.get("/documents/recherche?q=camera"))
-        assert "reponse.txt" in found_again and "LNT-2026-0900" in found_again
-        text_ = page_text(client.get(f"/demandes/{found.id}"))
+        search_page = page_text(client.get("/documents/recherche?q=camera"))
+        assert "reponse.txt" in search_page and "LNT-2026-0900" in search_page
+        text_ = page_text(client.get(f"/demandes/{access_request.id}"))
         assert "Contrats de vidéoprotection" in text_ and "Sans réponse au 12 février 2026" in text_
-        assert client.get(f"/demandes/{found.id}/courriers/request.pdf?version=1").data == stored
+        assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf?version=1").data == stored
         with restored.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -26,7 +26,7 @@ def test_the_sweep_date_is_filled_in_for_existing_requests(tmp_path, redis_url):
     from workflow.core import clock
     from workflow.requests import lifecycle as service
     from workflow.directory.authorities import seed_authorities
-    from workflow.models import Authority, Request, RequestItem
+    from workflow.models import Authority, AccessRequest, RequestItem
 
     other = create_app({"TESTING": True, "REDIS_URL": redis_url, "REDIS_EMBEDDED": False,
                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"})
@@ -42,20 +42,20 @@ def test_the_sweep_date_is_filled_in_for_existing_requests(tmp_path, redis_url):
             ([("sent", today - timedelta(days=60))], "implicitly_refused"),
             ([("sent", today - timedelta(days=10)), ("answered", today)], "answered"),
         ]):
-            found = Request(reference=f"LNT-2026-{number:04d}", owner_id=owner.id, authority_id=metz.id,
+            access_request = AccessRequest(reference=f"LNT-2026-{number:04d}", owner_id=owner.id, authority_id=metz.id,
                             subject="Vidéoprotection", items=[RequestItem(position=1, description="Le marché")])
-            db.session.add(found)
+            db.session.add(access_request)
             db.session.commit()
             for type_, day in events:
-                service.record_event(found, type_, day)
-            assert found.status == status
-            expected[found.reference] = found.status_changes_after
+                service.record_event(access_request, type_, day)
+            assert access_request.status == status
+            expected[access_request.reference] = access_request.status_changes_after
         assert list(expected.values())[0] is not None and list(expected.values())[1:] == [None, None]
 
         downgrade(revision="5e0c7a9d2b41")  # SQLite rebuilds the table: no cascade may empty deadlines
         db.session.remove()
         upgrade()
-        stored = dict(db.session.execute(select(Request.reference, Request.status_changes_after)).all())
+        stored = dict(db.session.execute(select(AccessRequest.reference, AccessRequest.status_changes_after)).all())
         assert stored == expected
         db.session.remove()
         db.engine.dispose()

@@ -30,8 +30,8 @@ WAIT_SECONDS = 60  # a bound on every wait below, never a measure
 
 
 def test_flask_worker_burst_runs_what_is_queued_and_schedules_the_sweep(runner, client, alice, metz):
-    found = make_request(alice, metz, "LNT-2026-0950")
-    documents.file_documents(found, [documents.Upload("contrat.pdf", io.BytesIO(make_pdf(["Contrat de vidéoprotection"])))],
+    access_request = make_request(alice, metz, "LNT-2026-0950")
+    documents.file_documents(access_request, [documents.Upload("contrat.pdf", io.BytesIO(make_pdf(["Contrat de vidéoprotection"])))],
                              documents.FilingMeta(received_on=clock.today()), alice)
     assert "Aucun document ne contient" in page_text(client.get("/documents/recherche?q=vidéoprotection"))
 

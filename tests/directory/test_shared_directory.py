@@ -11,7 +11,7 @@ from workflow.core.extensions import db
 from workflow.directory import sharing
 from workflow.directory.authorities import seed_authorities
 from workflow.letters import request_letters
-from workflow.models import (Authority, AuthorityChange, AuthorityOverride, AuthorityProposal, OutgoingMail, Request,
+from workflow.models import (Authority, AuthorityChange, AuthorityOverride, AuthorityProposal, OutgoingMail, AccessRequest,
                              RequesterIdentity, RequestItem)
 
 ATTACKER = "collecte@mallory.example"
@@ -34,12 +34,12 @@ def people(app, make_user):
     metz.prada_email = PRADA
     identity = RequesterIdentity(owner_id=alice.id, name="Alice Martin", address="3 rue Haute\n57000 Metz",
                                  email="alice@example.org")
-    found = Request(reference="LNT-2026-0801", owner_id=alice.id, authority_id=metz.id, channel="email",
+    access_request = AccessRequest(reference="LNT-2026-0801", owner_id=alice.id, authority_id=metz.id, channel="email",
                     subject="Vidéoprotection", requester=identity,
                     items=[RequestItem(position=1, description="Marché des caméras")])
-    db.session.add(found)
+    db.session.add(access_request)
     db.session.commit()
-    return {"alice": alice, "mallory": mallory, "maud": maud, "metz": metz, "request": found}
+    return {"alice": alice, "mallory": mallory, "maud": maud, "metz": metz, "request": access_request}
 
 
 def _api(client, user):
@@ -133,7 +133,7 @@ def test_a_maintainer_accepts_a_proposal_and_the_history_says_who_what_and_why(c
 def test_an_override_serves_only_its_organisations_letters(client, client_for, people):
     metz, mallory = people["metz"], people["mallory"]
     collectif = accounts.create_organisation(mallory, "Collectif de Mallory")
-    theirs = Request(reference="LNT-2026-0802", owner_id=mallory.id, organisation_id=collectif.id,
+    theirs = AccessRequest(reference="LNT-2026-0802", owner_id=mallory.id, organisation_id=collectif.id,
                      authority_id=metz.id, channel="email", subject="Drones",
                      items=[RequestItem(position=1, description="Autorisations")])
     db.session.add(theirs)
@@ -177,13 +177,13 @@ def test_the_api_keeps_an_override_for_the_callers_organisation(client, people):
 
 
 def test_an_email_goes_only_to_the_address_shown_and_a_change_since_drafting_is_confirmed(client, client_for, people, mailbox):
-    found, metz = people["request"], people["metz"]
+    access_request, metz = people["request"], people["metz"]
     sharing.update(people["maud"], metz, {"prada_email": "acces-documents@metz.example"}, "page", "Courrier du maire")
     alice = client_for("alice@example.org")
-    page = page_text(alice.get(f"/demandes/{found.id}/courriers/request"))
+    page = page_text(alice.get(f"/demandes/{access_request.id}/courriers/request"))
     assert "L'adresse électronique de Ville de Metz a changé depuis la rédaction de cette demande" in page
     assert f"« {PRADA} » → « acces-documents@metz.example »" in page
-    url = f"/demandes/{found.id}/courriers/request/courriel"
+    url = f"/demandes/{access_request.id}/courriers/request/courriel"
     stale = alice.post(url, data={"recipient": PRADA, "confirm_recipient": "y"}, follow_redirects=True)
     assert "L'adresse du destinataire a changé depuis l'affichage de la page" in page_text(stale)
     unconfirmed = alice.post(url, data={"recipient": "acces-documents@metz.example"}, follow_redirects=True)

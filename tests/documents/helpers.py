@@ -34,8 +34,8 @@ def make_request(owner, authority_name="Ville de Metz", items=("Acte d'engagemen
     return created[0] if not campaign_with else created
 
 
-def upload(client, found, files, follow=True, **fields):
+def upload(client, access_request, files, follow=True, **fields):
     """Files `files` ((name, bytes) pairs) from the request page."""
     data = {"files": [(io.BytesIO(content), name) for name, content in files], **fields}
-    return client.post(f"/documents/demandes/{found.id}/envoi", data=data, content_type="multipart/form-data",
+    return client.post(f"/documents/demandes/{access_request.id}/envoi", data=data, content_type="multipart/form-data",
                        follow_redirects=follow)

@@ -26,7 +26,7 @@ def frozen_today(monkeypatch):
 
 
 @pytest.fixture
-def found(alice):
+def access_request(alice):
     return make_request(alice)
 
 
@@ -42,10 +42,10 @@ def count(model) -> int:
 # ------------------------------------------------------------------ filing
 
 
-def test_a_pdf_is_filed_by_content_and_found_by_a_french_word(client, found):
+def test_a_pdf_is_filed_by_content_and_found_by_a_french_word(client, access_request):
     before = stored_files()
-    response = upload(client, found, [("Contrat vidéo.pdf", CONTRACT)], came_by="post", sender="Service juridique",
-                      received_on="2026-02-20", item_ids=[str(found.items[0].id)], outcome="complete")
+    response = upload(client, access_request, [("Contrat vidéo.pdf", CONTRACT)], came_by="post", sender="Service juridique",
+                      received_on="2026-02-20", item_ids=[str(access_request.items[0].id)], outcome="complete")
     assert response.status_code == 200
     assert "1 document classé : « Contrat vidéo.pdf »" in page_text(response)
     document = db.session.scalar(select(Document))
@@ -63,7 +63,7 @@ def test_a_pdf_is_filed_by_content_and_found_by_a_french_word(client, found):
         results = client.get("/documents/recherche", query_string={"q": query})
         body = results.get_data(as_text=True)
         assert "1 document trouvé" in page_text(results), query
-        assert found.reference in body and "Contrat vidéo.pdf" in body and ", page 2" in body
+        assert access_request.reference in body and "Contrat vidéo.pdf" in body and ", page 2" in body
     body = client.get("/documents/recherche", query_string={"q": "caméra"}).get_data(as_text=True)
     assert "<mark>caméras</mark>" in body
     assert "Aucun document ne contient « piscine »" in page_text(client.get("/documents/recherche?q=piscine"))
@@ -79,7 +79,7 @@ def test_a_pdf_is_filed_by_content_and_found_by_a_french_word(client, found):
     assert download.headers["Cache-Control"] == "private, no-store"
 
 
-def test_every_kind_is_filed_unpacked_and_searchable(client, found):
+def test_every_kind_is_filed_unpacked_and_searchable(client, access_request):
     attachment = make_pdf(["Convention de délégation signée par le préfet."])
     email = make_eml("Veuillez trouver ci-joint la convention demandée.", attachments=[("convention.pdf", attachment)])
     archive = make_zip({
@@ -91,7 +91,7 @@ def test_every_kind_is_filed_unpacked_and_searchable(client, found):
     files = [("courrier.docx", make_docx("Réponse de la mairie concernant les délibérations.")),
              ("photo-panneau.png", make_png()), ("liste.txt", "Liste des sites équipés : gare, mairie".encode()),
              ("reponse.eml", email), ("marche.zip", archive)]
-    response = upload(client, found, files)
+    response = upload(client, access_request, files)
     assert "document" in page_text(response) and "classés" in page_text(response)
     by_name = {document.filename: document for document in db.session.scalars(select(Document))}
     assert set(by_name) == {"courrier.docx", "photo-panneau.png", "liste.txt", "reponse.eml", "convention.pdf",
@@ -117,17 +117,17 @@ def test_every_kind_is_filed_unpacked_and_searchable(client, found):
     assert thumbnail.status_code == 200 and thumbnail.data.startswith(b"\x89PNG")
 
 
-def test_the_same_file_twice_is_linked_not_copied(client, found, alice):
-    upload(client, found, [("contrat.pdf", CONTRACT)])
+def test_the_same_file_twice_is_linked_not_copied(client, access_request, alice):
+    upload(client, access_request, [("contrat.pdf", CONTRACT)])
     files_before = stored_files()
-    response = upload(client, found, [("copie du contrat.pdf", CONTRACT)])
+    response = upload(client, access_request, [("copie du contrat.pdf", CONTRACT)])
     assert "« copie du contrat.pdf » était déjà classé (document « contrat.pdf ») : relié, pas copié." in page_text(response)
     assert count(Document) == 1 and stored_files() == files_before
 
     other = make_request(alice, "Metz Métropole")
     upload(client, other, [("contrat.pdf", CONTRACT)])
     documents = list(db.session.scalars(select(Document).order_by(Document.id)))
-    assert [d.request_id for d in documents] == [found.id, other.id]
+    assert [d.request_id for d in documents] == [access_request.id, other.id]
     assert documents[0].sha256 == documents[1].sha256 and stored_files() == files_before
     assert "Le même fichier ailleurs" in page_text(client.get(f"/documents/{documents[0].id}"))
 
@@ -158,10 +158,10 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_files_are_refused_whole_with_a_clear_message(client, found, case):
+def test_bad_files_are_refused_whole_with_a_clear_message(client, access_request, case):
     files, message = BAD_FILES[case]
     before = stored_files()
-    response = upload(client, found, files)
+    response = upload(client, access_request, files)
     text_shown = page_text(response)
     assert message in text_shown, text_shown
     assert "Rien de cet envoi n'a été enregistré." in text_shown
@@ -169,24 +169,24 @@ def test_bad_files_are_refused_whole_with_a_clear_message(client, found, case):
     assert stored_files() == before  # nothing published, no temporary file left behind
 
 
-def test_an_oversize_file_gets_the_limit_in_its_message(app, client, found, monkeypatch):
-    assert "50 Mo au plus par fichier et 50 Mo par envoi" in page_text(client.get(f"/demandes/{found.id}"))
+def test_an_oversize_file_gets_the_limit_in_its_message(app, client, access_request, monkeypatch):
+    assert "50 Mo au plus par fichier et 50 Mo par envoi" in page_text(client.get(f"/demandes/{access_request.id}"))
     monkeypatch.setitem(app.config, "DOCUMENT_MAX_BYTES", 4096)
     app.extensions["page_cache"].clear()  # settings change with a restart, which empties it
-    assert "4 Ko au plus par fichier" in page_text(client.get(f"/demandes/{found.id}"))
+    assert "4 Ko au plus par fichier" in page_text(client.get(f"/demandes/{access_request.id}"))
     before = stored_files()
-    response = upload(client, found, [("gros.pdf", CONTRACT)])
+    response = upload(client, access_request, [("gros.pdf", CONTRACT)])
     assert "« gros.pdf » dépasse la taille autorisée (4 Ko par fichier)" in page_text(response)
     assert count(Document) == 0 and stored_files() == before
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
-    response = upload(client, found, [("gros.pdf", CONTRACT)], follow=False)
+    response = upload(client, access_request, [("gros.pdf", CONTRACT)], follow=False)
     assert response.status_code == 413
     assert "Le fichier envoyé dépasse la taille autorisée." in page_text(response)
 
 
-def test_unsupported_files_inside_an_email_stay_in_it(client, found):
+def test_unsupported_files_inside_an_email_stay_in_it(client, access_request):
     email = make_eml("Invitation", attachments=[("invitation.exe", b"MZ" + b"\x00" * 300), ("ordre.pdf", CONTRACT)])
-    response = upload(client, found, [("invitation.eml", email)])
+    response = upload(client, access_request, [("invitation.eml", email)])
     assert "« invitation.eml › invitation.exe » est un programme Windows" in page_text(response)
     assert "Il reste dans le message « invitation.eml », classé tel quel." in page_text(response)
     assert sorted(db.session.scalars(select(Document.filename))) == ["invitation.eml", "ordre.pdf"]
@@ -195,10 +195,10 @@ def test_unsupported_files_inside_an_email_stay_in_it(client, found):
 # ------------------------------------------------------------ obtained counts
 
 
-def test_each_item_shows_what_was_obtained(client, found):
-    first, second = found.items
-    upload(client, found, [("acte.pdf", CONTRACT)], item_ids=[str(first.id)], outcome="complete")
-    page = page_text(client.get(f"/demandes/{found.id}"))
+def test_each_item_shows_what_was_obtained(client, access_request):
+    first, second = access_request.items
+    upload(client, access_request, [("acte.pdf", CONTRACT)], item_ids=[str(first.id)], outcome="complete")
+    page = page_text(client.get(f"/demandes/{access_request.id}"))
     assert "Documents demandés obtenus : 1 sur 2." in page
     assert "Acte d'engagement Obtenu acte.pdf" in page and "CCTP Pas encore obtenu" in page
 
@@ -207,13 +207,13 @@ def test_each_item_shows_what_was_obtained(client, found):
         f"item_{first.id}": "complete", f"item_{second.id}": "redacted", "received_on": "2026-02-21",
         "came_by": "email", "sender": "", "pages": "", "notes": "Noms des agents occultés."}, follow_redirects=True)
     assert "Les informations du document sont enregistrées." in page_text(response)
-    page = page_text(client.get(f"/demandes/{found.id}"))
+    page = page_text(client.get(f"/demandes/{access_request.id}"))
     assert "Documents demandés obtenus : 2 sur 2 (dont 1 occulté)." in page
     assert "CCTP Obtenu partiellement (occulté) acte.pdf" in page
 
     refusal = make_pdf(["Refus de communication du CCTP."])
-    upload(client, found, [("refus.pdf", refusal)], item_ids=[str(second.id)], outcome="refused")
-    page = page_text(client.get(f"/demandes/{found.id}"))
+    upload(client, access_request, [("refus.pdf", refusal)], item_ids=[str(second.id)], outcome="refused")
+    page = page_text(client.get(f"/demandes/{access_request.id}"))
     assert "Documents demandés obtenus : 2 sur 2 (dont 1 occulté)." in page  # the best outcome counts
     assert "refus.pdf (refusé)" in page
 
@@ -232,15 +232,15 @@ def test_the_campaign_shows_how_much_was_obtained(client, alice):
 # ----------------------------------------------------------------- access
 
 
-def test_documents_are_served_only_to_who_may_see_them(client, client_for, found, make_user):
-    upload(client, found, [("contrat.pdf", CONTRACT)])
+def test_documents_are_served_only_to_who_may_see_them(client, client_for, access_request, make_user):
+    upload(client, access_request, [("contrat.pdf", CONTRACT)])
     run_worker()
     document = db.session.scalar(select(Document))
     bob = make_user("bob@example.org")
     client = client_for("bob@example.org")
     for url in (f"/documents/{document.id}", f"/documents/{document.id}/fichier", f"/documents/{document.id}/apercu.png"):
         assert client.get(url).status_code == 404, url
-    assert client.post(f"/documents/demandes/{found.id}/envoi", data={}).status_code == 404
+    assert client.post(f"/documents/demandes/{access_request.id}/envoi", data={}).status_code == 404
     assert "Aucun document ne contient" in page_text(client.get("/documents/recherche?q=contrat"))
     assert "contrat.pdf" not in page_text(client.get("/documents/"))
     headers = {"Authorization": f"Bearer {accounts.issue_token(bob)}"}
@@ -248,10 +248,10 @@ def test_documents_are_served_only_to_who_may_see_them(client, client_for, found
     assert client.get("/api/v1/search?q=contrat", headers=headers).json["total"] == 0
 
 
-def test_a_viewer_of_the_organisation_reads_but_does_not_file(client, client_for, found, alice, make_user):
+def test_a_viewer_of_the_organisation_reads_but_does_not_file(client, client_for, access_request, alice, make_user):
     from workflow.models import Membership, Organisation
 
-    upload(client, found, [("contrat.pdf", CONTRACT)])
+    upload(client, access_request, [("contrat.pdf", CONTRACT)])
     run_worker()
     document = db.session.scalar(select(Document))
     organisation = Organisation(name="Technopolice")
@@ -260,22 +260,22 @@ def test_a_viewer_of_the_organisation_reads_but_does_not_file(client, client_for
     viewer = make_user("vera@example.org")
     db.session.add_all([Membership(user_id=alice.id, organisation_id=organisation.id, role="owner"),
                         Membership(user_id=viewer.id, organisation_id=organisation.id, role="viewer")])
-    db.session.get(type(found), found.id).organisation_id = organisation.id
+    db.session.get(type(access_request), access_request.id).organisation_id = organisation.id
     db.session.commit()
     client = client_for("vera@example.org")  # the viewer, in her own browser
     assert client.get(f"/documents/{document.id}/fichier").data == CONTRACT
     assert "1 document trouvé" in page_text(client.get("/documents/recherche?q=contrat"))
-    page = page_text(client.get(f"/demandes/{found.id}"))
+    page = page_text(client.get(f"/demandes/{access_request.id}"))
     assert "Documents demandés obtenus : 0 sur 2." in page and "Classer des documents reçus" not in page
-    assert upload(client, found, [("autre.pdf", make_pdf(["Autre"]))], follow=False).status_code == 403
+    assert upload(client, access_request, [("autre.pdf", make_pdf(["Autre"]))], follow=False).status_code == 403
     assert client.post(f"/documents/{document.id}", data={"notes": "x"}).status_code == 403
     assert db.session.scalar(select(func.count(Document.id))) == 1
 
 
-def test_extraction_runs_once_and_can_be_run_again(client, found):
+def test_extraction_runs_once_and_can_be_run_again(client, access_request):
     from workflow.jobs.documents import extract_document_text
 
-    upload(client, found, [("contrat.pdf", CONTRACT)])
+    upload(client, access_request, [("contrat.pdf", CONTRACT)])
     run_worker()
     document = db.session.scalar(select(Document))
     assert extract_document_text(document.id) == "done"  # already done: nothing redone
@@ -291,8 +291,8 @@ def test_extraction_runs_once_and_can_be_run_again(client, found):
         assert db.session.scalar(text("SELECT count(*) FROM document_search")) == 0  # the trigger follows deletions
 
 
-def test_a_search_matching_too_many_pages_ranks_the_most_recent_and_says_so(client, found, monkeypatch):
-    upload(client, found, [("ancien.pdf", make_pdf(["Contrat ancien"])), ("recent.pdf", make_pdf(["Contrat récent"]))])
+def test_a_search_matching_too_many_pages_ranks_the_most_recent_and_says_so(client, access_request, monkeypatch):
+    upload(client, access_request, [("ancien.pdf", make_pdf(["Contrat ancien"])), ("recent.pdf", make_pdf(["Contrat récent"]))])
     run_worker()
     monkeypatch.setattr("workflow.documents.text_search.CANDIDATE_PAGES", 1)
     page = client.get("/documents/recherche?q=contrat")
@@ -301,12 +301,12 @@ def test_a_search_matching_too_many_pages_ranks_the_most_recent_and_says_so(clie
     assert "recent.pdf" in page_text(page) and "ancien.pdf" not in page_text(page)
 
 
-def test_extractions_lost_by_redis_are_queued_again(client, found):
+def test_extractions_lost_by_redis_are_queued_again(client, access_request):
     from datetime import timedelta
 
     from workflow.jobs.documents import requeue_pending
 
-    upload(client, found, [("contrat.pdf", CONTRACT)])
+    upload(client, access_request, [("contrat.pdf", CONTRACT)])
     assert requeue_pending(timedelta(0)) == 0  # its job is in Redis
     queue().connection.flushdb()  # Redis forgets everything
     assert requeue_pending(timedelta(hours=1)) == 0  # too recent to be called lost

@@ -44,28 +44,28 @@ def open_dossier(data: bytes):
 
 
 def test_a_request_dossier_holds_letters_documents_and_chronology(client, alice):
-    found = make_request(alice)
-    request_letters.freeze(found, "request", date(2026, 1, 9), alice)
-    upload(client, found, [("acte.pdf", CONTRACT)], item_ids=[str(found.items[0].id)], outcome="redacted",
+    access_request = make_request(alice)
+    request_letters.freeze(access_request, "request", date(2026, 1, 9), alice)
+    upload(client, access_request, [("acte.pdf", CONTRACT)], item_ids=[str(access_request.items[0].id)], outcome="redacted",
            received_on="2026-02-20", came_by="post")
-    upload(client, found, [("=HYPERLINK(x).pdf", make_pdf(["Piège"]))])
-    upload(client, found, [("reponse.eml", make_eml("Ci-joint", attachments=[("cctp.pdf", make_pdf(["CCTP"]))]))])
+    upload(client, access_request, [("=HYPERLINK(x).pdf", make_pdf(["Piège"]))])
+    upload(client, access_request, [("reponse.eml", make_eml("Ci-joint", attachments=[("cctp.pdf", make_pdf(["CCTP"]))]))])
 
-    response = client.post(f"/documents/demandes/{found.id}/dossier")
+    response = client.post(f"/documents/demandes/{access_request.id}/dossier")
     assert response.status_code == 200 and response.mimetype == "application/zip"
-    assert f"dossier-{found.reference}.zip" in response.headers["Content-Disposition"]
+    assert f"dossier-{access_request.reference}.zip" in response.headers["Content-Disposition"]
     bundle, manifest = open_dossier(response.data)
-    root = f"dossier-{found.reference}/{found.reference}/"
+    root = f"dossier-{access_request.reference}/{access_request.reference}/"
     by_path = {entry["path"]: entry for entry in manifest["files"]}
-    letter = by_path[f"{root}courriers/{found.reference}-request-v1.pdf"]
-    assert letter["role"] == "letter" and letter["sha256"] == request_letters.frozen_versions(found, "request")[0].pdf_sha256
+    letter = by_path[f"{root}courriers/{access_request.reference}-request-v1.pdf"]
+    assert letter["role"] == "letter" and letter["sha256"] == request_letters.frozen_versions(access_request, "request")[0].pdf_sha256
     documents = {document.filename: document for document in db.session.scalars(select(Document))}
     acte = by_path[f"{root}documents/{documents['acte.pdf'].id:04d}-acte.pdf"]
     assert acte["sha256"] == hashlib.sha256(CONTRACT).hexdigest()
-    assert acte["items"] == [{"item": found.items[0].id, "outcome": "redacted"}]
+    assert acte["items"] == [{"item": access_request.items[0].id, "outcome": "redacted"}]
     cctp = by_path[f"{root}documents/{documents['cctp.pdf'].id:04d}-cctp.pdf"]
     assert cctp["container"] == f"{root}documents/{documents['reponse.eml'].id:04d}-reponse.eml"
-    assert manifest["scope"] == {"kind": "request", "reference": found.reference, "subject": "Vidéoprotection"}
+    assert manifest["scope"] == {"kind": "request", "reference": access_request.reference, "subject": "Vidéoprotection"}
 
     rows = list(csv.reader(io.StringIO(bundle.read(f"{root}chronologie.csv").decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["date", "nature", "intitulé", "détails", "fichier"]
@@ -78,7 +78,7 @@ def test_a_request_dossier_holds_letters_documents_and_chronology(client, alice)
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     pdf = PdfReader(io.BytesIO(bundle.read(f"{root}chronologie.pdf")))
     chronology = " ".join(page.extract_text() for page in pdf.pages)
-    assert f"Chronologie de la demande {found.reference}" in chronology and "acte.pdf" in chronology
+    assert f"Chronologie de la demande {access_request.reference}" in chronology and "acte.pdf" in chronology
 
 
 def test_a_campaign_dossier_is_a_job_with_visible_progress(client, alice):
@@ -100,7 +100,7 @@ def test_a_campaign_dossier_is_a_job_with_visible_progress(client, alice):
     assert "Le dossier est prêt" in page_text(page) and '<meta http-equiv="refresh"' not in page.get_data(as_text=True)
     archive = client.get(f"/documents/dossiers/{run.id}/resultat")
     bundle, manifest = open_dossier(archive.data)
-    assert {entry["request"] for entry in manifest["files"]} == {found.reference for found in requests}
+    assert {entry["request"] for entry in manifest["files"]} == {access_request.reference for access_request in requests}
     assert sum(1 for entry in manifest["files"] if entry["role"] == "document") == 3  # the ZIP and its file
 
     from workflow.jobs.documents import export_dossier
@@ -109,10 +109,10 @@ def test_a_campaign_dossier_is_a_job_with_visible_progress(client, alice):
 
 
 def test_a_large_request_dossier_runs_as_a_job(app, client, client_for, alice, monkeypatch):
-    found = make_request(alice)
-    upload(client, found, [("acte.pdf", CONTRACT)])
+    access_request = make_request(alice)
+    upload(client, access_request, [("acte.pdf", CONTRACT)])
     monkeypatch.setitem(app.config, "DOCUMENT_EXPORT_INLINE_BYTES", 1000)
-    response = client.post(f"/documents/demandes/{found.id}/dossier")
+    response = client.post(f"/documents/demandes/{access_request.id}/dossier")
     assert response.status_code == 303
     run_worker()
     run = db.session.scalar(select(JobRun))
@@ -125,11 +125,11 @@ def test_a_large_request_dossier_runs_as_a_job(app, client, client_for, alice, m
 
 
 def test_the_api_files_reads_searches_and_exports(client, alice, headers):
-    found = make_request(alice)
+    access_request = make_request(alice)
     files = [(io.BytesIO(CONTRACT), "contrat.pdf"),
              (io.BytesIO(make_eml("Ci-joint", attachments=[("annexe.pdf", make_pdf(["Annexe tarifaire"]))])), "r.eml")]
-    response = client.post(f"/api/v1/requests/{found.id}/documents", headers=headers, content_type="multipart/form-data",
-                           data={"files": files, "item_ids": [str(found.items[1].id)], "outcome": "complete",
+    response = client.post(f"/api/v1/requests/{access_request.id}/documents", headers=headers, content_type="multipart/form-data",
+                           data={"files": files, "item_ids": [str(access_request.items[1].id)], "outcome": "complete",
                                  "came_by": "email"})
     assert response.status_code == 201, response.json
     filed = response.json["documents"]
@@ -138,7 +138,7 @@ def test_the_api_files_reads_searches_and_exports(client, alice, headers):
     assert filed[0]["sha256"] == hashlib.sha256(CONTRACT).hexdigest() and all(isinstance(d["id"], int) for d in filed)
     assert filed[2]["parent_id"] == filed[1]["id"]
 
-    again = client.post(f"/api/v1/requests/{found.id}/documents", headers=headers, content_type="multipart/form-data",
+    again = client.post(f"/api/v1/requests/{access_request.id}/documents", headers=headers, content_type="multipart/form-data",
                         data={"files": [(io.BytesIO(CONTRACT), "copie.pdf")]})
     assert again.status_code == 201 and again.json["documents"][0]["duplicate"] is True
     assert again.json["documents"][0]["id"] == filed[0]["id"]
@@ -152,10 +152,10 @@ def test_the_api_files_reads_searches_and_exports(client, alice, headers):
     results = client.get("/api/v1/search", query_string={"q": "tarifaires annexes"}, headers=headers).json
     assert results["total"] == 1
     [hit] = results["results"]
-    assert hit["request"]["reference"] == found.reference and hit["document"]["filename"] == "annexe.pdf"
+    assert hit["request"]["reference"] == access_request.reference and hit["document"]["filename"] == "annexe.pdf"
     assert hit["page"] == 1 and "<mark>Annexe</mark> <mark>tarifaire</mark>" in hit["excerpt_html"]
 
-    export = client.get(f"/api/v1/requests/{found.id}/export.zip", headers=headers)
+    export = client.get(f"/api/v1/requests/{access_request.id}/export.zip", headers=headers)
     assert export.status_code == 200
     _bundle, manifest = open_dossier(export.data)
     assert sum(1 for entry in manifest["files"] if entry["role"] == "document") == 3
@@ -167,17 +167,17 @@ def test_the_api_files_reads_searches_and_exports(client, alice, headers):
 
 
 def test_the_api_refuses_bad_files_with_a_message(client, alice, headers):
-    found = make_request(alice)
-    response = client.post(f"/api/v1/requests/{found.id}/documents", headers=headers, content_type="multipart/form-data",
+    access_request = make_request(alice)
+    response = client.post(f"/api/v1/requests/{access_request.id}/documents", headers=headers, content_type="multipart/form-data",
                            data={"files": [(io.BytesIO(CONTRACT), "ok.pdf"),
                                            (io.BytesIO(make_zip({"../evil.sh": b"x"})), "evil.zip")]})
     assert response.status_code == 422
     assert "chemin dangereux" in response.json["error"]["message"]
     assert "Rien de cet envoi n'a été enregistré." in response.json["error"]["message"]
     assert db.session.scalar(select(Document.id)) is None
-    empty = client.post(f"/api/v1/requests/{found.id}/documents", headers=headers, content_type="multipart/form-data",
+    empty = client.post(f"/api/v1/requests/{access_request.id}/documents", headers=headers, content_type="multipart/form-data",
                         data={})
     assert empty.status_code == 400 and "files" in empty.json["error"]["message"]
-    bad_date = client.post(f"/api/v1/requests/{found.id}/documents", headers=headers, content_type="multipart/form-data",
+    bad_date = client.post(f"/api/v1/requests/{access_request.id}/documents", headers=headers, content_type="multipart/form-data",
                            data={"files": [(io.BytesIO(CONTRACT), "ok.pdf")], "received_on": "hier"})
     assert bad_date.status_code == 422 and "received_on" in bad_date.json["error"]["fields"]

@@ -9,7 +9,7 @@ from workflow.core import clock
 from workflow.jobs import sweep
 from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
-from workflow.models import Authority, JobRun, OutgoingMail, Reminder, Request, RequesterIdentity
+from workflow.models import Authority, JobRun, OutgoingMail, Reminder, AccessRequest, RequesterIdentity
 
 
 @pytest.fixture
@@ -31,16 +31,16 @@ def test_drafting_recording_and_letters_work_without_redis(client, alice, redis_
         "authority_ids": [str(metz.id)], "subject": "Vidéoprotection", "items": "Marchés",
         "requester_id": str(identity.id), "channel": "email", "access_format": "email", "organisation_id": ""})
     assert response.status_code == 302
-    found = db.session.scalar(select(Request))
+    access_request = db.session.scalar(select(AccessRequest))
     today = clock.today()
-    response = client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": today.isoformat()})
+    response = client.post(f"/demandes/{access_request.id}/evenements", data={"type": "sent", "occurred_on": today.isoformat()})
     assert response.status_code == 302
-    assert "Naissance du refus implicite" in page_text(client.get(f"/demandes/{found.id}"))
+    assert "Naissance du refus implicite" in page_text(client.get(f"/demandes/{access_request.id}"))
     assert db.session.scalar(select(Reminder)) is not None  # the reminders wait in the database
-    assert client.get(f"/demandes/{found.id}/courriers/request.pdf").data.startswith(b"%PDF")
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf").data.startswith(b"%PDF")
     assert client.get("/").status_code == 200
 
-    response = client.post(f"/demandes/{found.id}/courriers/reminder/courriel", data={"recipient": "mairie@metz.example"},
+    response = client.post(f"/demandes/{access_request.id}/courriers/reminder/courriel", data={"recipient": "mairie@metz.example"},
                            follow_redirects=True)
     assert "il partira dès que le service d'envoi sera disponible" in page_text(response)
     assert db.session.scalar(select(OutgoingMail.status)) == "queued"
@@ -64,7 +64,7 @@ def test_a_campaign_job_without_redis_says_so(client, alice, redis_down):
     client.post("/demandes/nouvelle", data={"authority_ids": ids, "subject": "Vidéoprotection", "items": "Marchés",
                                             "requester_id": str(identity.id), "channel": "email",
                                             "access_format": "email", "organisation_id": ""})
-    campaign_id = db.session.scalar(select(Request.campaign_id))
+    campaign_id = db.session.scalar(select(AccessRequest.campaign_id))
     response = client.post(f"/campagnes/{campaign_id}/courriers", data={"kind": "request"}, follow_redirects=True)
     assert "La file des tâches (Redis) est indisponible" in page_text(response)
     assert db.session.scalar(select(JobRun.status)) == "failed"

@@ -14,17 +14,17 @@ from workflow.requests import lifecycle as service
 from workflow.directory.authorities import seed_authorities
 from workflow.law.deadlines import add_months
 from workflow.core.extensions import db
-from workflow.models import Authority, Notification, OutgoingMail, Reminder, Request, RequestItem
+from workflow.models import Authority, Notification, OutgoingMail, Reminder, AccessRequest, RequestItem
 from workflow.jobs.queues import queue, redis_connection
 
 
 @pytest.fixture
-def found(app, make_user):
+def access_request(app, make_user):
     seed_authorities()
     owner = make_user("alice@example.org")
     owner.weekly_digest = False  # the digest has its own test; here only reminders count
     metz = db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
-    created = Request(reference="LNT-2026-0007", owner_id=owner.id, authority_id=metz.id, channel="postal",
+    created = AccessRequest(reference="LNT-2026-0007", owner_id=owner.id, authority_id=metz.id, channel="postal",
                       subject="Contrats de vidéoprotection",
                       items=[RequestItem(position=1, description="Marché de vidéoprotection")])
     db.session.add(created)
@@ -32,20 +32,20 @@ def found(app, make_user):
     return created
 
 
-def reminder_rows(found):
-    return {row.kind: row for row in db.session.scalars(select(Reminder).where(Reminder.request_id == found.id))}
+def reminder_rows(access_request):
+    return {row.kind: row for row in db.session.scalars(select(Reminder).where(Reminder.request_id == access_request.id))}
 
 
 def scheduled_ids():
     return set(ScheduledJobRegistry(queue=queue()).get_job_ids())
 
 
-def test_recording_the_receipt_plans_and_schedules_the_reminders(found):
+def test_recording_the_receipt_plans_and_schedules_the_reminders(access_request):
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "received", today)
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "received", today)
     born = add_months(today, 1)
-    rows = reminder_rows(found)
+    rows = reminder_rows(access_request)
     due = {kind: row.due_on for kind, row in rows.items()}
     assert due["implicit_refusal-7"] == born - timedelta(days=7)
     assert due["implicit_refusal-1"] == born - timedelta(days=1)
@@ -56,12 +56,12 @@ def test_recording_the_receipt_plans_and_schedules_the_reminders(found):
     assert {f"reminder-{row.id}" for row in rows.values()} <= scheduled_ids()
 
 
-def test_the_sweep_moves_the_request_on_the_right_day_and_sends_each_reminder_once(found, mailbox):
+def test_the_sweep_moves_the_request_on_the_right_day_and_sends_each_reminder_once(access_request, mailbox):
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "received", today)
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "received", today)
     born = add_months(today, 1)
-    assert found.status_changes_after == born  # what the sweep looks for, by index
+    assert access_request.status_changes_after == born  # what the sweep looks for, by index
 
     report = sweep.run(born - timedelta(days=7))
     run_worker()
@@ -73,28 +73,28 @@ def test_the_sweep_moves_the_request_on_the_right_day_and_sends_each_reminder_on
     sweep.run(born - timedelta(days=7))
     from workflow.jobs.tasks import send_reminder
 
-    send_reminder(reminder_rows(found)["implicit_refusal-7"].id)
+    send_reminder(reminder_rows(access_request)["implicit_refusal-7"].id)
     run_worker()
     assert len(mailbox.messages) == 1
 
     assert sweep.run(born).status_changes == {}
-    db.session.refresh(found)
-    assert found.status == "awaiting_response"  # born at the end of the day
+    db.session.refresh(access_request)
+    assert access_request.status == "awaiting_response"  # born at the end of the day
     run_worker()
     assert [s for s in mailbox.subjects() if "refus implicite naît ce soir" in s]
 
     report = sweep.run(born + timedelta(days=1))
     assert report.status_changes == {"LNT-2026-0007": "implicitly_refused"}
-    db.session.refresh(found)
-    assert found.status == "implicitly_refused" and found.status_changes_after is None
+    db.session.refresh(access_request)
+    assert access_request.status == "implicitly_refused" and access_request.status_changes_after is None
     assert sweep.run(born + timedelta(days=2)).status_changes == {}
     run_worker()
     subjects = mailbox.subjects()
     assert len(subjects) == len(set(subjects)) == 3  # -7, -1 and the day itself, once each
     message = mailbox.messages[-1]
     assert message["To"] == "alice@example.org"
-    assert f"/demandes/{found.id}/courriers/cada_referral" in message.get_content()
-    notices = db.session.scalars(select(Notification).where(Notification.request_id == found.id)).all()
+    assert f"/demandes/{access_request.id}/courriers/cada_referral" in message.get_content()
+    notices = db.session.scalars(select(Notification).where(Notification.request_id == access_request.id)).all()
     assert len(notices) == 3
 
 
@@ -104,11 +104,11 @@ def sweep_format(day):
     return format_date_fr(day)
 
 
-def test_a_fresh_redis_is_rebuilt_by_the_sweep_with_nothing_lost_or_doubled(found, mailbox):
+def test_a_fresh_redis_is_rebuilt_by_the_sweep_with_nothing_lost_or_doubled(access_request, mailbox):
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "received", today)
-    rows = reminder_rows(found)
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "received", today)
+    rows = reminder_rows(access_request)
     first = min(rows.values(), key=lambda row: row.due_on)
 
     redis_connection().flushdb()  # Redis forgot everything
@@ -123,34 +123,34 @@ def test_a_fresh_redis_is_rebuilt_by_the_sweep_with_nothing_lost_or_doubled(foun
     assert len(mailbox.messages) == 1
 
 
-def test_a_correction_replans_the_unsent_reminders(found):
+def test_a_correction_replans_the_unsent_reminders(access_request):
     today = clock.today()
-    service.record_event(found, "sent", today - timedelta(days=2))
-    received = service.record_event(found, "received", today)
-    service.correct_event(found, received.id, today - timedelta(days=1), note="Date de l'avis de réception")
-    rows = reminder_rows(found)
+    service.record_event(access_request, "sent", today - timedelta(days=2))
+    received = service.record_event(access_request, "received", today)
+    service.correct_event(access_request, received.id, today - timedelta(days=1), note="Date de l'avis de réception")
+    rows = reminder_rows(access_request)
     assert rows["implicit_refusal+0"].due_on == add_months(today - timedelta(days=1), 1)
     assert db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.kind == "implicit_refusal+0")) == 1
 
 
-def test_an_answer_cancels_the_reminders(found):
+def test_an_answer_cancels_the_reminders(access_request):
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "answered", today)
-    assert reminder_rows(found) == {}
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "answered", today)
+    assert reminder_rows(access_request) == {}
 
 
-def test_users_change_their_reminder_days(found):
-    found.owner.reminder_offsets = {"implicit_refusal": [-3]}
+def test_users_change_their_reminder_days(access_request):
+    access_request.owner.reminder_offsets = {"implicit_refusal": [-3]}
     db.session.commit()
-    service.record_event(found, "sent", clock.today())
-    kinds = set(reminder_rows(found))
+    service.record_event(access_request, "sent", clock.today())
+    kinds = set(reminder_rows(access_request))
     assert "implicit_refusal-3" in kinds and "implicit_refusal-7" not in kinds
 
 
-def test_a_claimed_message_is_never_sent_twice(found, mailbox):
+def test_a_claimed_message_is_never_sent_twice(access_request, mailbox):
     message = notify.build_message("alice@example.org", "Essai", "Corps")
-    outgoing = notify.queue_mail("test:1", "reminder", message, request_id=found.id)
+    outgoing = notify.queue_mail("test:1", "reminder", message, request_id=access_request.id)
     db.session.commit()
     assert notify.deliver(outgoing.id) == "sent"
     assert notify.deliver(outgoing.id) == "sent"  # a duplicated job
@@ -159,11 +159,11 @@ def test_a_claimed_message_is_never_sent_twice(found, mailbox):
     assert sent["Message-ID"] == outgoing.message_id
 
 
-def test_a_worker_killed_mid_send_leaves_an_uncertain_mark_not_a_second_mail(found, mailbox):
+def test_a_worker_killed_mid_send_leaves_an_uncertain_mark_not_a_second_mail(access_request, mailbox):
     from datetime import datetime, timezone
 
     outgoing = notify.queue_mail("test:2", "reminder", notify.build_message("alice@example.org", "Essai", "x"),
-                                 request_id=found.id)
+                                 request_id=access_request.id)
     outgoing.status = "sending"  # claimed by a worker that died before committing
     outgoing.next_attempt_at = datetime.now(timezone.utc) - timedelta(hours=1)
     db.session.commit()
@@ -172,15 +172,15 @@ def test_a_worker_killed_mid_send_leaves_an_uncertain_mark_not_a_second_mail(fou
     db.session.refresh(outgoing)
     assert outgoing.status == "uncertain"
     assert mailbox.messages == []
-    notice = db.session.scalar(select(Notification).where(Notification.user_id == found.owner_id))
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == access_request.owner_id))
     assert "Échec de l'envoi" in notice.title
 
 
-def test_smtp_failures_are_retried_then_shown(found, app, monkeypatch):
+def test_smtp_failures_are_retried_then_shown(access_request, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
     outgoing = notify.queue_mail("test:3", "reminder", notify.build_message("alice@example.org", "Rappel", "x"),
-                                 user_id=found.owner_id, request_id=found.id)
+                                 user_id=access_request.owner_id, request_id=access_request.id)
     db.session.commit()
     for attempt in range(1, 5):
         with pytest.raises(OSError):
@@ -188,16 +188,16 @@ def test_smtp_failures_are_retried_then_shown(found, app, monkeypatch):
         db.session.refresh(outgoing)
         assert outgoing.attempts == attempt
     assert outgoing.status == "failed"
-    notice = db.session.scalar(select(Notification).where(Notification.user_id == found.owner_id))
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == access_request.owner_id))
     assert notice.title == "Échec de l'envoi du courriel « Rappel »"
     assert "4 tentatives" in notice.body
 
 
-def test_the_sweep_without_redis_loses_nothing(found, app, mailbox, monkeypatch):
+def test_the_sweep_without_redis_loses_nothing(access_request, app, mailbox, monkeypatch):
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "received", today)
-    first = min(reminder_rows(found).values(), key=lambda row: row.due_on)
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "received", today)
+    first = min(reminder_rows(access_request).values(), key=lambda row: row.due_on)
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.extensions, "lanterne_redis", None)
     report = sweep.run(first.due_on)
@@ -211,10 +211,10 @@ def test_the_sweep_without_redis_loses_nothing(found, app, mailbox, monkeypatch)
     assert len(mailbox.messages) == 1, mailbox.subjects()
 
 
-def test_the_sweep_command(runner, found):
+def test_the_sweep_command(runner, access_request):
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "received", today)
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "received", today)
     day_after = add_months(today, 1) + timedelta(days=1)
     result = runner.invoke(args=["sweep", "--today", day_after.isoformat()])
     assert result.exit_code == 0, result.output
@@ -224,15 +224,15 @@ def test_the_sweep_command(runner, found):
     assert result.exit_code == 2
 
 
-def test_the_weekly_digest_goes_out_on_mondays_once(found, mailbox):
-    found.owner.weekly_digest = True
+def test_the_weekly_digest_goes_out_on_mondays_once(access_request, mailbox):
+    access_request.owner.weekly_digest = True
     today = clock.today()
-    service.record_event(found, "sent", today)
-    service.record_event(found, "received", today)
+    service.record_event(access_request, "sent", today)
+    service.record_event(access_request, "received", today)
     born = add_months(today, 1)
     monday = born - timedelta(days=born.weekday())  # the Monday of the week the refusal is born
     tuesday = monday + timedelta(days=1)
-    found.owner.reminder_offsets = {kind: [] for kind in ("implicit_refusal", "cada_referral", "cada_opinion_expected", "court_appeal")}
+    access_request.owner.reminder_offsets = {kind: [] for kind in ("implicit_refusal", "cada_referral", "cada_opinion_expected", "court_appeal")}
     db.session.query(Reminder).delete()
     db.session.commit()
     assert sweep.run(tuesday).digests_queued == 0
@@ -259,28 +259,28 @@ def test_periodic_jobs_are_scheduled_once_however_often_workers_start(app):
     assert schedule.schedule_periodic(early) == ["periodic-sweep-2026-11-28"]
 
 
-def test_recording_refusal_grounds_and_referral_channel_from_the_page(client, found):
+def test_recording_refusal_grounds_and_referral_channel_from_the_page(client, access_request):
     from tests.helpers import PASSWORD, page_text
 
     client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
     today = clock.today()
-    client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": (today - timedelta(days=20)).isoformat()})
-    client.post(f"/demandes/{found.id}/evenements", data={
+    client.post(f"/demandes/{access_request.id}/evenements", data={"type": "sent", "occurred_on": (today - timedelta(days=20)).isoformat()})
+    client.post(f"/demandes/{access_request.id}/evenements", data={
         "type": "refused", "occurred_on": (today - timedelta(days=10)).isoformat(),
         "grounds": "Sécurité publique (L311-5)", "appeal_routes_stated": "y"})
-    client.post(f"/demandes/{found.id}/evenements", data={
+    client.post(f"/demandes/{access_request.id}/evenements", data={
         "type": "cada_referred", "occurred_on": today.isoformat(), "referral_how": "online_form"})
-    text = page_text(client.get(f"/demandes/{found.id}"))
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
     assert "Motifs : Sécurité publique (L311-5)" in text
     assert "Saisine par le formulaire en ligne" in text
 
 
-def test_the_forking_worker_of_flask_worker_delivers(found, mailbox):
+def test_the_forking_worker_of_flask_worker_delivers(access_request, mailbox):
     """The real worker class forks a work horse per job: it must run our jobs too."""
     from workflow.jobs.worker import LanterneWorker
 
     outgoing = notify.queue_mail("test:fork", "reminder", notify.build_message("alice@example.org", "Par le worker", "x"),
-                                 request_id=found.id)
+                                 request_id=access_request.id)
     db.session.commit()
     queue().enqueue("workflow.jobs.tasks.send_mail", outgoing.id, job_id=f"mail-{outgoing.id}")
     LanterneWorker([queue()], connection=queue().connection).work(burst=True)

@@ -229,11 +229,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 
 def lines(letter, role: str) -> tuple[str, ...]:
     """The lines (or texts) of the parts of `role` in a built letter."""
-    found: list[str] = []
+    lines: list[str] = []
     for part in letter.parts:
         if part.role == role:
-            found.extend(part.lines or (part.text,))
-    return tuple(found)
+            lines.extend(part.lines or (part.text,))
+    return tuple(lines)
 
 
 def _common_expectations(ctx: LetterContext) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from tests.helpers import PASSWORD, page_text
 from workflow.accounts import users as accounts
 from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
-from workflow.models import Authority, Event, Letter, Request, RequesterIdentity
+from workflow.models import Authority, Event, Letter, AccessRequest, RequesterIdentity
 from workflow.core.storage import file_store
 
 TODAY = date(2026, 3, 1)
@@ -32,7 +32,7 @@ def newcomer(client, make_user):
 
 
 @pytest.fixture
-def found(client, newcomer):
+def access_request(client, newcomer):
     """The newcomer's journey: an identity, then a request to the city from the library."""
     seed_authorities()
     client.post("/compte/identites/nouvelle", data={
@@ -46,7 +46,7 @@ def found(client, newcomer):
         "items": "Acte d'engagement du marché de vidéoprotection urbaine\nCahier des clauses techniques particulières (CCTP)",
         "requester_id": str(identity.id), "channel": "postal", "access_format": "email", "organisation_id": ""})
     assert response.status_code == 302
-    return db.session.scalar(select(Request))
+    return db.session.scalar(select(AccessRequest))
 
 
 def pdf_text(content: bytes) -> str:
@@ -59,11 +59,11 @@ def docx_text(content: bytes) -> str:
     return " ".join(paragraph.text for paragraph in document.paragraphs)
 
 
-def test_the_request_letter_as_pdf_docx_and_text(client, found):
-    pdf = client.get(f"/demandes/{found.id}/courriers/request.pdf")
+def test_the_request_letter_as_pdf_docx_and_text(client, access_request):
+    pdf = client.get(f"/demandes/{access_request.id}/courriers/request.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    assert f"{found.reference}" in pdf.headers["Content-Disposition"]
+    assert f"{access_request.reference}" in pdf.headers["Content-Disposition"]
     text = pdf_text(pdf.data)
     for expected in ("Ville de Metz", "1 place d'Armes", "57036 Metz Cedex 1", "Technopolice Metz", "W573012345",
                      "Jeanne Martin", "Acte d'engagement du marché de vidéoprotection urbaine",
@@ -71,40 +71,40 @@ def test_the_request_letter_as_pdf_docx_and_text(client, found):
                      "1er mars 2026", "Lettre recommandée avec demande d'avis de réception"):
         assert expected in text, expected
 
-    docx = client.get(f"/demandes/{found.id}/courriers/request.docx")
+    docx = client.get(f"/demandes/{access_request.id}/courriers/request.docx")
     assert docx.status_code == 200
     text = docx_text(docx.data)
     for expected in ("Ville de Metz", "Acte d'engagement du marché de vidéoprotection urbaine", "L311-1", "Jeanne Martin"):
         assert expected in text, expected
 
-    plain = client.get(f"/demandes/{found.id}/courriers/request.txt").get_data(as_text=True)
+    plain = client.get(f"/demandes/{access_request.id}/courriers/request.txt").get_data(as_text=True)
     assert plain.startswith("Objet : ")
-    assert found.reference in plain.splitlines()[0]
+    assert access_request.reference in plain.splitlines()[0]
     assert "1. Acte d'engagement du marché de vidéoprotection urbaine" in plain
 
 
-def test_letters_whose_step_is_not_reached_say_why(client, found):
+def test_letters_whose_step_is_not_reached_say_why(client, access_request):
     for kind in ("reminder", "cada_referral", "after_opinion", "recours_gracieux", "court_application"):
-        response = client.get(f"/demandes/{found.id}/courriers/{kind}.pdf")
+        response = client.get(f"/demandes/{access_request.id}/courriers/{kind}.pdf")
         assert response.status_code == 409, kind
         assert "ne peut pas encore être préparé" in page_text(response) or "Il manque" in page_text(response)
-    page = page_text(client.get(f"/demandes/{found.id}/courriers/"))
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/"))
     assert "Demande de communication" in page and "Il manque" in page
 
 
-def test_the_preview_can_run_and_fetch_nothing(client, found):
-    response = client.get(f"/demandes/{found.id}/courriers/request.html")
+def test_the_preview_can_run_and_fetch_nothing(client, access_request):
+    response = client.get(f"/demandes/{access_request.id}/courriers/request.html")
     assert response.status_code == 200
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert "Marchés publics de vidéoprotection" in response.get_data(as_text=True)
 
 
-def test_marking_the_request_as_sent_freezes_it_and_starts_the_clock(client, found):
-    response = client.post(f"/demandes/{found.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"})
+def test_marking_the_request_as_sent_freezes_it_and_starts_the_clock(client, access_request):
+    response = client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"})
     assert response.status_code == 302
     letter = db.session.scalar(select(Letter))
     assert (letter.kind, letter.version) == ("request", 1)
-    frozen = client.get(f"/demandes/{found.id}/courriers/request.pdf?version=1").data
+    frozen = client.get(f"/demandes/{access_request.id}/courriers/request.pdf?version=1").data
     assert hashlib.sha256(frozen).hexdigest() == letter.pdf_sha256
     assert file_store().read(letter.pdf_sha256) == frozen
     assert "9 janvier 2026" in pdf_text(frozen)
@@ -112,66 +112,66 @@ def test_marking_the_request_as_sent_freezes_it_and_starts_the_clock(client, fou
     assert (sent.type, sent.occurred_on, sent.data["channel"]) == ("sent", date(2026, 1, 9), "postal")
 
     # Changing the directory later does not touch what was sent.
-    metz = found.authority
+    metz = access_request.authority
     metz.address_lines = "Autre adresse"
     db.session.commit()
-    assert client.get(f"/demandes/{found.id}/courriers/request.pdf?version=1").data == frozen
-    assert "Autre adresse" in pdf_text(client.get(f"/demandes/{found.id}/courriers/request.pdf").data)
-    text = page_text(client.get(f"/demandes/{found.id}/courriers/request"))
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf?version=1").data == frozen
+    assert "Autre adresse" in pdf_text(client.get(f"/demandes/{access_request.id}/courriers/request.pdf").data)
+    text = page_text(client.get(f"/demandes/{access_request.id}/courriers/request"))
     assert letter.pdf_sha256 in text and "Versions envoyées" in text
 
     # A new version can be sent; the first stays as it was.
-    client.post(f"/demandes/{found.id}/courriers/request/envoye", data={"sent_on": "2026-01-10"})
+    client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-10"})
     assert [row.version for row in db.session.scalars(select(Letter).order_by(Letter.version))] == [1, 2]
-    assert client.get(f"/demandes/{found.id}/courriers/request.pdf?version=1").data == frozen
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf?version=1").data == frozen
     assert db.session.scalar(select(Event.id).where(Event.id != sent.id)) is None  # still one sending
 
 
-def test_the_reminder_and_the_cada_referral_carry_the_engines_dates(client, found):
-    client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-09"})
-    client.post(f"/demandes/{found.id}/evenements", data={"type": "received", "occurred_on": "2026-01-12"})
-    reminder = pdf_text(client.get(f"/demandes/{found.id}/courriers/reminder.pdf").data)
+def test_the_reminder_and_the_cada_referral_carry_the_engines_dates(client, access_request):
+    client.post(f"/demandes/{access_request.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-09"})
+    client.post(f"/demandes/{access_request.id}/evenements", data={"type": "received", "occurred_on": "2026-01-12"})
+    reminder = pdf_text(client.get(f"/demandes/{access_request.id}/courriers/reminder.pdf").data)
     assert "9 janvier 2026" in reminder and "12 février 2026" in reminder
-    referral = client.get(f"/demandes/{found.id}/courriers/cada_referral.pdf")
+    referral = client.get(f"/demandes/{access_request.id}/courriers/cada_referral.pdf")
     assert referral.status_code == 200
     text = pdf_text(referral.data)
     assert "TSA 50730" in text and "12 février 2026" in text
     assert "Acte d'engagement du marché de vidéoprotection urbaine" in text
 
 
-def test_the_api_serves_letters(client, found, newcomer):
+def test_the_api_serves_letters(client, access_request, newcomer):
     headers = {"Authorization": f"Bearer {accounts.issue_token(newcomer)}"}
-    response = client.get(f"/api/v1/requests/{found.id}/letters/request.pdf", headers=headers)
+    response = client.get(f"/api/v1/requests/{access_request.id}/letters/request.pdf", headers=headers)
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    response = client.get(f"/api/v1/requests/{found.id}/letters/request.docx", headers=headers)
+    response = client.get(f"/api/v1/requests/{access_request.id}/letters/request.docx", headers=headers)
     assert response.status_code == 200 and "Ville de Metz" in docx_text(response.data)
-    response = client.get(f"/api/v1/requests/{found.id}/letters/court_application.pdf", headers=headers)
+    response = client.get(f"/api/v1/requests/{access_request.id}/letters/court_application.pdf", headers=headers)
     assert response.status_code == 409
     assert response.json["error"]["message"]
-    response = client.get(f"/api/v1/requests/{found.id}/letters/love_letter.pdf", headers=headers)
+    response = client.get(f"/api/v1/requests/{access_request.id}/letters/love_letter.pdf", headers=headers)
     assert response.status_code == 404
 
 
-def test_letters_are_private(client, found, make_user):
+def test_letters_are_private(client, access_request, make_user):
     make_user("bob@example.org")
     client.post("/deconnexion")
     client.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
-    assert client.get(f"/demandes/{found.id}/courriers/request.pdf").status_code == 404
-    assert client.get(f"/demandes/{found.id}/courriers/request.html").status_code == 404
-    assert client.post(f"/demandes/{found.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"}).status_code == 404
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf").status_code == 404
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.html").status_code == 404
+    assert client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"}).status_code == 404
 
 
-def test_the_cada_referral_of_a_campaign_lists_the_series(client, found):
+def test_the_cada_referral_of_a_campaign_lists_the_series(client, access_request):
     """The same request to several administrations (L342-1, al. 2): one referral names
     every refusal, read from each sibling request's events."""
-    metz = found.authority
+    metz = access_request.authority
     slugs = ["prefecture-moselle", "metz-metropole", "departement-moselle"]
     ids = [str(metz.id)] + [str(db.session.scalar(select(Authority.id).where(Authority.slug == s))) for s in slugs]
     identity = db.session.scalar(select(RequesterIdentity))
     client.post("/demandes/nouvelle", data={
         "authority_ids": ids, "subject": "Vidéoprotection", "items": "Marchés de vidéoprotection",
         "requester_id": str(identity.id), "channel": "email", "access_format": "email", "organisation_id": ""})
-    requests = {r.authority.slug: r for r in db.session.scalars(select(Request).where(Request.campaign_id.is_not(None)))}
+    requests = {r.authority.slug: r for r in db.session.scalars(select(AccessRequest).where(AccessRequest.campaign_id.is_not(None)))}
     assert set(requests) == {"ville-de-metz", *slugs}
     for slug in ("ville-de-metz", "prefecture-moselle", "metz-metropole"):
         client.post(f"/demandes/{requests[slug].id}/evenements", data={"type": "sent", "occurred_on": "2026-01-09"})

@@ -7,7 +7,7 @@ from tests.helpers import page_text
 from workflow.accounts import users as accounts
 from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
-from workflow.models import Authority, Campaign, Request, RequesterIdentity, Subject
+from workflow.models import Authority, Campaign, AccessRequest, RequesterIdentity, Subject
 
 
 @pytest.fixture
@@ -65,13 +65,13 @@ def test_draft_a_request_to_one_authority(client, alice, directory, identity):
     metz = directory["ville-de-metz"]
     response = client.post("/demandes/nouvelle", data=draft_form([metz.id], identity))
     assert response.status_code == 302
-    found = db.session.scalar(select(Request))
-    assert found.reference.startswith("LNT-") and found.status == "draft"
-    assert [item.description for item in found.items] == [
+    access_request = db.session.scalar(select(AccessRequest))
+    assert access_request.reference.startswith("LNT-") and access_request.status == "draft"
+    assert [item.description for item in access_request.items] == [
         "Acte d'engagement du marché de vidéoprotection", "CCTP du marché", "Avenants au marché"]
-    assert found.campaign_id is None
+    assert access_request.campaign_id is None
     text = page_text(client.get(response.headers["Location"]))
-    assert f"La demande {found.reference} est enregistrée comme brouillon." in text
+    assert f"La demande {access_request.reference} est enregistrée comme brouillon." in text
     assert "Brouillon" in text and "Envoyer la demande" in text
 
 
@@ -81,9 +81,9 @@ def test_several_authorities_make_a_campaign_with_one_request_each(client, alice
     assert response.status_code == 302
     campaign = db.session.scalar(select(Campaign))
     assert campaign.title == "Vidéoprotection 2026"
-    references = sorted(found.reference for found in campaign.requests)
+    references = sorted(access_request.reference for access_request in campaign.requests)
     assert len(references) == 3 and len(set(references)) == 3
-    assert {found.authority.slug for found in campaign.requests} == {"ville-de-metz", "metz-metropole", "prefecture-moselle"}
+    assert {access_request.authority.slug for access_request in campaign.requests} == {"ville-de-metz", "metz-metropole", "prefecture-moselle"}
     text = page_text(client.get(response.headers["Location"]))
     assert "3 demandes sont prêtes, une par autorité" in text
     # The matrix: one row per document, one column per authority.
@@ -101,7 +101,7 @@ def test_a_number_taken_meanwhile_by_another_user_is_counted_again(client, alice
 
     chosen = [directory["ville-de-metz"].id, directory["metz-metropole"].id]
     assert client.post("/demandes/nouvelle", data=draft_form([chosen[0]], identity)).status_code == 302
-    taken = db.session.scalar(select(Request.reference))
+    taken = db.session.scalar(select(AccessRequest.reference))
     counted = service._next_reference
     calls = []
 
@@ -112,7 +112,7 @@ def test_a_number_taken_meanwhile_by_another_user_is_counted_again(client, alice
     monkeypatch.setattr(service, "_next_reference", stale_then_fresh)
     response = client.post("/demandes/nouvelle", data=draft_form(chosen, identity, campaign_title="Vidéoprotection"))
     assert response.status_code == 302 and len(calls) == 2
-    references = sorted(db.session.scalars(select(Request.reference)))
+    references = sorted(db.session.scalars(select(AccessRequest.reference)))
     assert len(references) == 3 and len(set(references)) == 3
 
 
@@ -128,7 +128,7 @@ def test_bad_drafts_are_refused_and_keep_what_was_typed(client, alice, directory
     assert response.status_code == 422
     text = page_text(response)
     assert message in text or "choix valide" in text
-    assert db.session.scalar(select(func.count()).select_from(Request)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 0
     if "subject" not in overrides:
         assert "Marchés de vidéoprotection de Metz" in response.get_data(as_text=True)
 
@@ -140,24 +140,24 @@ def test_someone_elses_identity_cannot_be_used(client, alice, directory, make_us
     db.session.commit()
     response = client.post("/demandes/nouvelle", data=draft_form([directory["ville-de-metz"].id], bobs))
     assert response.status_code == 422
-    assert db.session.scalar(select(func.count()).select_from(Request)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 0
 
 
 def test_a_draft_is_editable_until_it_is_sent(client, alice, directory, identity):
     client.post("/demandes/nouvelle", data=draft_form([directory["ville-de-metz"].id], identity))
-    found = db.session.scalar(select(Request))
-    form = client.get(f"/demandes/{found.id}/modifier").get_data(as_text=True)
+    access_request = db.session.scalar(select(AccessRequest))
+    form = client.get(f"/demandes/{access_request.id}/modifier").get_data(as_text=True)
     assert "CCTP du marché" in form
-    response = client.post(f"/demandes/{found.id}/modifier", data={
+    response = client.post(f"/demandes/{access_request.id}/modifier", data={
         **draft_form([], identity, items="Délibérations du conseil communautaire sur la vidéoprotection"),
         "authority_id": str(directory["metz-metropole"].id)})
     assert response.status_code == 302
-    db.session.refresh(found)
-    assert found.authority.slug == "metz-metropole"
-    assert [item.description for item in found.items] == ["Délibérations du conseil communautaire sur la vidéoprotection"]
+    db.session.refresh(access_request)
+    assert access_request.authority.slug == "metz-metropole"
+    assert [item.description for item in access_request.items] == ["Délibérations du conseil communautaire sur la vidéoprotection"]
 
-    client.post(f"/demandes/{found.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-05", "channel": "email"})
-    response = client.get(f"/demandes/{found.id}/modifier", follow_redirects=True)
+    client.post(f"/demandes/{access_request.id}/evenements", data={"type": "sent", "occurred_on": "2026-01-05", "channel": "email"})
+    response = client.get(f"/demandes/{access_request.id}/modifier", follow_redirects=True)
     assert "Cette demande est déjà envoyée : elle ne peut plus être modifiée." in page_text(response)
 
 

@@ -39,9 +39,9 @@ def test_the_dashboard_shows_what_is_overdue_and_what_falls_due(client, alice, m
 
 
 def test_notifications_bell_and_page(client, alice, metz):
-    found = make_request(alice, metz, "LNT-2026-0201")
+    access_request = make_request(alice, metz, "LNT-2026-0201")
     today = clock.today()
-    service.record_event(found, "sent", today)
+    service.record_event(access_request, "sent", today)
     sweep.run(add_months(today, 1) - timedelta(days=7))
     page = page_text(client.get("/"))
     assert "Notifications 1 non lue" in page
@@ -69,8 +69,8 @@ def test_reminder_settings(client, alice):
 
 
 def test_the_private_calendar_feed(app, client, client_for, alice, metz, make_user):
-    found = make_request(alice, metz, "LNT-2026-0301")
-    service.record_event(found, "sent", clock.today())
+    access_request = make_request(alice, metz, "LNT-2026-0301")
+    service.record_event(access_request, "sent", clock.today())
     response = client.post("/calendrier/flux", data={"organisation_id": ""})
     url = re.search(r'id="feed-url" class="token" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     path = "/" + url.split("/", 3)[3]
@@ -93,8 +93,8 @@ def test_the_private_calendar_feed(app, client, client_for, alice, metz, make_us
 
 
 def test_the_month_calendar(client, alice, metz):
-    found = make_request(alice, metz, "LNT-2026-0401")
-    service.record_event(found, "sent", clock.today())
+    access_request = make_request(alice, metz, "LNT-2026-0401")
+    service.record_event(access_request, "sent", clock.today())
     born = add_months(clock.today(), 1)
     text = page_text(client.get(f"/calendrier/?mois={born.strftime('%Y-%m')}"))
     assert "Naissance du refus implicite — LNT-2026-0401" in text
@@ -102,15 +102,15 @@ def test_the_month_calendar(client, alice, metz):
 
 
 def test_events_api(client, alice, metz):
-    found = make_request(alice, metz, "LNT-2026-0501", channel="postal")
+    access_request = make_request(alice, metz, "LNT-2026-0501", channel="postal")
     headers = {"Authorization": f"Bearer {accounts.issue_token(alice)}"}
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"type": "sent", "date": "2026-01-08",
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"type": "sent", "date": "2026-01-08",
                                                                         "registered_number": "1A 0001"}, headers=headers)
     assert response.status_code == 201
     body = response.json
     deadlines = {item["kind"]: item for item in body["deadlines"]}
     assert deadlines["implicit_refusal"]["estimated"] is True
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"type": "received", "date": "2026-01-12"},
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"type": "received", "date": "2026-01-12"},
                            headers=headers)
     deadlines = {item["kind"]: item for item in response.json["deadlines"]}
     assert deadlines["implicit_refusal"]["date"] == "2026-02-12"
@@ -118,16 +118,16 @@ def test_events_api(client, alice, metz):
     assert deadlines["cada_referral"]["legal_date"] == "2026-04-13"
     assert response.json["status"] == "implicitly_refused"
 
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"type": "cada_opinion", "date": "2026-01-20"},
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"type": "cada_opinion", "date": "2026-01-20"},
                            headers=headers)
     assert response.status_code == 409 and "CADA" in response.json["error"]["message"]
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"type": "teleported", "date": "2026-01-20"},
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"type": "teleported", "date": "2026-01-20"},
                            headers=headers)
     assert response.status_code == 422
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"type": "refused", "date": "20/01/2026"},
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"type": "refused", "date": "20/01/2026"},
                            headers=headers)
     assert response.status_code == 422 and "date" in response.json["error"]["fields"]
-    response = client.post(f"/api/v1/requests/{found.id}/events", json={"type": "received", "date": "2026-01-20", "colour": 1},
+    response = client.post(f"/api/v1/requests/{access_request.id}/events", json={"type": "received", "date": "2026-01-20", "colour": 1},
                            headers=headers)
     assert response.status_code == 400
     assert [event.type for event in db.session.scalars(select(Event).order_by(Event.id))] == ["sent", "received"]
@@ -136,10 +136,10 @@ def test_events_api(client, alice, metz):
 def test_send_the_request_by_email_from_lanterne(client, alice, metz, mailbox):
     metz.prada_email = "prada@metz.example"
     db.session.commit()
-    found = make_request(alice, metz, "LNT-2026-0601")
-    page = client.get(f"/demandes/{found.id}/courriers/request")
+    access_request = make_request(alice, metz, "LNT-2026-0601")
+    page = client.get(f"/demandes/{access_request.id}/courriers/request")
     assert "Envoyer à prada@metz.example" in page_text(page)
-    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"},
+    response = client.post(f"/demandes/{access_request.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"},
                            follow_redirects=True)
     assert "Le courriel part vers prada@metz.example" in page_text(response)
     run_worker()
@@ -158,22 +158,22 @@ def test_send_the_request_by_email_from_lanterne(client, alice, metz, mailbox):
     assert sent.occurred_on == clock.today() and sent.data["channel"] == "email"
     letter = db.session.scalar(select(Letter))
     assert letter.pdf_sha256 == hashlib.sha256(attachment.get_content()).hexdigest()
-    proof = client.get(f"/demandes/{found.id}/courriers/courriels/{outgoing.id}.eml")
+    proof = client.get(f"/demandes/{access_request.id}/courriers/courriels/{outgoing.id}.eml")
     assert proof.status_code == 200 and b"Message-ID" in proof.data
     assert hashlib.sha256(proof.data).hexdigest() == outgoing.eml_sha256
-    again = client.post(f"/demandes/{found.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"},
+    again = client.post(f"/demandes/{access_request.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"},
                         follow_redirects=True)
     assert "L'envoi de cette demande est déjà enregistré." in page_text(again)
 
 
 def test_without_an_address_or_a_server_the_user_is_told(client, alice, metz, app, monkeypatch):
-    found = make_request(alice, metz, "LNT-2026-0701")
-    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", follow_redirects=True)
+    access_request = make_request(alice, metz, "LNT-2026-0701")
+    response = client.post(f"/demandes/{access_request.id}/courriers/request/courriel", follow_redirects=True)
     assert "L'annuaire ne connaît pas d'adresse électronique pour cette autorité" in page_text(response)
     metz.email = "mairie@metz.example"
     db.session.commit()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "")
-    response = client.post(f"/demandes/{found.id}/courriers/request/courriel", data={"recipient": "mairie@metz.example"},
+    response = client.post(f"/demandes/{access_request.id}/courriers/request/courriel", data={"recipient": "mairie@metz.example"},
                            follow_redirects=True)
     assert "Aucun serveur d'envoi n'est configuré" in page_text(response)
     assert db.session.scalar(select(OutgoingMail)) is None

@@ -14,7 +14,7 @@ from workflow.core import clock
 from workflow.web import page_cache
 from workflow.requests import lifecycle as service
 from workflow.core.extensions import db
-from workflow.models import Authority, Document, Notification, Request
+from workflow.models import Authority, Document, Notification, AccessRequest
 from workflow.web import requests as request_views
 
 
@@ -42,13 +42,13 @@ def section(text: str, start: str, end: str) -> str:
 
 
 def test_a_dashboard_is_rendered_once_while_nothing_changes(client, alice, metz, renders):
-    found = make_request(alice, metz, "LNT-2026-0301")
+    access_request = make_request(alice, metz, "LNT-2026-0301")
     assert "Vous êtes connecté" in page_text(client.get("/"))  # the flash, outside the cached part
     second = client.get("/").get_data(as_text=True)
     assert "Vous êtes connecté" not in second and "LNT-2026-0301" in second
     assert client.get("/").get_data(as_text=True) == second
     # Reading pages changes nothing: the dashboard is still the one rendered.
-    for path in ("/", f"/demandes/{found.id}", "/documents/", "/notifications", "/autorites/", "/campagnes/"):
+    for path in ("/", f"/demandes/{access_request.id}", "/documents/", "/notifications", "/autorites/", "/campagnes/"):
         assert client.get(path).status_code == 200
     assert renders[0] == 1
     # Another filter or page is another part.
@@ -57,10 +57,10 @@ def test_a_dashboard_is_rendered_once_while_nothing_changes(client, alice, metz,
 
 
 def test_an_event_recorded_on_a_page_shows_on_the_next_visit(client, alice, metz, renders):
-    found = make_request(alice, metz, "LNT-2026-0302")
+    access_request = make_request(alice, metz, "LNT-2026-0302")
     assert "Brouillon" in section(page_text(client.get("/")), "Référence", "Lanterne —")
     today = clock.today()
-    response = client.post(f"/demandes/{found.id}/evenements",
+    response = client.post(f"/demandes/{access_request.id}/evenements",
                            data={"type": "sent", "occurred_on": (today - timedelta(days=100)).isoformat(),
                                  "channel": "email"})
     assert response.status_code == 302
@@ -71,10 +71,10 @@ def test_an_event_recorded_on_a_page_shows_on_the_next_visit(client, alice, metz
 
 
 def test_changes_made_elsewhere_show_too(client, alice, metz, renders):
-    found = make_request(alice, metz, "LNT-2026-0303")
+    access_request = make_request(alice, metz, "LNT-2026-0303")
     client.get("/")
     # A worker recording through the service layer, in its own session.
-    service.record_event(found, "sent", clock.today() - timedelta(days=100))
+    service.record_event(access_request, "sent", clock.today() - timedelta(days=100))
     assert "LNT-2026-0303" in section(page_text(client.get("/")), "En retard", "Cette semaine")
     # The directory: another user renames the city hall.
     db.session.execute(update(Authority).where(Authority.id == metz.id).values(name="Mairie de Metz (Hôtel de ville)"))
@@ -104,8 +104,8 @@ def test_each_user_has_their_own_dashboard(client, client_for, alice, metz, make
 
 def test_a_new_day_moves_the_deadlines(client, alice, metz, monkeypatch):
     today = clock.today()
-    found = make_request(alice, metz, "LNT-2026-0306")
-    service.record_event(found, "sent", today - timedelta(days=20))  # refusal born in about ten days
+    access_request = make_request(alice, metz, "LNT-2026-0306")
+    service.record_event(access_request, "sent", today - timedelta(days=20))  # refusal born in about ten days
     assert "LNT-2026-0306" in section(page_text(client.get("/")), "Ce mois-ci", "Demandes")
     monkeypatch.setattr(clock, "today", lambda: today + timedelta(days=9))
     assert "LNT-2026-0306" in section(page_text(client.get("/")), "Cette semaine", "Ce mois-ci")
@@ -126,25 +126,25 @@ def test_what_surrounds_the_dashboard_is_rendered_on_every_visit(client, alice, 
 
 def test_the_version_rises_once_per_transaction_that_changes_the_dashboard(alice, metz):
     start = page_cache.version(page_cache.DASHBOARD)
-    found = make_request(alice, metz, "LNT-2026-0308")  # one commit
+    access_request = make_request(alice, metz, "LNT-2026-0308")  # one commit
     assert page_cache.version(page_cache.DASHBOARD) == start + 1
-    found.subject = "Marché de vidéoprotection 2024"
+    access_request.subject = "Marché de vidéoprotection 2024"
     db.session.rollback()
     assert page_cache.version(page_cache.DASHBOARD) == start + 1
     db.session.add(Notification(user_id=alice.id, kind="deadline", dedupe_key="test", title="Rappel"))
     db.session.commit()
     assert page_cache.version(page_cache.DASHBOARD) == start + 1  # notifications are not on the dashboard
-    db.session.execute(update(Request).values(subject="Objet corrigé"))  # a bulk statement
+    db.session.execute(update(AccessRequest).values(subject="Objet corrigé"))  # a bulk statement
     db.session.commit()
     assert page_cache.version(page_cache.DASHBOARD) == start + 2
-    assert db.session.scalar(select(Request.subject)) == "Objet corrigé"
+    assert db.session.scalar(select(AccessRequest.subject)) == "Objet corrigé"
 
 
 def test_a_worker_s_change_raises_the_version(client, alice, metz):
-    found = make_request(alice, metz, "LNT-2026-0309")
+    access_request = make_request(alice, metz, "LNT-2026-0309")
     client.get("/")
     start = page_cache.version(page_cache.DASHBOARD)
-    service.record_event(found, "sent", clock.today() - timedelta(days=40))
+    service.record_event(access_request, "sent", clock.today() - timedelta(days=40))
     from workflow.jobs import sweep
 
     sweep.run(clock.today())  # queues and recomputes in the worker
@@ -166,10 +166,10 @@ def test_the_version_read_with_the_account_is_dropped_when_the_request_changes_d
 def test_one_query_reads_the_account_its_unread_count_and_the_version(alice):
     db.session.add(Notification(user_id=alice.id, kind="deadline", dedupe_key="a", title="Rappel"))
     db.session.commit()
-    found = accounts.signed_in(alice.id)
-    assert found.user.email == "alice@example.org"
-    assert found.unread_notifications == 1
-    assert found.data_versions == {part: db.session.scalar(page_cache.version_query(part))
+    account = accounts.signed_in(alice.id)
+    assert account.user.email == "alice@example.org"
+    assert account.unread_notifications == 1
+    assert account.data_versions == {part: db.session.scalar(page_cache.version_query(part))
                                    for part in (page_cache.DASHBOARD, page_cache.REQUEST_PAGE)}
     assert accounts.signed_in(alice.id + 1000) is None
 
@@ -184,42 +184,42 @@ def csrf_values(body: str) -> set[str]:
 
 
 def test_a_request_page_is_kept_for_its_session_until_the_request_changes(app, client, alice, metz, page_renders):
-    found = make_request(alice, metz, "LNT-2026-0311")
-    assert "Vous êtes connecté" in page_text(client.get(f"/demandes/{found.id}"))  # the flash, outside
-    first = client.get(f"/demandes/{found.id}").get_data(as_text=True)
-    assert client.get(f"/demandes/{found.id}").get_data(as_text=True) == first
+    access_request = make_request(alice, metz, "LNT-2026-0311")
+    assert "Vous êtes connecté" in page_text(client.get(f"/demandes/{access_request.id}"))  # the flash, outside
+    first = client.get(f"/demandes/{access_request.id}").get_data(as_text=True)
+    assert client.get(f"/demandes/{access_request.id}").get_data(as_text=True) == first
     assert page_renders[0] == 1 and csrf_values(first)
     # The same account in another browser gets forms with its own session's tokens.
     other = app.test_client()
     other.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
-    elsewhere = other.get(f"/demandes/{found.id}").get_data(as_text=True)
+    elsewhere = other.get(f"/demandes/{access_request.id}").get_data(as_text=True)
     assert page_renders[0] == 2 and csrf_values(elsewhere).isdisjoint(csrf_values(first))
 
     # An event recorded shows at once, from either session.
-    client.post(f"/demandes/{found.id}/evenements",
+    client.post(f"/demandes/{access_request.id}/evenements",
                 data={"type": "sent", "occurred_on": clock.today().isoformat(), "channel": "email"})
-    text = page_text(other.get(f"/demandes/{found.id}"))
+    text = page_text(other.get(f"/demandes/{access_request.id}"))
     assert "Envoi de la demande" in text and "En attente de réponse" in text
 
 
 def test_a_document_filed_by_a_worker_shows_on_the_request_page(client, alice, metz):
-    found = make_request(alice, metz, "LNT-2026-0312")
-    assert "reponse-mairie.txt" not in page_text(client.get(f"/demandes/{found.id}"))
+    access_request = make_request(alice, metz, "LNT-2026-0312")
+    assert "reponse-mairie.txt" not in page_text(client.get(f"/demandes/{access_request.id}"))
     from workflow import documents
 
-    documents.file_documents(found, [documents.Upload("reponse-mairie.txt", io.BytesIO(b"Le marche de videoprotection"))],
+    documents.file_documents(access_request, [documents.Upload("reponse-mairie.txt", io.BytesIO(b"Le marche de videoprotection"))],
                              documents.FilingMeta(received_on=clock.today()), alice)
-    text = page_text(client.get(f"/demandes/{found.id}"))
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
     assert "reponse-mairie.txt" in text
     run_worker()  # text extraction updates the document's row
     assert db.session.scalar(select(Document.text_status)) != "pending"
-    assert "en attente" not in page_text(client.get(f"/demandes/{found.id}")).lower()
+    assert "en attente" not in page_text(client.get(f"/demandes/{access_request.id}")).lower()
 
 
 def test_a_refused_event_shows_the_form_as_sent_not_the_kept_page(client, alice, metz, page_renders):
-    found = make_request(alice, metz, "LNT-2026-0313")
-    client.get(f"/demandes/{found.id}")
-    response = client.post(f"/demandes/{found.id}/evenements", data={"type": "received", "occurred_on": "2026-01-05"})
+    access_request = make_request(alice, metz, "LNT-2026-0313")
+    client.get(f"/demandes/{access_request.id}")
+    response = client.post(f"/demandes/{access_request.id}/evenements", data={"type": "received", "occurred_on": "2026-01-05"})
     assert response.status_code == 422
     assert "enregistrez l'envoi de la demande avant la réception" in page_text(response)
     # The form as the user sent it, not the kept page's (which offers "sent").

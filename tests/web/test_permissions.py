@@ -17,7 +17,7 @@ from workflow.directory import sharing
 from workflow.directory.authorities import seed_authorities
 from workflow.documents.filing import FilingMeta, Upload, file_documents
 from workflow.core.extensions import db
-from workflow.models import (ApiToken, Authority, CalendarFeed, Campaign, Event, JobRun, Organisation, Request,
+from workflow.models import (ApiToken, Authority, CalendarFeed, Campaign, Event, JobRun, Organisation, AccessRequest,
                              RequesterIdentity, RequestItem)
 from workflow.letters.request_letters import freeze
 from workflow.core.storage import file_store
@@ -37,21 +37,21 @@ def world(app, make_user):
     organisation = accounts.create_organisation(alice, "Collectif d'Alice")
     identity = RequesterIdentity(owner_id=alice.id, name=SECRET, address="1 rue Cachée\n57000 Metz", email="z@example.org")
     campaign = Campaign(owner_id=alice.id, title=SUBJECT, subject=SUBJECT)
-    found = Request(reference="LNT-2026-0666", owner_id=alice.id, authority_id=metz.id, channel="email",
+    access_request = AccessRequest(reference="LNT-2026-0666", owner_id=alice.id, authority_id=metz.id, channel="email",
                     subject=SUBJECT, requester=identity, campaign=campaign,
                     items=[RequestItem(position=1, description="Plan des caméras")])
-    db.session.add_all([identity, campaign, found])
+    db.session.add_all([identity, campaign, access_request])
     db.session.commit()
-    freeze(found, "request", date(2026, 1, 9), alice)
+    freeze(access_request, "request", date(2026, 1, 9), alice)
     event = db.session.scalar(select(Event))
-    report = file_documents(found, [Upload("note.txt", io.BytesIO(f"{SUBJECT} : texte reçu".encode()))],
+    report = file_documents(access_request, [Upload("note.txt", io.BytesIO(f"{SUBJECT} : texte reçu".encode()))],
                             FilingMeta(received_on=date(2026, 2, 1)), alice)
     document = report.filed[0].document
     run = JobRun(rq_job_id="campaign-letters-x", kind="campaign_letters:request", user_id=alice.id,
                  campaign_id=campaign.id, status="done", result_sha256=file_store().put(b"a stored result"),
                  result_name="resultat.zip")
     outgoing = notify.queue_mail("perm:1", "request_letter", notify.build_message("x@example.org", SUBJECT, SUBJECT),
-                                 user_id=alice.id, request_id=found.id, payload={"kind": "request"})
+                                 user_id=alice.id, request_id=access_request.id, payload={"kind": "request"})
     export = JobRun(rq_job_id="export-x", kind="campaign_export", user_id=alice.id, campaign_id=campaign.id,
                     status="done", result_sha256=file_store().put(b"an export"), result_name="dossier.zip")
     db.session.add_all([run, export])
@@ -61,12 +61,12 @@ def world(app, make_user):
     sharing.set_override(alice, metz, {"prada_email": "prada-alice@example.org"}, organisation, "page")
     proposal = sharing.propose(alice, metz, {"prada_email": "prada@metz.example"}, "Appel du 3 mars", "page")
     accounts.issue_token(alice)
-    notify.notify(alice, "perm", "reminder", SUBJECT, request_id=found.id)
+    notify.notify(alice, "perm", "reminder", SUBJECT, request_id=access_request.id)
     db.session.commit()
     return {
         "alice": alice, "bob": bob,
         "ids": {
-            "request_id": found.id, "event_id": event.id, "campaign_id": campaign.id, "run_id": run.id,
+            "request_id": access_request.id, "event_id": event.id, "campaign_id": campaign.id, "run_id": run.id,
             "document_id": document.id, "identity_id": identity.id, "organisation_id": organisation.id,
             "user_id": alice.id, "token_id": db.session.scalar(select(ApiToken.id)),
             "feed_id": db.session.scalar(select(CalendarFeed.id)),
@@ -136,8 +136,8 @@ def test_the_requesters_identity_shows_only_in_letters_and_to_members(app, clien
     accounts.add_member(db.session.get(Organisation, organisation_id), "carol@example.org", "viewer")
     identity = db.session.get(RequesterIdentity, world["ids"]["identity_id"])
     identity.organisation_id = organisation_id
-    found = db.session.get(Request, found_id)
-    found.organisation_id = organisation_id
+    access_request = db.session.get(AccessRequest, found_id)
+    access_request.organisation_id = organisation_id
     db.session.commit()
     client.post("/connexion", data={"email": "carol@example.org", "password": PASSWORD})
     assert SECRET in client.get("/compte/identites").get_data(as_text=True)

@@ -9,7 +9,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, or_, select
 
 from workflow.core.extensions import db
-from workflow.models import Campaign, Membership, Request, User
+from workflow.models import Campaign, Membership, AccessRequest, User
 
 WRITE_ROLES = ("owner", "editor")
 
@@ -34,16 +34,16 @@ def get_visible_or_404(model, object_id: int, user: User, for_change: bool = Fal
     """The object if the user may see it (or change it); 404 otherwise, so that another
     user's ids reveal nothing, not even that they exist."""
     condition = editable_by(model, user) if for_change else visible_to(model, user)
-    found = db.session.scalar(select(model).where(model.id == object_id, condition))
-    if found is None:
+    row = db.session.scalar(select(model).where(model.id == object_id, condition))
+    if row is None:
         if for_change and db.session.scalar(select(model.id).where(model.id == object_id, visible_to(model, user))):
             abort(403)
         abort(404)
-    return found
+    return row
 
 
-def get_request_or_404(request_id: int, user: User, for_change: bool = False) -> Request:
-    return get_visible_or_404(Request, request_id, user, for_change)
+def get_request_or_404(request_id: int, user: User, for_change: bool = False) -> AccessRequest:
+    return get_visible_or_404(AccessRequest, request_id, user, for_change)
 
 
 def get_campaign_or_404(campaign_id: int, user: User, for_change: bool = False) -> Campaign:

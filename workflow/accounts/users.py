@@ -56,10 +56,10 @@ def session_account(session_id: str) -> SignedIn | None:
     user_id, _, version = session_id.partition(".")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    found = signed_in(int(user_id))
-    if found is None or not found.user.active or found.user.session_version != int(version):
+    account = signed_in(int(user_id))
+    if account is None or not account.user.active or account.user.session_version != int(version):
         return None
-    return found
+    return account
 
 
 def end_sessions(user: User) -> None:

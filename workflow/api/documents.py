@@ -44,16 +44,16 @@ def document_json(document: Document, duplicate: bool = False) -> dict:
 
 @bp.post("/requests/<int:request_id>/documents")
 def create_documents(request_id: int):
-    found = get_request_or_404(request_id, g.api_user, for_change=True)
+    access_request = get_request_or_404(request_id, g.api_user, for_change=True)
     uploads = [upload for upload in request.files.getlist("files") if upload and upload.filename]
     if not uploads:
         raise ApiError(400, "Envoyez un ou plusieurs fichiers dans le champ « files » (multipart/form-data).")
-    form = upload_form(found, formdata=CombinedMultiDict((request.files, request.form)), meta={"csrf": False})
+    form = upload_form(access_request, formdata=CombinedMultiDict((request.files, request.form)), meta={"csrf": False})
     if not form.validate():
         raise ApiError(422, "Données invalides.", fields=form.errors)
     try:
-        report = documents.file_documents(found, [documents.Upload(upload.filename, upload.stream) for upload in uploads],
-                                          form.meta_for(found), g.api_user)
+        report = documents.file_documents(access_request, [documents.Upload(upload.filename, upload.stream) for upload in uploads],
+                                          form.meta_for(access_request), g.api_user)
     except documents.FilingError as error:
         raise ApiError(422, f"{error} Rien de cet envoi n'a été enregistré.")
     body = {"documents": [document_json(entry.document, entry.duplicate) for entry in report.filed],
@@ -103,10 +103,10 @@ def search_documents():
 
 @bp.get("/requests/<int:request_id>/export.zip")
 def export_request(request_id: int):
-    found = get_request_or_404(request_id, g.api_user)
-    bundle = documents.export_to_temporary_file([found], f"dossier-{found.reference}", documents.request_scope(found))
+    access_request = get_request_or_404(request_id, g.api_user)
+    bundle = documents.export_to_temporary_file([access_request], f"dossier-{access_request.reference}", documents.request_scope(access_request))
     response = send_file(bundle, mimetype="application/zip", as_attachment=True,
-                         download_name=documents.request_dossier_name(found), conditional=False, etag=False)
+                         download_name=documents.request_dossier_name(access_request), conditional=False, etag=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -12,7 +12,7 @@ from workflow.accounts.access import get_request_or_404
 from workflow.api import ApiError, bp, json_body
 from workflow.core.extensions import db
 from workflow.letters.rendering import LETTER_KINDS, LetterNotReady
-from workflow.models import Authority, Request, RequesterIdentity
+from workflow.models import Authority, AccessRequest, RequesterIdentity
 from workflow.core.params import is_database_id
 from workflow.law.events import data_problems, input_fields
 from workflow.law.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS, TransitionError
@@ -35,22 +35,22 @@ def deadline_json(kind: str, computed) -> dict:
     }
 
 
-def request_summary(found: Request) -> dict:
-    return {"id": found.id, "reference": found.reference, "status": found.status}
+def request_summary(access_request: AccessRequest) -> dict:
+    return {"id": access_request.id, "reference": access_request.reference, "status": access_request.status}
 
 
-def request_json(found: Request) -> dict:
-    current = request_service.situation(found)
+def request_json(access_request: AccessRequest) -> dict:
+    current = request_service.situation(access_request)
     return {
-        **request_summary(found),
+        **request_summary(access_request),
         "status": current.status,
         "status_label": STATUS_LABELS[current.status],
-        "subject": found.subject,
-        "authority": {"id": found.authority_id, "name": found.authority.name},
-        "campaign_id": found.campaign_id,
-        "channel": found.channel,
-        "access_format": found.access_format,
-        "items": [{"id": item.id, "description": item.description} for item in found.items],
+        "subject": access_request.subject,
+        "authority": {"id": access_request.authority_id, "name": access_request.authority.name},
+        "campaign_id": access_request.campaign_id,
+        "channel": access_request.channel,
+        "access_format": access_request.access_format,
+        "items": [{"id": item.id, "description": item.description} for item in access_request.items],
         "received_on": current.received_on.isoformat() if current.received_on else None,
         "received_is_estimate": current.received_is_estimate,
         "next_action": {"key": current.next_action[0], "label": current.next_action[1]},
@@ -58,7 +58,7 @@ def request_json(found: Request) -> dict:
         "events": [
             {"id": event.id, "type": event.type, "label": EVENT_LABELS.get(event.type, event.type),
              "date": event.occurred_on.isoformat(), "data": event.data or {}, "corrects_id": event.corrects_id}
-            for event in found.events
+            for event in access_request.events
         ],
     }
 
@@ -137,7 +137,7 @@ def create_requests():
     by_id = {authority.id: authority for authority in authorities}
     created, campaign = request_service.create_requests(
         g.api_user, [by_id[i] for i in dict.fromkeys(authority_ids)], draft, str(payload.get("campaign_title") or ""))
-    body = {"requests": [request_summary(found) for found in created],
+    body = {"requests": [request_summary(access_request) for access_request in created],
             "campaign": {"id": campaign.id, "title": campaign.title} if campaign else None}
     return body, 201, {"Location": url_for("api.get_request", request_id=created[0].id)}
 
@@ -150,15 +150,15 @@ def get_request(request_id: int):
 @bp.get("/requests/<int:request_id>/letters/<kind>.<any(pdf, docx, txt):extension>")
 def get_letter(request_id: int, kind: str, extension: str):
     """The latest sent (frozen) version of the letter if there is one, else the draft."""
-    found = get_request_or_404(request_id, g.api_user)
+    access_request = get_request_or_404(request_id, g.api_user)
     if kind not in LETTER_KINDS:
         raise ApiError(404, f"Type de courrier inconnu : « {kind} » (un de : {', '.join(LETTER_KINDS)}).")
-    versions = request_letters.frozen_versions(found, kind)
+    versions = request_letters.frozen_versions(access_request, kind)
     if versions:
         rendered = request_letters.stored(versions[-1], extension)
     else:
         try:
-            rendered = request_letters.render(request_letters.build_context(found, kind), extension)
+            rendered = request_letters.render(request_letters.build_context(access_request, kind), extension)
         except LetterNotReady as error:
             raise ApiError(409, str(error))
     return send_bytes(rendered.filename, rendered.media_type, rendered.content)
@@ -184,7 +184,7 @@ def event_data_from_json(event_type: str, payload: dict) -> dict:
 @bp.post("/requests/<int:request_id>/events")
 def record_event(request_id: int):
     """Record what happened; the response is the request with its new status and deadlines."""
-    found = get_request_or_404(request_id, g.api_user, for_change=True)
+    access_request = get_request_or_404(request_id, g.api_user, for_change=True)
     payload = json_body()
     event_type, raw_date = payload.get("type"), payload.get("date")
     if event_type not in EVENT_LABELS:
@@ -195,9 +195,9 @@ def record_event(request_id: int):
         raise ApiError(422, "Données invalides.", {"date": ["Une date au format AAAA-MM-JJ."]})
     data = event_data_from_json(event_type, payload)
     try:
-        request_service.record_event(found, event_type, occurred_on, data, author=g.api_user,
+        request_service.record_event(access_request, event_type, occurred_on, data, author=g.api_user,
                                      note=str(payload.get("note") or ""))
     except TransitionError as error:
         db.session.rollback()
         raise ApiError(409, str(error))
-    return request_json(found), 201
+    return request_json(access_request), 201

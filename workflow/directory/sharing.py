@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 
 from workflow.core.extensions import db
 from workflow.directory.authorities import EDITABLE_FIELDS
-from workflow.models import Authority, AuthorityChange, AuthorityOverride, AuthorityProposal, Organisation, Request, User
+from workflow.models import Authority, AuthorityChange, AuthorityOverride, AuthorityProposal, Organisation, AccessRequest, User
 from workflow.models.authorities import postal_lines
 from workflow.models.base import utcnow
 
@@ -220,26 +220,26 @@ class Coordinates:
         return postal_lines(self.address_lines, self.postal_code, self.city)
 
 
-def _request_override(authority: Authority, found: Request) -> AuthorityOverride | None:
-    if found.organisation_id is not None:
-        return _override(authority.id, found.organisation_id, None)
-    return _override(authority.id, None, found.owner_id)
+def _request_override(authority: Authority, access_request: AccessRequest) -> AuthorityOverride | None:
+    if access_request.organisation_id is not None:
+        return _override(authority.id, access_request.organisation_id, None)
+    return _override(authority.id, None, access_request.owner_id)
 
 
-def coordinates(authority: Authority, found: Request) -> Coordinates:
-    override = _request_override(authority, found)
+def coordinates(authority: Authority, access_request: AccessRequest) -> Coordinates:
+    override = _request_override(authority, access_request)
     fields = override.fields if override else {}
     values = {name: fields.get(name, getattr(authority, name)) for name in OVERRIDABLE_FIELDS}
     return Coordinates(name=authority.name, kind=authority.kind, overridden=frozenset(fields), **values)
 
 
-def recipient_changes_since(authority: Authority, found: Request, since: datetime) -> list[AuthorityChange]:
+def recipient_changes_since(authority: Authority, access_request: AccessRequest, since: datetime) -> list[AuthorityChange]:
     """Changes, since `since`, to the addresses an e-mail of this request goes to: in the
     shared entry, or in the override its letters use."""
-    if found.organisation_id is not None:
-        own = (AuthorityChange.scope == "organisation") & (AuthorityChange.organisation_id == found.organisation_id)
+    if access_request.organisation_id is not None:
+        own = (AuthorityChange.scope == "organisation") & (AuthorityChange.organisation_id == access_request.organisation_id)
     else:
-        own = (AuthorityChange.scope == "personal") & (AuthorityChange.user_id == found.owner_id)
+        own = (AuthorityChange.scope == "personal") & (AuthorityChange.user_id == access_request.owner_id)
     changes = db.session.scalars(select(AuthorityChange).where(
         AuthorityChange.authority_id == authority.id, AuthorityChange.at > since,
         or_(AuthorityChange.scope == "directory", own)).order_by(AuthorityChange.at))

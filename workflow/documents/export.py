@@ -28,7 +28,7 @@ from workflow.documents.items_obtained import obtained
 from workflow.law.states import STATUS_LABELS
 from workflow.letters.rendering import LETTER_KINDS
 from workflow.letters.request_letters import EVENT_OF_LETTER
-from workflow.models import Campaign, Document, Letter, Request, User
+from workflow.models import Campaign, Document, Letter, AccessRequest, User
 from workflow.models.documents import CAME_BY, OUTCOMES
 from workflow.requests import lifecycle as request_service
 
@@ -38,7 +38,7 @@ from workflow.requests import lifecycle as request_service
 class _Entry:
     path: str
     role: str  # letter | proof | document | chronology
-    request: Request | None
+    request: AccessRequest | None
     media_type: str
     sha256: str | None = None  # a stored file
     content: bytes | None = None  # or bytes made for the export
@@ -58,13 +58,13 @@ _STORED_AS_IS = ("application/pdf", "application/zip", "image/png", "image/jpeg"
                  DOCX, XLSX, PPTX, ODT, ODS, ODP)
 
 
-def _sent_letters(found: Request) -> list[Letter]:
-    return list(db.session.scalars(select(Letter).where(Letter.request_id == found.id, Letter.sent_at.is_not(None))
+def _sent_letters(access_request: AccessRequest) -> list[Letter]:
+    return list(db.session.scalars(select(Letter).where(Letter.request_id == access_request.id, Letter.sent_at.is_not(None))
                                    .order_by(Letter.sent_at, Letter.kind, Letter.version)))
 
 
-def _documents_of(found: Request) -> list[Document]:
-    return list(db.session.scalars(select(Document).where(Document.request_id == found.id).order_by(Document.id)))
+def _documents_of(access_request: AccessRequest) -> list[Document]:
+    return list(db.session.scalars(select(Document).where(Document.request_id == access_request.id).order_by(Document.id)))
 
 
 def _csv_cell(value: str) -> str:
@@ -72,10 +72,10 @@ def _csv_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def chronology_rows(found: Request, paths: dict[tuple[str, int], str]) -> list[_ChronologyRow]:
-    current = request_service.situation(found)
+def chronology_rows(access_request: AccessRequest, paths: dict[tuple[str, int], str]) -> list[_ChronologyRow]:
+    current = request_service.situation(access_request)
     rows = []
-    for entry in request_service.timeline(found, current):
+    for entry in request_service.timeline(access_request, current):
         details = [*entry.lines, entry.detail, entry.warning]
         if entry.corrected_from:
             details.append("date corrigée ; d'origine : " + ", ".join(day.isoformat() for day in entry.corrected_from))
@@ -83,14 +83,14 @@ def chronology_rows(found: Request, paths: dict[tuple[str, int], str]) -> list[_
         rows.append(_ChronologyRow(entry.day, nature, entry.title, " ; ".join(part for part in details if part)))
     # The day a letter went is its event's (the freezing moment can be later).
     event_days = {(event.type, (event.data or {}).get("letter_version")): event.occurred_on
-                  for event in request_service.effective_events(found)}
-    for letter in _sent_letters(found):
+                  for event in request_service.effective_events(access_request)}
+    for letter in _sent_letters(access_request):
         day = event_days.get((EVENT_OF_LETTER.get(letter.kind), letter.version)) or letter.sent_at.date()
         rows.append(_ChronologyRow(day, "Courrier envoyé",
                                    f"{LETTER_KINDS.get(letter.kind, letter.kind)} (version {letter.version})",
                                    f"SHA-256 {letter.pdf_sha256}", paths.get(("letter", letter.id), "")))
-    statuses = {item.id: item.description for item in found.items}
-    for document in _documents_of(found):
+    statuses = {item.id: item.description for item in access_request.items}
+    for document in _documents_of(access_request):
         details = [CAME_BY.get(document.came_by, ""), f"expéditeur : {document.sender}" if document.sender else "",
                    f"{document.pages} page{'s' if document.pages > 1 else ''}" if document.pages else "",
                    *(f"{OUTCOMES[link.outcome].lower()} : {statuses.get(link.item_id, '')}" for link in document.item_links),
@@ -127,35 +127,35 @@ def _refusing_fetcher_class():
     return RefusingFetcher
 
 
-def _chronology_pdf(found: Request, rows: list[_ChronologyRow]) -> bytes:
+def _chronology_pdf(access_request: AccessRequest, rows: list[_ChronologyRow]) -> bytes:
     from weasyprint import HTML
 
     # The app's Jinja environment (autoescape, filters) without its context processors:
     # a job has no request, hence no current user.
     template = current_app.jinja_env.get_template("documents/chronology_pdf.html")
-    html = template.render(found=found, rows=rows, status_labels=STATUS_LABELS, generated_on=clock.today(),
-                           obtained=obtained(found))
+    html = template.render(access_request=access_request, rows=rows, status_labels=STATUS_LABELS, generated_on=clock.today(),
+                           obtained=obtained(access_request))
     return HTML(string=html, url_fetcher=_refusing_fetcher_class()()).write_pdf()
 
 
-def _entries(found: Request, root: str) -> list[_Entry]:
-    base = f"{root}{found.reference}/"
+def _entries(access_request: AccessRequest, root: str) -> list[_Entry]:
+    base = f"{root}{access_request.reference}/"
     entries, paths = [], {}
-    for letter in _sent_letters(found):
+    for letter in _sent_letters(access_request):
         if not letter.pdf_sha256:
             continue
-        path = f"{base}courriers/{found.reference}-{letter.kind}-v{letter.version}.pdf"
+        path = f"{base}courriers/{access_request.reference}-{letter.kind}-v{letter.version}.pdf"
         paths[("letter", letter.id)] = path
-        entries.append(_Entry(path, "letter", found, "application/pdf", sha256=letter.pdf_sha256, meta={
+        entries.append(_Entry(path, "letter", access_request, "application/pdf", sha256=letter.pdf_sha256, meta={
             "letter_kind": letter.kind, "version": letter.version, "sent_at": letter.sent_at.isoformat()}))
-    documents = _documents_of(found)
-    proofs = {int((event.data or {}).get("proof_document_id")) for event in found.events
+    documents = _documents_of(access_request)
+    proofs = {int((event.data or {}).get("proof_document_id")) for event in access_request.events
               if str((event.data or {}).get("proof_document_id", "")).isdigit()}
     for document in documents:
         folder = "preuves" if document.id in proofs else "documents"
         path = f"{base}{folder}/{document.id:04d}-{document.filename}"
         paths[("document", document.id)] = path
-        entries.append(_Entry(path, "proof" if folder == "preuves" else "document", found, document.media_type,
+        entries.append(_Entry(path, "proof" if folder == "preuves" else "document", access_request, document.media_type,
                               sha256=document.sha256, meta={
                                   "document_id": document.id, "original_name": document.original_name,
                                   "received_on": document.received_on.isoformat() if document.received_on else None,
@@ -163,16 +163,16 @@ def _entries(found: Request, root: str) -> list[_Entry]:
                                   "container": paths.get(("document", document.parent_id)) if document.parent_id else None,
                                   "items": [{"item": link.item_id, "outcome": link.outcome} for link in document.item_links],
                               }))
-    rows = chronology_rows(found, paths)
-    entries.append(_Entry(f"{base}chronologie.csv", "chronology", found, "text/csv", content=_chronology_csv(rows)))
-    entries.append(_Entry(f"{base}chronologie.pdf", "chronology", found, "application/pdf",
-                          content=_chronology_pdf(found, rows)))
+    rows = chronology_rows(access_request, paths)
+    entries.append(_Entry(f"{base}chronologie.csv", "chronology", access_request, "text/csv", content=_chronology_csv(rows)))
+    entries.append(_Entry(f"{base}chronologie.pdf", "chronology", access_request, "application/pdf",
+                          content=_chronology_pdf(access_request, rows)))
     return entries
 
 
-def export_size(requests: Iterable[Request]) -> tuple[int, int]:
+def export_size(requests: Iterable[AccessRequest]) -> tuple[int, int]:
     """(bytes, files) a dossier of these requests will hold, before compression."""
-    ids = [found.id for found in requests]
+    ids = [access_request.id for access_request in requests]
     if not ids:
         return 0, 0
     size, count = db.session.execute(select(func.coalesce(func.sum(Document.size), 0), func.count())
@@ -185,14 +185,14 @@ class ExportError(RuntimeError):
     pass
 
 
-def write_dossier(requests: list[Request], root: str, out: IO[bytes], scope: dict,
+def write_dossier(requests: list[AccessRequest], root: str, out: IO[bytes], scope: dict,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Write the ZIP of a dossier to `out`: per request its sent letters, documents
     received, proofs and chronology (CSV and PDF), then `manifest.json` listing every
     file with its SHA-256, computed from the very bytes written. Returns the file count."""
     store = file_store()
     root = root.strip("/") + "/"
-    plan = [entry for found in requests for entry in _entries(found, root)]
+    plan = [entry for access_request in requests for entry in _entries(access_request, root)]
     moment = datetime.now(timezone.utc)
     stamp = moment.timetuple()[:6]
     listed = []
@@ -220,10 +220,10 @@ def write_dossier(requests: list[Request], root: str, out: IO[bytes], scope: dic
             "format": "lanterne-dossier/1",
             "generated_at": moment.isoformat(timespec="seconds"),
             "scope": scope,
-            "requests": [{"reference": found.reference, "subject": found.subject, "authority": found.authority.name,
-                          "status": found.status, "status_label": STATUS_LABELS.get(found.status, found.status),
-                          "items": [{"id": item.id, "description": item.description} for item in found.items]}
-                         for found in requests],
+            "requests": [{"reference": access_request.reference, "subject": access_request.subject, "authority": access_request.authority.name,
+                          "status": access_request.status, "status_label": STATUS_LABELS.get(access_request.status, access_request.status),
+                          "items": [{"id": item.id, "description": item.description} for item in access_request.items]}
+                         for access_request in requests],
             "files": listed,
         }
         bundle.writestr(zipfile.ZipInfo(f"{root}manifest.json", date_time=stamp),
@@ -231,24 +231,24 @@ def write_dossier(requests: list[Request], root: str, out: IO[bytes], scope: dic
     return len(listed)
 
 
-def request_dossier_name(found: Request) -> str:
-    return f"dossier-{found.reference}.zip"
+def request_dossier_name(access_request: AccessRequest) -> str:
+    return f"dossier-{access_request.reference}.zip"
 
 
-def request_scope(found: Request) -> dict:
-    return {"kind": "request", "reference": found.reference, "subject": found.subject}
+def request_scope(access_request: AccessRequest) -> dict:
+    return {"kind": "request", "reference": access_request.reference, "subject": access_request.subject}
 
 
-def campaign_requests(campaign: Campaign, user: User) -> list[Request]:
-    return list(db.session.scalars(select(Request).where(Request.campaign_id == campaign.id,
-                                                         visible_to(Request, user)).order_by(Request.reference)))
+def campaign_requests(campaign: Campaign, user: User) -> list[AccessRequest]:
+    return list(db.session.scalars(select(AccessRequest).where(AccessRequest.campaign_id == campaign.id,
+                                                         visible_to(AccessRequest, user)).order_by(AccessRequest.reference)))
 
 
 def campaign_scope(campaign: Campaign) -> dict:
     return {"kind": "campaign", "id": campaign.id, "title": campaign.title}
 
 
-def export_to_temporary_file(requests: list[Request], root: str, scope: dict) -> IO[bytes]:
+def export_to_temporary_file(requests: list[AccessRequest], root: str, scope: dict) -> IO[bytes]:
     """A dossier written to an anonymous temporary file (gone when closed), rewound."""
     handle = tempfile.TemporaryFile()
     try:
@@ -260,7 +260,7 @@ def export_to_temporary_file(requests: list[Request], root: str, scope: dict) ->
     return handle
 
 
-def export_to_store(requests: list[Request], root: str, scope: dict,
+def export_to_store(requests: list[AccessRequest], root: str, scope: dict,
                     progress: Callable[[int, int], None] | None = None) -> str:
     """A dossier kept in the file store (for a job's result); returns its SHA-256."""
     store = file_store()

@@ -26,7 +26,7 @@ from workflow.core import clock
 from workflow.core.extensions import db
 from workflow.core.storage import FileStore, Staged, TooLarge, file_store
 from workflow.documents import formats
-from workflow.models import Document, DocumentItem, Request, User
+from workflow.models import Document, DocumentItem, AccessRequest, User
 from workflow.models.documents import CAME_BY, OUTCOMES
 
 # Sent with the ids of the documents a filing committed, for their text to be extracted.
@@ -94,8 +94,8 @@ class _Filing:
     the database, nothing published); only when all are sound are the blobs published
     and the rows written, in one transaction."""
 
-    def __init__(self, found: Request, meta: FilingMeta, user: User | None):
-        self.found, self.meta, self.user = found, meta, user
+    def __init__(self, access_request: AccessRequest, meta: FilingMeta, user: User | None):
+        self.access_request, self.meta, self.user = access_request, meta, user
         self.store: FileStore = file_store()
         config = current_app.config  # limits: workflow/core/config.py
         self.max_file = int(config["DOCUMENT_MAX_BYTES"])
@@ -105,7 +105,7 @@ class _Filing:
             max_ratio=int(config["DOCUMENT_ARCHIVE_MAX_RATIO"]))
         self.planned: dict[str, _Planned] = {}
         # The hashes already filed on this request (strings only: one query per upload).
-        self.known = set(db.session.scalars(select(Document.sha256).where(Document.request_id == found.id)))
+        self.known = set(db.session.scalars(select(Document.sha256).where(Document.request_id == access_request.id)))
         self.staged: list[Staged] = []
         self.notices: list[str] = []
         self.filed: list[Filed] = []
@@ -131,7 +131,7 @@ class _Filing:
         planned = _Planned(staged=staged, name=name, origin_path=origin_path, label=label, media_type=media_type,
                            email=in_email)
         duplicate = self.planned.get(staged.sha256) or (db.session.scalar(
-            select(Document).where(Document.request_id == self.found.id, Document.sha256 == staged.sha256))
+            select(Document).where(Document.request_id == self.access_request.id, Document.sha256 == staged.sha256))
             if staged.sha256 in self.known else None)
         if duplicate is not None:
             planned.duplicate_of = duplicate  # same bytes: linked, neither checked again nor copied
@@ -172,7 +172,7 @@ class _Filing:
     # -- write: blobs, then rows, then one commit
 
     def write(self, plans: list[_Planned]) -> None:
-        item_ids = {item.id for item in self.found.items} if self.meta.item_ids else set()
+        item_ids = {item.id for item in self.access_request.items} if self.meta.item_ids else set()
         self.links = [item_id for item_id in self.meta.item_ids if item_id in item_ids]
         for planned in plans:
             self._write(planned, None)
@@ -189,7 +189,7 @@ class _Filing:
         # named by its content, never served without a row, and reused if it comes again.
         planned.staged.publish()
         document = Document(
-            request_id=self.found.id, parent=parent, uploaded_by_id=self.user.id if self.user else None,
+            request_id=self.access_request.id, parent=parent, uploaded_by_id=self.user.id if self.user else None,
             sha256=planned.staged.sha256, filename=formats.safe_filename(planned.name, planned.media_type),
             original_name=(planned.name or "")[:255], origin_path=planned.origin_path[:500],
             media_type=planned.media_type, size=planned.staged.size, pages=planned.pages,
@@ -219,7 +219,7 @@ class _Filing:
             staged.discard()
 
 
-def file_documents(found: Request, uploads: list[Upload], meta: FilingMeta, user: User | None) -> FilingReport:
+def file_documents(access_request: AccessRequest, uploads: list[Upload], meta: FilingMeta, user: User | None) -> FilingReport:
     """File every upload on a request, or none: a bad file anywhere (in an archive, in an
     e-mail) raises FilingError and leaves no row and no stored file. Text extraction is
     queued after the commit."""
@@ -229,7 +229,7 @@ def file_documents(found: Request, uploads: list[Upload], meta: FilingMeta, user
         raise FilingError("Résultat inconnu pour les documents demandés.")
     if meta.came_by and meta.came_by not in CAME_BY:
         raise FilingError("Mode de réception inconnu.")
-    filing = _Filing(found, meta, user)
+    filing = _Filing(access_request, meta, user)
     try:
         try:
             plans = [filing.plan(upload.stream, upload.name or "", "", 0, upload.name or "fichier sans nom")
@@ -256,13 +256,13 @@ def file_documents(found: Request, uploads: list[Upload], meta: FilingMeta, user
 
 
 def visible_document(document_id: int, user: User) -> Document | None:
-    return db.session.scalar(select(Document).join(Request, Request.id == Document.request_id)
-                             .where(Document.id == document_id, visible_to(Request, user)))
+    return db.session.scalar(select(Document).join(AccessRequest, AccessRequest.id == Document.request_id)
+                             .where(Document.id == document_id, visible_to(AccessRequest, user)))
 
 
 def same_file_elsewhere(document: Document, user: User) -> list[Document]:
     """The same bytes filed on other requests the user may see."""
     return list(db.session.scalars(
-        select(Document).join(Request, Request.id == Document.request_id)
+        select(Document).join(AccessRequest, AccessRequest.id == Document.request_id)
         .where(Document.sha256 == document.sha256, Document.request_id != document.request_id,
-               visible_to(Request, user)).order_by(Document.id)))
+               visible_to(AccessRequest, user)).order_by(Document.id)))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from workflow.accounts.access import editable_by, visible_to
 from workflow.core.extensions import db
-from workflow.models import Campaign, Document, DocumentItem, Request, RequestItem, User
+from workflow.models import Campaign, Document, DocumentItem, AccessRequest, RequestItem, User
 from workflow.models.documents import OUTCOMES
 
 _RANK = {"complete": 3, "redacted": 2, "refused": 1}
@@ -71,8 +71,8 @@ def outcome_counts(obtained: int, total: int, redacted: int, refused: int) -> st
     return text + "."
 
 
-def _obtained_for(requests: list[Request]) -> dict[int, Obtained]:
-    ids = [found.id for found in requests]
+def _obtained_for(requests: list[AccessRequest]) -> dict[int, Obtained]:
+    ids = [access_request.id for access_request in requests]
     links = db.session.execute(
         select(DocumentItem, Document).join(Document, Document.id == DocumentItem.document_id)
         .where(Document.request_id.in_(ids)).order_by(Document.id)).all() if ids else []
@@ -83,18 +83,18 @@ def _obtained_for(requests: list[Request]) -> dict[int, Obtained]:
         select(Document.request_id, func.count()).where(Document.request_id.in_(ids), Document.parent_id.is_(None))
         .group_by(Document.request_id)).all()) if ids else {}
     result = {}
-    for found in requests:
+    for access_request in requests:
         statuses = []
-        for item in found.items:
+        for item in access_request.items:
             brought = by_item.get(item.id, [])
             best = max((outcome for _document, outcome in brought), key=_RANK.get, default=None)
             statuses.append(ItemStatus(item, best, brought))
-        result[found.id] = Obtained(statuses, counts.get(found.id, 0))
+        result[access_request.id] = Obtained(statuses, counts.get(access_request.id, 0))
     return result
 
 
-def obtained(found: Request) -> Obtained:
-    return _obtained_for([found])[found.id]
+def obtained(access_request: AccessRequest) -> Obtained:
+    return _obtained_for([access_request])[access_request.id]
 
 
 @dataclass
@@ -106,16 +106,16 @@ class RequestDocuments:
     can_edit: bool
 
 
-def request_documents(found: Request, user: User) -> RequestDocuments:
-    can_edit = db.session.scalar(select(Request.id).where(Request.id == found.id, editable_by(Request, user)))
-    roots = list(db.session.scalars(select(Document).where(Document.request_id == found.id, Document.parent_id.is_(None))
+def request_documents(access_request: AccessRequest, user: User) -> RequestDocuments:
+    can_edit = db.session.scalar(select(AccessRequest.id).where(AccessRequest.id == access_request.id, editable_by(AccessRequest, user)))
+    roots = list(db.session.scalars(select(Document).where(Document.request_id == access_request.id, Document.parent_id.is_(None))
                                     .order_by(Document.received_on.desc(), Document.id.desc())))
-    return RequestDocuments(obtained(found), roots, bool(can_edit))
+    return RequestDocuments(obtained(access_request), roots, bool(can_edit))
 
 
 @dataclass
 class CampaignObtained:
-    rows: list[tuple[Request, Obtained]]
+    rows: list[tuple[AccessRequest, Obtained]]
 
     @property
     def items(self) -> int:
@@ -133,7 +133,7 @@ class CampaignObtained:
 
 
 def campaign_obtained(campaign: Campaign, user: User) -> CampaignObtained:
-    requests = list(db.session.scalars(select(Request).where(Request.campaign_id == campaign.id, visible_to(Request, user))
-                                       .order_by(Request.reference)))
+    requests = list(db.session.scalars(select(AccessRequest).where(AccessRequest.campaign_id == campaign.id, visible_to(AccessRequest, user))
+                                       .order_by(AccessRequest.reference)))
     by_id = _obtained_for(requests)
-    return CampaignObtained([(found, by_id[found.id]) for found in requests])
+    return CampaignObtained([(access_request, by_id[access_request.id]) for access_request in requests])

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from workflow.accounts.access import visible_to
 from workflow.core.extensions import db
-from workflow.models import Document, Request, User
+from workflow.models import Document, AccessRequest, User
 from workflow.models.documents import DocumentPage
 
 # --------------------------------------------------------------- search words
@@ -147,7 +147,7 @@ _FRENCH: ColumnElement = literal_column("'french'::regconfig")
 
 @dataclass
 class SearchHit:
-    request: Request
+    request: AccessRequest
     document: Document
     page: int | None
     excerpt: Markup
@@ -223,8 +223,8 @@ def _candidate_pages(query: str, user: User):
 
     def visible(statement):
         return (statement.add_columns(recency).join(Document, Document.id == DocumentPage.document_id)
-                .join(Request, Request.id == Document.request_id)
-                .where(visible_to(Request, user))
+                .join(AccessRequest, AccessRequest.id == Document.request_id)
+                .where(visible_to(AccessRequest, user))
                 .order_by(DocumentPage.document_id.desc(), DocumentPage.id)
                 .limit(CANDIDATE_PAGES + 1))
 
@@ -274,7 +274,7 @@ def search(user: User, query: str, page: int = 1, per_page: int = 20) -> SearchR
         capped = False
     else:
         total, capped = 0, False
-    pages = {found.id: found for found in db.session.scalars(
+    pages = {page.id: page for page in db.session.scalars(
         select(DocumentPage).where(DocumentPage.id.in_([row.page_id for row in rows])))}
     hits = []
     for row in rows:

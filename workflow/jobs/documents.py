@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from workflow import documents
 from workflow.core.extensions import db
-from workflow.models import Campaign, Document, JobRun, Request, User
+from workflow.models import Campaign, Document, JobRun, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.jobs.runs import report_progress, run_tracked
 from workflow.jobs.queues import enqueue_after_commit, queue
@@ -88,9 +88,9 @@ def export_dossier(run_id: int) -> str | None:
             requests = documents.campaign_requests(campaign, user)
             root, scope = f"dossier-campagne-{campaign.id}", documents.campaign_scope(campaign)
         else:
-            found = db.session.get(Request, run.request_id)
-            requests = [found]
-            root, scope = f"dossier-{found.reference}", documents.request_scope(found)
+            access_request = db.session.get(AccessRequest, run.request_id)
+            requests = [access_request]
+            root, scope = f"dossier-{access_request.reference}", documents.request_scope(access_request)
         sha256 = documents.export_to_store(requests, root, scope,
                                            progress=lambda done, total: report_progress(run, done, total))
         return sha256, f"{root}.zip"
@@ -98,10 +98,10 @@ def export_dossier(run_id: int) -> str | None:
     return run_tracked(run_id, work)
 
 
-def start_export(user: User, found: Request | None = None, campaign: Campaign | None = None) -> JobRun:
+def start_export(user: User, access_request: AccessRequest | None = None, campaign: Campaign | None = None) -> JobRun:
     """Record the run, commit, then queue it (the worker can only find a committed row)."""
     run = JobRun(rq_job_id="pending", kind="campaign_export" if campaign else "request_export", user_id=user.id,
-                 campaign_id=campaign.id if campaign else None, request_id=found.id if found else None)
+                 campaign_id=campaign.id if campaign else None, request_id=access_request.id if access_request else None)
     db.session.add(run)
     db.session.flush()
     run.rq_job_id = f"dossier-export-{run.id}"

@@ -18,7 +18,7 @@ from workflow.jobs import schedule
 from workflow.requests import lifecycle as request_service
 from workflow.requests.digest import queue_weekly_digests
 from workflow.core.extensions import db
-from workflow.models import OutgoingMail, Request
+from workflow.models import OutgoingMail, AccessRequest
 
 # Reminders due within this many days are (re)scheduled in Redis by each sweep; later
 # ones by a later sweep, so a sweep never walks every future reminder.
@@ -37,9 +37,9 @@ class SweepReport:
     redis_unavailable: bool = False
 
 
-def _time_driven_requests(today: date) -> list[Request]:
-    return list(db.session.scalars(select(Request).where(Request.status_changes_after < today)
-                                   .order_by(Request.id)))
+def _time_driven_requests(today: date) -> list[AccessRequest]:
+    return list(db.session.scalars(select(AccessRequest).where(AccessRequest.status_changes_after < today)
+                                   .order_by(AccessRequest.id)))
 
 
 def refresh_planner_statistics() -> None:
@@ -59,12 +59,12 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
     report = SweepReport()
     base_url = current_app.config["BASE_URL"]
 
-    for found in _time_driven_requests(today):
-        before = found.status
-        request_service.recompute(found, today)
+    for access_request in _time_driven_requests(today):
+        before = access_request.status
+        request_service.recompute(access_request, today)
         db.session.commit()
-        if found.status != before:
-            report.status_changes[found.reference] = found.status
+        if access_request.status != before:
+            report.status_changes[access_request.reference] = access_request.status
 
     outbox: list[int] = []
     for reminder in reminders.due(today):

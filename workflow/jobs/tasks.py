@@ -25,16 +25,16 @@ def render_campaign_letters(run_id: int, kind: str) -> str | None:
 
     def work(run: JobRun) -> tuple[str, str]:
         campaign = db.session.get(Campaign, run.campaign_id)
-        requests = sorted(campaign.requests, key=lambda found: found.reference)
+        requests = sorted(campaign.requests, key=lambda access_request: access_request.reference)
         report_progress(run, 0, len(requests))
         archive = io.BytesIO()
         skipped = []
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for position, found in enumerate(requests, start=1):
+            for position, access_request in enumerate(requests, start=1):
                 try:
-                    rendered = request_letters.render(request_letters.build_context(found, kind), "pdf")
+                    rendered = request_letters.render(request_letters.build_context(access_request, kind), "pdf")
                 except request_letters.LetterNotReady as error:
-                    skipped.append(f"{found.reference} ({found.authority.name}) : {error}")
+                    skipped.append(f"{access_request.reference} ({access_request.authority.name}) : {error}")
                 else:
                     bundle.writestr(rendered.filename, rendered.content)
                 report_progress(run, position)

@@ -19,7 +19,7 @@ from workflow.core.extensions import db
 from workflow.directory import sharing
 from workflow.mail import notify
 from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry
-from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, Request, User
+from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.law.states import TransitionError
 from workflow.core.storage import file_store
@@ -33,15 +33,15 @@ FORMATS = {"pdf": "application/pdf",
            "txt": "text/plain; charset=utf-8"}
 
 
-def _authority_party(authority: Authority, found: Request) -> Party:
+def _authority_party(authority: Authority, access_request: AccessRequest) -> Party:
     # As this request's organisation (or owner) sees it: the shared entry, or its own override.
-    seen = sharing.coordinates(authority, found)
+    seen = sharing.coordinates(authority, access_request)
     return Party(name=seen.name, address_lines=tuple(seen.postal_address), email=seen.email,
                  kind=seen.kind, prada_name=seen.prada_name)
 
 
-def _sender(found: Request) -> Party:
-    identity = found.requester
+def _sender(access_request: AccessRequest) -> Party:
+    identity = access_request.requester
     if identity is None:
         raise LetterNotReady("request", message="Choisissez l'identité du demandeur avant de préparer un courrier.")
     return Party(name=identity.name, address_lines=identity.address_lines, email=identity.email, kind=identity.kind,
@@ -62,8 +62,8 @@ def _by_slug(slug: str) -> Authority | None:
     return db.session.scalar(select(Authority).where(Authority.slug == slug))
 
 
-def _court(found: Request) -> Party:
-    department = request_service.department_of(found)
+def _court(access_request: AccessRequest) -> Party:
+    department = request_service.department_of(access_request)
     court = _by_slug(COURT_SEATS[department]) if department in COURT_SEATS else db.session.scalar(
         select(Authority).where(Authority.kind == "juridiction", Authority.department_code == department)
         .order_by(Authority.id))
@@ -71,16 +71,16 @@ def _court(found: Request) -> Party:
         raise LetterNotReady("court_application", message=(
             "Ajoutez à l'annuaire le tribunal administratif compétent (type « Juridiction », "
             f"département {department}) pour préparer la requête."))
-    return _authority_party(court, found)
+    return _authority_party(court, access_request)
 
 
-def _recipient(found: Request, kind: str) -> Party:
+def _recipient(access_request: AccessRequest, kind: str) -> Party:
     if kind == "cada_referral":
         cada = _by_slug("cada")
-        return _authority_party(cada, found) if cada else CADA_PARTY
+        return _authority_party(cada, access_request) if cada else CADA_PARTY
     if kind == "court_application":
-        return _court(found)
-    return _authority_party(found.authority, found)
+        return _court(access_request)
+    return _authority_party(access_request.authority, access_request)
 
 
 def _first_event(events, type_: str):
@@ -98,13 +98,13 @@ def _refusal(current: request_service.Situation, events) -> tuple[str, date | No
     return "", None
 
 
-def _series(found: Request, today: date) -> tuple[SeriesEntry, ...]:
+def _series(access_request: AccessRequest, today: date) -> tuple[SeriesEntry, ...]:
     """The other administrations of the same campaign, for the CADA referral (L342-1)."""
-    if found.campaign is None:
+    if access_request.campaign is None:
         return ()
     entries = []
-    for sibling in sorted(found.campaign.requests, key=lambda r: r.reference):
-        if sibling.id == found.id:
+    for sibling in sorted(access_request.campaign.requests, key=lambda r: r.reference):
+        if sibling.id == access_request.id:
             continue
         events = request_service.effective_events(sibling)
         sent = _first_event(events, "sent")
@@ -116,24 +116,24 @@ def _series(found: Request, today: date) -> tuple[SeriesEntry, ...]:
     return tuple(entries)
 
 
-def build_context(found: Request, kind: str, letter_date: date | None = None) -> LetterContext:
+def build_context(access_request: AccessRequest, kind: str, letter_date: date | None = None) -> LetterContext:
     if kind not in letter_rendering.LETTER_KINDS:
         raise LetterNotReady(kind, message="Type de courrier inconnu.")
     today = letter_date or clock.today()
-    current = request_service.situation(found, today)
-    events = request_service.effective_events(found)
-    sender = _sender(found)
+    current = request_service.situation(access_request, today)
+    events = request_service.effective_events(access_request)
+    sender = _sender(access_request)
     sent = _first_event(events, "sent")
     refused = _first_event(events, "refused")
     registered = _first_event(events, "cada_registered")
     opinion = _first_event(events, "cada_opinion")
     implicit = current.deadlines.get("implicit_refusal")
-    letter_channel = {"cada_referral": "email", "court_application": "postal"}.get(kind, found.channel)
+    letter_channel = {"cada_referral": "email", "court_application": "postal"}.get(kind, access_request.channel)
     return LetterContext(
-        kind=kind, reference=found.reference, sender=sender, recipient=_recipient(found, kind),
-        authority=_authority_party(found.authority, found), place=_place(sender, found.authority), letter_date=today,
-        subject=found.subject, items=tuple(item.description for item in found.items),
-        legal_grounds=tuple(request_service.clean_lines(found.legal_grounds)), access_format=found.access_format,
+        kind=kind, reference=access_request.reference, sender=sender, recipient=_recipient(access_request, kind),
+        authority=_authority_party(access_request.authority, access_request), place=_place(sender, access_request.authority), letter_date=today,
+        subject=access_request.subject, items=tuple(item.description for item in access_request.items),
+        legal_grounds=tuple(request_service.clean_lines(access_request.legal_grounds)), access_format=access_request.access_format,
         channel=letter_channel,
         request_sent_on=sent.occurred_on if sent else None,
         request_received_on=current.received_on, received_is_estimate=current.received_is_estimate,
@@ -144,14 +144,14 @@ def build_context(found: Request, kind: str, letter_date: date | None = None) ->
         cada_case_number=(registered.data or {}).get("case_number", "") if registered else "",
         opinion_on=opinion.occurred_on if opinion else None,
         opinion_outcome=(opinion.data or {}).get("outcome", "") if opinion else "",
-        series=_series(found, today) if kind == "cada_referral" else (),
+        series=_series(access_request, today) if kind == "cada_referral" else (),
     )
 
 
-def not_ready_reason(found: Request, kind: str) -> str:
+def not_ready_reason(access_request: AccessRequest, kind: str) -> str:
     """Why this letter cannot be written yet (in French), or "" when it can."""
     try:
-        letter_rendering.check_letter(build_context(found, kind))
+        letter_rendering.check_letter(build_context(access_request, kind))
     except LetterNotReady as error:
         return str(error)
     return ""
@@ -177,9 +177,9 @@ def render(context: LetterContext, extension: str) -> RenderedLetter:
     return RenderedLetter(letter_rendering.letter_filename(context, extension), FORMATS[extension], content)
 
 
-def frozen_versions(found: Request, kind: str) -> list[Letter]:
+def frozen_versions(access_request: AccessRequest, kind: str) -> list[Letter]:
     return list(db.session.scalars(
-        select(Letter).where(Letter.request_id == found.id, Letter.kind == kind).order_by(Letter.version)))
+        select(Letter).where(Letter.request_id == access_request.id, Letter.kind == kind).order_by(Letter.version)))
 
 
 def stored(letter: Letter, extension: str) -> RenderedLetter:
@@ -188,22 +188,22 @@ def stored(letter: Letter, extension: str) -> RenderedLetter:
     return RenderedLetter(name, FORMATS[extension], file_store().read(sha256))
 
 
-def freeze(found: Request, kind: str, sent_on: date, user: User | None = None) -> Letter:
+def freeze(access_request: AccessRequest, kind: str, sent_on: date, user: User | None = None) -> Letter:
     """Mark a letter as sent: render it as it stands, store its bytes, record the event of
     the chain that goes with it. Raises LetterNotReady or TransitionError (French)."""
-    context = build_context(found, kind, sent_on)
+    context = build_context(access_request, kind, sent_on)
     store = file_store()
     hashes = {extension: store.put(render(context, extension).content) for extension in ("pdf", "docx", "txt")}
     version = (db.session.scalar(select(func.max(Letter.version)).where(
-        Letter.request_id == found.id, Letter.kind == kind)) or 0) + 1
-    letter = Letter(request_id=found.id, kind=kind, version=version, sent_at=utcnow(),
+        Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
+    letter = Letter(request_id=access_request.id, kind=kind, version=version, sent_at=utcnow(),
                     pdf_sha256=hashes["pdf"], docx_sha256=hashes["docx"], text_sha256=hashes["txt"])
     db.session.add(letter)
     event_type = EVENT_OF_LETTER.get(kind)
-    already = event_type and _first_event(request_service.effective_events(found), event_type)
+    already = event_type and _first_event(request_service.effective_events(access_request), event_type)
     if event_type and not already:
-        data = {"channel": found.channel, "letter_version": version} if event_type == "sent" else {"letter_version": version}
-        request_service.record_event(found, event_type, sent_on, data, author=user)  # commits both
+        data = {"channel": access_request.channel, "letter_version": version} if event_type == "sent" else {"letter_version": version}
+        request_service.record_event(access_request, event_type, sent_on, data, author=user)  # commits both
     else:
         db.session.commit()
     return letter
@@ -213,25 +213,25 @@ class CannotEmail(ValueError):
     """Why a letter cannot be e-mailed from Lanterne (French)."""
 
 
-def email_recipient(found: Request) -> str:
+def email_recipient(access_request: AccessRequest) -> str:
     # A request goes to the PRADA when the directory knows one (CRPA R330-4), at the address
     # this request's organisation uses.
-    seen = sharing.coordinates(found.authority, found)
+    seen = sharing.coordinates(access_request.authority, access_request)
     return seen.prada_email or seen.email
 
 
-def recipient_changes(found: Request) -> list[AuthorityChange]:
+def recipient_changes(access_request: AccessRequest) -> list[AuthorityChange]:
     """Changes to the address this request's e-mails go to since it was drafted."""
-    return sharing.recipient_changes_since(found.authority, found, found.created_at)
+    return sharing.recipient_changes_since(access_request.authority, access_request, access_request.created_at)
 
 
-def email_letter(found: Request, kind: str, user: User, shown_recipient: str,
+def email_letter(access_request: AccessRequest, kind: str, user: User, shown_recipient: str,
                  recipient_confirmed: bool = False) -> OutgoingMail:
     """Write the letter as an e-mail (text body, PDF attached) into the outbox; the worker
     sends it, and on success the letter is frozen and the sending recorded. It goes only to
     the address the user was shown (`shown_recipient`), and, if that address changed since
     the request was drafted, only once the user confirmed it."""
-    recipient = email_recipient(found)
+    recipient = email_recipient(access_request)
     if kind not in ("request", "reminder", "after_opinion", "recours_gracieux"):
         raise CannotEmail("Ce courrier ne s'envoie pas à l'administration par courriel depuis Lanterne.")
     if not recipient:
@@ -239,14 +239,14 @@ def email_letter(found: Request, kind: str, user: User, shown_recipient: str,
     if shown_recipient.strip() != recipient:
         raise CannotEmail(f"L'adresse du destinataire a changé depuis l'affichage de la page : c'est maintenant "
                           f"« {recipient} ». Vérifiez-la, puis envoyez à nouveau.")
-    if recipient_changes(found) and not recipient_confirmed:
+    if recipient_changes(access_request) and not recipient_confirmed:
         raise CannotEmail(f"L'adresse de l'autorité a changé depuis la rédaction de cette demande : confirmez "
                           f"l'envoi à « {recipient} » en cochant la case prévue.")
     if not notify.mail_enabled():
         raise CannotEmail("Aucun serveur d'envoi n'est configuré (MAIL_SERVER) : envoyez le courrier vous-même.")
-    if kind == "request" and _first_event(request_service.effective_events(found), "sent"):
+    if kind == "request" and _first_event(request_service.effective_events(access_request), "sent"):
         raise CannotEmail("L'envoi de cette demande est déjà enregistré.")
-    context = build_context(found, kind)
+    context = build_context(access_request, kind)
     pdf, docx = render(context, "pdf"), render(context, "docx")
     subject, body = letter_rendering.render_text(context)
     store = file_store()
@@ -254,9 +254,9 @@ def email_letter(found: Request, kind: str, user: User, shown_recipient: str,
                "text_sha256": store.put(f"Objet : {subject}\n\n{body}".encode())}
     message = notify.build_message(recipient, subject, body, [(pdf.filename, pdf.media_type, pdf.content)])
     attempt = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
-        OutgoingMail.request_id == found.id, OutgoingMail.purpose == "request_letter"))
-    outgoing = notify.queue_mail(f"letter:{found.id}:{kind}:{attempt + 1}", "request_letter", message,
-                                 user_id=user.id, request_id=found.id, payload=payload)
+        OutgoingMail.request_id == access_request.id, OutgoingMail.purpose == "request_letter"))
+    outgoing = notify.queue_mail(f"letter:{access_request.id}:{kind}:{attempt + 1}", "request_letter", message,
+                                 user_id=user.id, request_id=access_request.id, payload=payload)
     db.session.commit()
     return outgoing
 
@@ -267,24 +267,24 @@ def record_emailed_letter(outgoing: OutgoingMail) -> None:
     messages (reminders, digests) record nothing."""
     if outgoing.purpose != "request_letter":
         return
-    found = db.session.get(Request, outgoing.request_id)
+    access_request = db.session.get(AccessRequest, outgoing.request_id)
     payload = outgoing.payload
     kind = payload["kind"]
     version = (db.session.scalar(select(func.max(Letter.version)).where(
-        Letter.request_id == found.id, Letter.kind == kind)) or 0) + 1
-    db.session.add(Letter(request_id=found.id, kind=kind, version=version, sent_at=outgoing.sent_at,
+        Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
+    db.session.add(Letter(request_id=access_request.id, kind=kind, version=version, sent_at=outgoing.sent_at,
                           pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
                           text_sha256=payload["text_sha256"]))
     event_type = EVENT_OF_LETTER.get(kind)
-    if event_type and not _first_event(request_service.effective_events(found), event_type):
+    if event_type and not _first_event(request_service.effective_events(access_request), event_type):
         sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
         data = {"channel": "email", "message_id": outgoing.message_id, "eml_sha256": outgoing.eml_sha256,
                 "letter_version": version}
         try:
-            request_service.record_event(found, event_type, sent_on, data)
+            request_service.record_event(access_request, event_type, sent_on, data)
         except TransitionError as error:
             # The message left and the frozen letter proves it; tell the user what to fix.
-            notify.notify(found.owner, f"letter-event:{outgoing.id}", "mail_failed",
+            notify.notify(access_request.owner, f"letter-event:{outgoing.id}", "mail_failed",
                           "Courriel envoyé, mais l'envoi n'a pas pu être enregistré",
                           f"{error} Enregistrez l'envoi à la main (Message-ID {outgoing.message_id}).",
-                          f"/demandes/{found.id}", request_id=found.id)
+                          f"/demandes/{access_request.id}", request_id=access_request.id)

@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.core.extensions import db
-from workflow.models import Notification, OutgoingMail, Request, User
+from workflow.models import Notification, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.core.storage import file_store
 
@@ -153,8 +153,8 @@ def _tell_about_failure(outgoing: OutgoingMail) -> None:
     """A message that could not be sent is never dropped silently: its owner sees it."""
     user = db.session.get(User, outgoing.user_id) if outgoing.user_id else None
     if user is None and outgoing.request_id:
-        found = db.session.get(Request, outgoing.request_id)
-        user = found.owner if found else None
+        access_request = db.session.get(AccessRequest, outgoing.request_id)
+        user = access_request.owner if access_request else None
     if user is not None:
         notify(user, f"mail-failed:{outgoing.id}", "mail_failed", f"Échec de l'envoi du courriel « {outgoing.subject} »",
                f"Le serveur de messagerie a refusé ou n'a pas répondu après {outgoing.attempts} tentatives : "

@@ -10,7 +10,7 @@ from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin
 
 if TYPE_CHECKING:
-    from workflow.models.requests import Request
+    from workflow.models.requests import AccessRequest
 
 
 class Campaign(TimestampMixin, db.Model):
@@ -22,4 +22,4 @@ class Campaign(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(Text, default="")
 
-    requests: Mapped[list[Request]] = relationship(back_populates="campaign")
+    requests: Mapped[list[AccessRequest]] = relationship(back_populates="campaign")

@@ -21,7 +21,7 @@ from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin
 
 if TYPE_CHECKING:
-    from workflow.models.requests import Request
+    from workflow.models.requests import AccessRequest
 
 CAME_BY = {"post": "Courrier postal", "email": "Courrier électronique", "link": "Lien de téléchargement",
            "hand": "Remise en main propre"}
@@ -56,7 +56,7 @@ class Document(TimestampMixin, db.Model):
     thumbnail_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     extracted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
-    request: Mapped[Request] = relationship()
+    request: Mapped[AccessRequest] = relationship()
     parent: Mapped[Optional[Document]] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Document]] = relationship(back_populates="parent", order_by="Document.id",
                                                     cascade="all, delete-orphan", passive_deletes=True)

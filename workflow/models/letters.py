@@ -24,7 +24,7 @@ class Letter(TimestampMixin, db.Model):
     docx_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     text_sha256: Mapped[Optional[str]] = mapped_column(String(64))
 
-    request = relationship("Request")
+    request = relationship("AccessRequest")
 
     @property
     def frozen(self) -> bool:

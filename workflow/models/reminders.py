@@ -26,7 +26,7 @@ class Deadline(db.Model):
     enforceable: Mapped[bool] = mapped_column(Boolean, default=True)
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    request = relationship("Request")
+    request = relationship("AccessRequest")
 
 
 class Reminder(db.Model):
@@ -44,7 +44,7 @@ class Reminder(db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(Text, default="")
 
-    request = relationship("Request")
+    request = relationship("AccessRequest")
 
 
 class CalendarFeed(db.Model):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 
-class Request(TimestampMixin, db.Model):
+class AccessRequest(TimestampMixin, db.Model):
     __tablename__ = "requests"
     # The dashboard lists the latest changed first, 25 at a time: read them off an index
     # rather than sorting every request the user may see.
@@ -66,7 +66,7 @@ class RequestItem(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(Text)
 
-    request: Mapped[Request] = relationship(back_populates="items")
+    request: Mapped[AccessRequest] = relationship(back_populates="items")
 
 
 class Event(db.Model):
@@ -85,4 +85,4 @@ class Event(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
 
-    request: Mapped[Request] = relationship(back_populates="events")
+    request: Mapped[AccessRequest] = relationship(back_populates="events")

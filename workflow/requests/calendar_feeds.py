@@ -12,7 +12,7 @@ from sqlalchemy import select
 from workflow.accounts.access import visible_to
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.core.extensions import db
-from workflow.models import CalendarFeed, Deadline, Membership, Request, User
+from workflow.models import CalendarFeed, Deadline, Membership, AccessRequest, User
 from workflow.models.base import utcnow
 
 
@@ -58,33 +58,33 @@ def feed_for_token(token: str) -> CalendarFeed | None:
     return feed
 
 
-def feed_deadlines(feed: CalendarFeed) -> list[tuple[Deadline, Request]]:
-    query = select(Deadline, Request).join(Request, Deadline.request_id == Request.id).order_by(Deadline.due_on)
+def feed_deadlines(feed: CalendarFeed) -> list[tuple[Deadline, AccessRequest]]:
+    query = select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id).order_by(Deadline.due_on)
     if feed.organisation_id:
-        query = query.where(Request.organisation_id == feed.organisation_id)
+        query = query.where(AccessRequest.organisation_id == feed.organisation_id)
     else:
-        query = query.where(visible_to(Request, db.session.get(User, feed.created_by_id)))
+        query = query.where(visible_to(AccessRequest, db.session.get(User, feed.created_by_id)))
     return list(db.session.execute(query).all())
 
 
-def ics(rows: list[tuple[Deadline, Request]], base_url: str) -> bytes:
+def ics(rows: list[tuple[Deadline, AccessRequest]], base_url: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Lanterne//Échéances CRPA//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Lanterne : échéances")
     stamp = utcnow()
-    for deadline, found in rows:
+    for deadline, access_request in rows:
         event = Event()
         # Stable per request and kind: a moved deadline updates the same calendar entry.
-        event.add("uid", f"{found.id}-{deadline.kind}@lanterne")
+        event.add("uid", f"{access_request.id}-{deadline.kind}@lanterne")
         event.add("dtstamp", stamp)
         event.add("dtstart", deadline.due_on)
         event.add("dtend", deadline.due_on + timedelta(days=1))
-        event.add("summary", f"{DEADLINE_LABELS.get(deadline.kind, deadline.kind)} — {found.reference} ({found.authority.name})")
+        event.add("summary", f"{DEADLINE_LABELS.get(deadline.kind, deadline.kind)} — {access_request.reference} ({access_request.authority.name})")
         lines = [deadline.explanation]
         if deadline.legal_date and deadline.safe_date and deadline.legal_date != deadline.safe_date:
             lines.append(f"Dernier jour légal : {deadline.legal_date.isoformat()}.")
         event.add("description", "\n".join(lines))
-        event.add("url", f"{base_url}/demandes/{found.id}")
+        event.add("url", f"{base_url}/demandes/{access_request.id}")
         calendar.add_component(event)
     return calendar.to_ical()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from workflow.accounts.access import visible_to
 from workflow.core.extensions import db
-from workflow.models import Deadline, Request, User
+from workflow.models import Deadline, AccessRequest, User
 
 CLOSED_STATUSES = ("closed", "answered", "draft")
 # Rows shown per section; the heading gives the total. A user with thousands of requests
@@ -35,11 +35,11 @@ class Filters:
 
     def apply(self, query: Select) -> Select:
         if self.status:
-            query = query.where(Request.status == self.status)
+            query = query.where(AccessRequest.status == self.status)
         if self.authority_id:
-            query = query.where(Request.authority_id == self.authority_id)
+            query = query.where(AccessRequest.authority_id == self.authority_id)
         if self.campaign_id:
-            query = query.where(Request.campaign_id == self.campaign_id)
+            query = query.where(AccessRequest.campaign_id == self.campaign_id)
         return query
 
 
@@ -61,12 +61,12 @@ class Section(list):
 
 
 def _deadlines(user: User, filters: Filters, *conditions) -> Section:
-    query = filters.apply(select(Deadline, Request).join(Request, Deadline.request_id == Request.id)
-                          .where(visible_to(Request, user), *conditions))
+    query = filters.apply(select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id)
+                          .where(visible_to(AccessRequest, user), *conditions))
     rows = db.session.execute(
-        query.order_by(Deadline.due_on, Request.reference).limit(SECTION_LIMIT + 1)
+        query.order_by(Deadline.due_on, AccessRequest.reference).limit(SECTION_LIMIT + 1)
         # The rows show the authority's name, never the explanation: one query, no N+1.
-        .options(joinedload(Request.authority), defer(Deadline.explanation))).all()
+        .options(joinedload(AccessRequest.authority), defer(Deadline.explanation))).all()
     if len(rows) <= SECTION_LIMIT:
         return Section(rows, len(rows))
     counted = query.with_only_columns(Deadline.id).limit(COUNT_LIMIT + 1).subquery()
@@ -74,18 +74,18 @@ def _deadlines(user: User, filters: Filters, *conditions) -> Section:
 
 
 def overdue(user: User, today: date, filters: Filters) -> Section:
-    waiting = or_(*(and_(Deadline.kind == kind, Request.status.in_(statuses)) for kind, statuses in OVERDUE_WHEN.items()))
+    waiting = or_(*(and_(Deadline.kind == kind, AccessRequest.status.in_(statuses)) for kind, statuses in OVERDUE_WHEN.items()))
     return _deadlines(user, filters, Deadline.due_on < today, waiting)
 
 
 def upcoming(user: User, start: date, end: date, filters: Filters) -> Section:
     return _deadlines(user, filters, Deadline.due_on >= start, Deadline.due_on <= end,
-                      Request.status.not_in(CLOSED_STATUSES))
+                      AccessRequest.status.not_in(CLOSED_STATUSES))
 
 
 def requests_query(user: User, filters: Filters) -> Select:
-    return filters.apply(select(Request).where(visible_to(Request, user)).order_by(Request.updated_at.desc())
-                         .options(joinedload(Request.authority)))
+    return filters.apply(select(AccessRequest).where(visible_to(AccessRequest, user)).order_by(AccessRequest.updated_at.desc())
+                         .options(joinedload(AccessRequest.authority)))
 
 
 def sections(user: User, today: date, filters: Filters) -> dict[str, Section]:

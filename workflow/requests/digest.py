@@ -10,24 +10,24 @@ from workflow.mail import notify
 from workflow.accounts.access import visible_to
 from workflow.law.deadlines import DEADLINE_LABELS, format_date_fr
 from workflow.core.extensions import db
-from workflow.models import Deadline, Request, User
+from workflow.models import Deadline, AccessRequest, User
 
 DIGEST_WEEKDAY = 0  # Monday
 
 
 def digest_lines(user: User, today: date) -> list[str]:
     rows = db.session.execute(
-        select(Deadline, Request)
-        .join(Request, Deadline.request_id == Request.id)
-        .where(visible_to(Request, user), Request.status.not_in(("closed", "answered", "draft")),
+        select(Deadline, AccessRequest)
+        .join(AccessRequest, Deadline.request_id == AccessRequest.id)
+        .where(visible_to(AccessRequest, user), AccessRequest.status.not_in(("closed", "answered", "draft")),
                Deadline.due_on <= today + timedelta(days=7), Deadline.due_on >= today - timedelta(days=30))
         .order_by(Deadline.due_on)
     ).all()
     lines = []
-    for deadline, found in rows:
+    for deadline, access_request in rows:
         when = "en retard, " if deadline.due_on < today else ""
         lines.append(f"- {when}{format_date_fr(deadline.due_on)} : {DEADLINE_LABELS.get(deadline.kind, deadline.kind)} "
-                     f"— {found.reference}, {found.authority.name}")
+                     f"— {access_request.reference}, {access_request.authority.name}")
     return lines
 
 

@@ -15,7 +15,7 @@ from workflow.requests import reminders
 from workflow.law.deadlines import Deadline as ComputedDeadline
 from workflow.law.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.core.extensions import db
-from workflow.models import Authority, Campaign, Deadline, Event, Request, RequesterIdentity, RequestItem, User
+from workflow.models import Authority, Campaign, Deadline, Event, AccessRequest, RequesterIdentity, RequestItem, User
 from workflow.law.events import event_lines
 from workflow.law.states import (
     EVENT_LABELS,
@@ -61,25 +61,25 @@ def clean_lines(text: str | list[str] | None) -> list[str]:
 
 def _next_reference(year: int) -> str:
     prefix = f"LNT-{year}-"
-    last = db.session.scalar(select(func.max(Request.reference)).where(Request.reference.like(f"{prefix}%")))
+    last = db.session.scalar(select(func.max(AccessRequest.reference)).where(AccessRequest.reference.like(f"{prefix}%")))
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
 
-def _apply(found: Request, draft: Draft, authority: Authority) -> None:
-    found.authority_id = authority.id
-    found.subject = draft.subject.strip()
-    found.legal_grounds = "\n".join(clean_lines(draft.legal_grounds))
-    found.channel = draft.channel
-    found.access_format = draft.access_format
-    found.requester_id = draft.requester.id
-    found.organisation_id = draft.organisation_id
-    found.items = [RequestItem(position=position, description=text)
+def _apply(access_request: AccessRequest, draft: Draft, authority: Authority) -> None:
+    access_request.authority_id = authority.id
+    access_request.subject = draft.subject.strip()
+    access_request.legal_grounds = "\n".join(clean_lines(draft.legal_grounds))
+    access_request.channel = draft.channel
+    access_request.access_format = draft.access_format
+    access_request.requester_id = draft.requester.id
+    access_request.organisation_id = draft.organisation_id
+    access_request.items = [RequestItem(position=position, description=text)
                    for position, text in enumerate(clean_lines(draft.items), start=1)]
 
 
 def create_requests(owner: User, authorities: list[Authority], draft: Draft,
-                    campaign_title: str = "") -> tuple[list[Request], Campaign | None]:
+                    campaign_title: str = "") -> tuple[list[AccessRequest], Campaign | None]:
     """One draft request per authority; several authorities make a campaign."""
     if not authorities:
         raise DraftError("Choisissez au moins une autorité.")
@@ -100,11 +100,11 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
                     db.session.add(campaign)
                 created = []
                 for offset, authority in enumerate(authorities):
-                    found = Request(owner_id=owner.id, campaign=campaign, status="draft",
+                    access_request = AccessRequest(owner_id=owner.id, campaign=campaign, status="draft",
                                     reference=f"LNT-{year}-{first + offset:04d}")
-                    _apply(found, draft, authority)
-                    db.session.add(found)
-                    created.append(found)
+                    _apply(access_request, draft, authority)
+                    db.session.add(access_request)
+                    created.append(access_request)
             db.session.commit()
             break
         except IntegrityError:  # another request took the same number meanwhile: count again
@@ -114,14 +114,14 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
     return created, campaign
 
 
-def update_draft(found: Request, authority: Authority, draft: Draft) -> Request:
-    if found.status != "draft" or found.events:
+def update_draft(access_request: AccessRequest, authority: Authority, draft: Draft) -> AccessRequest:
+    if access_request.status != "draft" or access_request.events:
         raise DraftError("Cette demande est déjà envoyée : elle ne peut plus être modifiée.")
     if not clean_lines(draft.items):
         raise DraftError("Indiquez au moins un document demandé.")
-    _apply(found, draft, authority)
+    _apply(access_request, draft, authority)
     db.session.commit()
-    return found
+    return access_request
 
 
 # When the authority's department is unknown, count on the national calendar: it has the
@@ -129,15 +129,15 @@ def update_draft(found: Request, authority: Authority, draft: Draft) -> Request:
 NATIONAL_CALENDAR_DEPARTMENT = "75"
 
 
-def department_of(found: Request) -> str:
-    code = (found.authority.department_code or "").strip().upper()
+def department_of(access_request: AccessRequest) -> str:
+    code = (access_request.authority.department_code or "").strip().upper()
     return code if code in DEPARTMENTS else NATIONAL_CALENDAR_DEPARTMENT
 
 
-def effective_events(found: Request) -> list[Event]:
+def effective_events(access_request: AccessRequest) -> list[Event]:
     """The events that count: a corrected event gives way to its latest correction."""
-    corrected_ids = {event.corrects_id for event in found.events if event.corrects_id}
-    return [event for event in found.events if event.id not in corrected_ids]
+    corrected_ids = {event.corrects_id for event in access_request.events if event.corrects_id}
+    return [event for event in access_request.events if event.id not in corrected_ids]
 
 
 def _fact(event: Event) -> EventFact:
@@ -160,13 +160,13 @@ class Situation:
     today: date
 
 
-def situation(found: Request, today: date | None = None) -> Situation:
+def situation(access_request: AccessRequest, today: date | None = None) -> Situation:
     today = today or clock.today()
-    facts = event_facts(effective_events(found))
-    status = derive_status(facts, today, default_channel=found.channel)
-    received_on, estimate = receipt_date(facts, found.channel)
+    facts = event_facts(effective_events(access_request))
+    status = derive_status(facts, today, default_channel=access_request.channel)
+    received_on, estimate = receipt_date(facts, access_request.channel)
     deadlines = compute_deadlines(
-        facts_from_events(facts, department_of(found), today, default_channel=found.channel)
+        facts_from_events(facts, department_of(access_request), today, default_channel=access_request.channel)
     )
     return Situation(
         status=status,
@@ -178,22 +178,22 @@ def situation(found: Request, today: date | None = None) -> Situation:
     )
 
 
-def recompute(found: Request, today: date | None = None) -> Situation:
+def recompute(access_request: AccessRequest, today: date | None = None) -> Situation:
     """Store the derived status, the deadlines (read by the dashboard and the sweep) and
     the reminders they call for, in the caller's transaction."""
-    current = situation(found, today)
-    found.status = current.status
-    found.status_changes_after = status_changes_after(
+    current = situation(access_request, today)
+    access_request.status = current.status
+    access_request.status_changes_after = status_changes_after(
         current.status, {kind: computed.date for kind, computed in current.deadlines.items()})
-    db.session.execute(delete(Deadline).where(Deadline.request_id == found.id))
+    db.session.execute(delete(Deadline).where(Deadline.request_id == access_request.id))
     for kind, computed in current.deadlines.items():
         db.session.add(Deadline(
-            request_id=found.id, kind=kind, due_on=computed.date, safe_date=computed.safe_date,
+            request_id=access_request.id, kind=kind, due_on=computed.date, safe_date=computed.safe_date,
             legal_date=computed.legal_date, explanation=computed.explanation,
             enforceable=computed.enforceable, estimated=computed.estimated,
         ))
     db.session.flush()
-    reminders.sync(found, current.today)
+    reminders.sync(access_request, current.today)
     return current
 
 
@@ -202,29 +202,29 @@ def _refuse_future(occurred_on: date, today: date) -> None:
         raise TransitionError("Cette date est dans le futur : enregistrez l'événement le jour où il a lieu.")
 
 
-def check_new_event(found: Request, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
+def check_new_event(access_request: AccessRequest, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
                     today: date | None = None) -> None:
     """Raise TransitionError (French) unless the history allows this event."""
     _refuse_future(occurred_on, today or clock.today())
-    check_event(event_facts(effective_events(found)), EventFact(type_, occurred_on, data or {}))
+    check_event(event_facts(effective_events(access_request)), EventFact(type_, occurred_on, data or {}))
 
 
-def record_event(found: Request, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
+def record_event(access_request: AccessRequest, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
                  author: User | None = None, note: str = "", today: date | None = None) -> Event:
     """Append an event if the history allows it; raise TransitionError (French) if not."""
     today = today or clock.today()
-    check_new_event(found, type_, occurred_on, data, today)
-    return _append(found, Event(type=type_, occurred_on=occurred_on, data=dict(data or {}), note=note.strip(),
+    check_new_event(access_request, type_, occurred_on, data, today)
+    return _append(access_request, Event(type=type_, occurred_on=occurred_on, data=dict(data or {}), note=note.strip(),
                                 author_id=author.id if author else None), today)
 
 
-def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[str, Any] | None = None,
+def correct_event(access_request: AccessRequest, event_id: int, occurred_on: date, data: dict[str, Any] | None = None,
                   author: User | None = None, note: str = "", today: date | None = None) -> Event:
     """Record a correction of an event: the original stays in the history, the correction
     replaces it in every computation. The whole corrected history must still make sense."""
     today = today or clock.today()
     _refuse_future(occurred_on, today)
-    events = effective_events(found)
+    events = effective_events(access_request)
     original = next((event for event in events if event.id == event_id), None)
     if original is None:
         raise TransitionError("Cet événement n'existe pas ou a déjà été corrigé.")
@@ -232,20 +232,20 @@ def correct_event(found: Request, event_id: int, occurred_on: date, data: dict[s
     corrected = [EventFact(original.type, occurred_on, merged_data) if event is original else _fact(event)
                  for event in events]
     _check_history(sorted(corrected, key=lambda fact: fact.date))
-    return _append(found, Event(type=original.type, occurred_on=occurred_on, data=merged_data,
+    return _append(access_request, Event(type=original.type, occurred_on=occurred_on, data=merged_data,
                                 corrects_id=original.id, note=note.strip(), author_id=author.id if author else None),
                    today)
 
 
-def _append(found: Request, event: Event, today: date) -> Event:
+def _append(access_request: AccessRequest, event: Event, today: date) -> Event:
     """Store an accepted event, recompute, commit, then say so (the jobs layer schedules
     the reminders: Redis comes after the database, a worker never sees reminders that are
     not committed)."""
-    found.events.append(event)
+    access_request.events.append(event)
     db.session.flush()
-    recompute(found, today)
+    recompute(access_request, today)
     db.session.commit()
-    events_committed.send(found.id)
+    events_committed.send(access_request.id)
     return event
 
 
@@ -275,11 +275,11 @@ class TimelineEntry:
     proof_document_id: int | None = None
 
 
-def timeline(found: Request, current: Situation) -> list[TimelineEntry]:
+def timeline(access_request: AccessRequest, current: Situation) -> list[TimelineEntry]:
     """Past events and dates to come, in date order (events before deadlines on a day)."""
     entries: list[TimelineEntry] = []
-    originals = {event.id: event for event in found.events}
-    for event in effective_events(found):
+    originals = {event.id: event for event in access_request.events}
+    for event in effective_events(access_request):
         corrected_from = []
         source = event
         while source.corrects_id:

@@ -14,7 +14,7 @@ from workflow.mail import notify
 from workflow.core.clock import PARIS
 from workflow.law.deadlines import DEADLINE_LABELS, format_date_fr
 from workflow.core.extensions import db
-from workflow.models import Deadline, Membership, Reminder, Request, User
+from workflow.models import Deadline, Membership, Reminder, AccessRequest, User
 from workflow.models.base import utcnow
 
 DEFAULT_OFFSETS: dict[str, tuple[int, ...]] = {
@@ -54,22 +54,22 @@ def plan(deadlines: dict[str, date], offsets: dict[str, tuple[int, ...]]) -> lis
     return sorted(planned, key=lambda reminder: (reminder.due_on, reminder.kind))
 
 
-def sync(found: Request, today: date) -> None:
+def sync(access_request: AccessRequest, today: date) -> None:
     """Make the request's unsent reminders match its stored deadlines (in the caller's
     transaction). Sent reminders stay as history; reminders already past are not created."""
-    rows = db.session.scalars(select(Deadline).where(Deadline.request_id == found.id)).all()
+    rows = db.session.scalars(select(Deadline).where(Deadline.request_id == access_request.id)).all()
     deadline_days = {row.kind: (row.safe_date or row.due_on) for row in rows}
-    if found.status in OPEN_STATUSES_EXCLUDED:
+    if access_request.status in OPEN_STATUSES_EXCLUDED:
         deadline_days = {}
-    wanted = {(item.kind, item.due_on) for item in plan(deadline_days, offsets_for(found.owner))}
-    existing = db.session.scalars(select(Reminder).where(Reminder.request_id == found.id)).all()
+    wanted = {(item.kind, item.due_on) for item in plan(deadline_days, offsets_for(access_request.owner))}
+    existing = db.session.scalars(select(Reminder).where(Reminder.request_id == access_request.id)).all()
     have = {(reminder.kind, reminder.due_on) for reminder in existing}
     for reminder in existing:
         if reminder.sent_at is None and (reminder.kind, reminder.due_on) not in wanted:
             db.session.delete(reminder)
     for kind, due_on in sorted(wanted - have):
         if due_on >= today:
-            db.session.add(Reminder(request_id=found.id, kind=kind, due_on=due_on))
+            db.session.add(Reminder(request_id=access_request.id, kind=kind, due_on=due_on))
     db.session.flush()
 
 
@@ -86,37 +86,37 @@ def send_time(due_on: date) -> datetime:
     return datetime.combine(due_on, SEND_AT, tzinfo=PARIS).astimezone(timezone.utc)
 
 
-def recipients(found: Request) -> list[User]:
+def recipients(access_request: AccessRequest) -> list[User]:
     """The owner and the organisation's owners and editors: those who act on the request."""
-    people = {found.owner_id: found.owner}
-    if found.organisation_id:
+    people = {access_request.owner_id: access_request.owner}
+    if access_request.organisation_id:
         for membership in db.session.scalars(select(Membership).where(
-                Membership.organisation_id == found.organisation_id, Membership.role.in_(("owner", "editor")))):
+                Membership.organisation_id == access_request.organisation_id, Membership.role.in_(("owner", "editor")))):
             people[membership.user_id] = membership.user
     return [user for user in people.values() if user.active]
 
 
-def _wording(reminder: Reminder, found: Request, deadline: Deadline | None) -> tuple[str, str, str]:
+def _wording(reminder: Reminder, access_request: AccessRequest, deadline: Deadline | None) -> tuple[str, str, str]:
     """(title, body, path) of the notice, in French."""
     deadline_kind, offset = parse_kind(reminder.kind)
     label = DEADLINE_LABELS.get(deadline_kind, deadline_kind)
     target = reminder.due_on - timedelta(days=offset)
-    where = f"{found.reference} · {found.authority.name}"
-    path = f"/demandes/{found.id}"
+    where = f"{access_request.reference} · {access_request.authority.name}"
+    path = f"/demandes/{access_request.id}"
     if deadline_kind == "implicit_refusal" and offset == 0:
         title = f"Le refus implicite naît ce soir : préparez la saisine de la CADA ({where})"
-        path = f"/demandes/{found.id}/courriers/cada_referral"
+        path = f"/demandes/{access_request.id}/courriers/cada_referral"
     elif deadline_kind == "cada_opinion_expected":
         title = f"L'avis de la CADA est en retard depuis le {format_date_fr(target)} ({where})"
     elif offset < 0:
         days = -offset
         title = f"Dans {days} jour{'s' if days > 1 else ''} : {label.lower()}, le {format_date_fr(target)} ({where})"
         if deadline_kind == "implicit_refusal":
-            path = f"/demandes/{found.id}/courriers/reminder"
+            path = f"/demandes/{access_request.id}/courriers/reminder"
         elif deadline_kind == "cada_referral":
-            path = f"/demandes/{found.id}/courriers/cada_referral"
+            path = f"/demandes/{access_request.id}/courriers/cada_referral"
         elif deadline_kind == "court_appeal":
-            path = f"/demandes/{found.id}/courriers/court_application"
+            path = f"/demandes/{access_request.id}/courriers/court_application"
     else:
         title = f"{label} : {format_date_fr(target)} ({where})"
     body = deadline.explanation if deadline is not None else ""
@@ -129,17 +129,17 @@ def fire(reminder_id: int, base_url: str) -> list[int]:
     reminder = db.session.get(Reminder, reminder_id)
     if reminder is None or reminder.sent_at is not None:
         return []
-    found = reminder.request
+    access_request = reminder.request
     deadline_kind, _offset = parse_kind(reminder.kind)
-    deadline = db.session.scalar(select(Deadline).where(Deadline.request_id == found.id, Deadline.kind == deadline_kind))
-    title, body, path = _wording(reminder, found, deadline)
+    deadline = db.session.scalar(select(Deadline).where(Deadline.request_id == access_request.id, Deadline.kind == deadline_kind))
+    title, body, path = _wording(reminder, access_request, deadline)
     outbox = []
-    for user in recipients(found):
-        notify.notify(user, f"reminder:{reminder.id}", "reminder", title, body, path, request_id=found.id)
+    for user in recipients(access_request):
+        notify.notify(user, f"reminder:{reminder.id}", "reminder", title, body, path, request_id=access_request.id)
         if user.email_notifications and notify.mail_enabled():
             message = notify.build_message(user.email, f"[Lanterne] {title}", f"{title}\n\n{body}\n\n{base_url}{path}\n")
             outgoing = notify.queue_mail(f"reminder:{reminder.id}:{user.id}", "reminder", message, user_id=user.id,
-                                         request_id=found.id)
+                                         request_id=access_request.id)
             if outgoing is not None:
                 db.session.flush()
                 outbox.append(outgoing.id)

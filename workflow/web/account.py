@@ -195,10 +195,10 @@ def _identity_values(form: IdentityForm) -> dict:
 
 @bp.route("/compte/identites")
 def identities():
-    found = db.session.scalars(
+    visible = db.session.scalars(
         select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
     ).all()
-    return render_template("account/identities.html", identities=found)
+    return render_template("account/identities.html", identities=visible)
 
 
 @bp.route("/compte/identites/nouvelle", methods=["GET", "POST"])

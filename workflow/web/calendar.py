@@ -11,7 +11,7 @@ from workflow.core import clock
 from workflow.accounts.access import visible_to
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.core.extensions import db
-from workflow.models import Deadline, Request
+from workflow.models import Deadline, AccessRequest
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendrier")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -42,13 +42,13 @@ def index():
     first = _month(request.args.get("mois"))
     weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     rows = db.session.execute(
-        select(Deadline, Request).join(Request, Deadline.request_id == Request.id)
-        .where(visible_to(Request, current_user), Deadline.due_on >= weeks[0][0], Deadline.due_on <= weeks[-1][-1])
+        select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id)
+        .where(visible_to(AccessRequest, current_user), Deadline.due_on >= weeks[0][0], Deadline.due_on <= weeks[-1][-1])
         .order_by(Deadline.due_on)
     ).all()
     by_day: dict[date, list] = {}
-    for deadline, found in rows:
-        by_day.setdefault(deadline.due_on, []).append((deadline, found))
+    for deadline, access_request in rows:
+        by_day.setdefault(deadline.due_on, []).append((deadline, access_request))
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return render_template(
@@ -83,10 +83,10 @@ def revoke(feed_id: int):
 
 @bp.route("/ics/<token>.ics")
 def feed(token: str):
-    found = calendar_feeds.feed_for_token(token)
-    if found is None:
+    feed = calendar_feeds.feed_for_token(token)
+    if feed is None:
         abort(404, "Ce flux n'existe pas ou a été révoqué.")
-    body = calendar_feeds.ics(calendar_feeds.feed_deadlines(found), current_app.config["BASE_URL"])
+    body = calendar_feeds.ics(calendar_feeds.feed_deadlines(feed), current_app.config["BASE_URL"])
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="lanterne.ics"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -28,8 +28,8 @@ def index():
 def show(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id, current_user)
     # The matrix: every document asked of any authority (rows) × each authority (columns).
-    requested = {found.id: {item.description for item in found.items} for found in campaign.requests}
-    matrix_rows = list(dict.fromkeys(item.description for found in campaign.requests for item in found.items))
+    requested = {access_request.id: {item.description for item in access_request.items} for access_request in campaign.requests}
+    matrix_rows = list(dict.fromkeys(item.description for access_request in campaign.requests for item in access_request.items))
     return render_template("campaigns/show.html", campaign=campaign, status_labels=STATUS_LABELS,
                            requested=requested, matrix_rows=matrix_rows)
 

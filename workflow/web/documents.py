@@ -14,7 +14,7 @@ from workflow.accounts.access import editable_by, get_campaign_or_404, get_reque
 from workflow.core.extensions import db
 from workflow.forms import document_form, upload_form
 from workflow.core.downloads import send_stored
-from workflow.models import Campaign, Document, DocumentItem, JobRun, Request
+from workflow.models import Campaign, Document, DocumentItem, JobRun, AccessRequest
 from workflow.models.documents import OUTCOMES, DocumentPage
 from workflow.core.params import page_number, paginate
 
@@ -37,8 +37,8 @@ def _require_change(document: Document) -> None:
 
 @bp.route("/")
 def index():
-    query = (select(Document).join(Request, Document.request_id == Request.id)
-             .where(visible_to(Request, current_user)).order_by(Document.created_at.desc(), Document.id.desc()))
+    query = (select(Document).join(AccessRequest, Document.request_id == AccessRequest.id)
+             .where(visible_to(AccessRequest, current_user)).order_by(Document.created_at.desc(), Document.id.desc()))
     page = paginate(query, per_page=25)
     return render_template("documents/index.html", page=page)
 
@@ -53,9 +53,9 @@ def search():
 
 @bp.post("/demandes/<int:request_id>/envoi")
 def upload(request_id: int):
-    found = get_request_or_404(request_id, current_user, for_change=True)
-    back = redirect(url_for("requests.show", request_id=found.id, _anchor="documents-recus"), 303)
-    form = upload_form(found)
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
+    back = redirect(url_for("requests.show", request_id=access_request.id, _anchor="documents-recus"), 303)
+    form = upload_form(access_request)
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             for error in errors:
@@ -64,7 +64,7 @@ def upload(request_id: int):
     uploads = [documents.Upload(upload.filename or "", upload.stream) for upload in form.files.data
                if upload and upload.filename]
     try:
-        report = documents.file_documents(found, uploads, form.meta_for(found), current_user)
+        report = documents.file_documents(access_request, uploads, form.meta_for(access_request), current_user)
     except documents.FilingError as error:
         flash(f"{error} Rien de cet envoi n'a été enregistré.", "error")
         return back
@@ -105,8 +105,8 @@ def show(document_id: int):
             return redirect(url_for("documents.show", document_id=document.id), 303)
     first_pages = list(db.session.scalars(select(DocumentPage).where(DocumentPage.document_id == document.id)
                                           .order_by(DocumentPage.page).limit(3)))
-    can_edit = db.session.scalar(select(Request.id).where(Request.id == document.request_id,
-                                                          editable_by(Request, current_user)))
+    can_edit = db.session.scalar(select(AccessRequest.id).where(AccessRequest.id == document.request_id,
+                                                          editable_by(AccessRequest, current_user)))
     return render_template("documents/show.html", document=document, form=form, first_pages=first_pages,
                            can_edit=bool(can_edit), elsewhere=documents.same_file_elsewhere(document, current_user),
                            ocr_available=bool(ocr_engine())), 422 if form.errors else 200
@@ -144,15 +144,15 @@ def extract_again(document_id: int):
 
 @bp.post("/demandes/<int:request_id>/dossier")
 def export_request(request_id: int):
-    found = get_request_or_404(request_id, current_user)
-    size, count = documents.export_size([found])
+    access_request = get_request_or_404(request_id, current_user)
+    size, count = documents.export_size([access_request])
     if size <= int(current_app.config["DOCUMENT_EXPORT_INLINE_BYTES"]) and count <= 200:
-        bundle = documents.export_to_temporary_file([found], f"dossier-{found.reference}", documents.request_scope(found))
+        bundle = documents.export_to_temporary_file([access_request], f"dossier-{access_request.reference}", documents.request_scope(access_request))
         response = send_file(bundle, mimetype="application/zip", as_attachment=True,
-                             download_name=documents.request_dossier_name(found), conditional=False, etag=False)
+                             download_name=documents.request_dossier_name(access_request), conditional=False, etag=False)
         response.headers["Cache-Control"] = "private, no-store"
         return response
-    run = document_jobs.start_export(current_user, found=found)
+    run = document_jobs.start_export(current_user, access_request=access_request)
     return redirect(url_for("documents.export_job", run_id=run.id), 303)
 
 
@@ -177,7 +177,7 @@ def _export_run_or_404(run_id: int) -> JobRun:
 @bp.route("/dossiers/<int:run_id>")
 def export_job(run_id: int):
     run = _export_run_or_404(run_id)
-    subject = db.session.get(Campaign, run.campaign_id) if run.campaign_id else db.session.get(Request, run.request_id)
+    subject = db.session.get(Campaign, run.campaign_id) if run.campaign_id else db.session.get(AccessRequest, run.request_id)
     return render_template("documents/job.html", run=run, subject=subject)
 
 

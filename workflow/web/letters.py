@@ -34,33 +34,33 @@ def _kind_or_404(kind: str) -> str:
 
 @bp.route("/")
 def index(request_id: int):
-    found = get_request_or_404(request_id, current_user)
-    letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(found, kind),
-                "versions": request_letters.frozen_versions(found, kind)} for kind, title in LETTER_KINDS.items()]
-    return render_template("letters/index.html", found=found, letters=letters)
+    access_request = get_request_or_404(request_id, current_user)
+    letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(access_request, kind),
+                "versions": request_letters.frozen_versions(access_request, kind)} for kind, title in LETTER_KINDS.items()]
+    return render_template("letters/index.html", access_request=access_request, letters=letters)
 
 
 @bp.route("/<kind>")
 def show(request_id: int, kind: str):
-    found = get_request_or_404(request_id, current_user)
+    access_request = get_request_or_404(request_id, current_user)
     kind = _kind_or_404(kind)
-    not_ready = request_letters.not_ready_reason(found, kind)
+    not_ready = request_letters.not_ready_reason(access_request, kind)
     form = SendLetterForm(sent_on=clock.today())
     emails = db.session.scalars(select(OutgoingMail).where(
-        OutgoingMail.request_id == found.id, OutgoingMail.purpose == "request_letter").order_by(OutgoingMail.id)).all()
-    return render_template("letters/show.html", found=found, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
-                           versions=request_letters.frozen_versions(found, kind), form=form,
+        OutgoingMail.request_id == access_request.id, OutgoingMail.purpose == "request_letter").order_by(OutgoingMail.id)).all()
+    return render_template("letters/show.html", access_request=access_request, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
+                           versions=request_letters.frozen_versions(access_request, kind), form=form,
                            emails=[mail for mail in emails if mail.payload.get("kind") == kind],
-                           email_to=request_letters.email_recipient(found),
-                           recipient_changes=request_letters.recipient_changes(found),
+                           email_to=request_letters.email_recipient(access_request),
+                           recipient_changes=request_letters.recipient_changes(access_request),
                            event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
 
 
 @bp.route("/<kind>.html")
 def preview(request_id: int, kind: str):
-    found = get_request_or_404(request_id, current_user)
+    access_request = get_request_or_404(request_id, current_user)
     try:
-        html = render_html(request_letters.build_context(found, _kind_or_404(kind)))
+        html = render_html(request_letters.build_context(access_request, _kind_or_404(kind)))
     except LetterNotReady as error:
         abort(409, str(error))
     response = Response(html, mimetype="text/html")
@@ -71,17 +71,17 @@ def preview(request_id: int, kind: str):
 
 @bp.route("/<kind>.<any(pdf, docx, txt):extension>")
 def download(request_id: int, kind: str, extension: str):
-    found = get_request_or_404(request_id, current_user)
+    access_request = get_request_or_404(request_id, current_user)
     kind = _kind_or_404(kind)
     version = request.args.get("version", type=database_id)
     if version:
-        letter = next((item for item in request_letters.frozen_versions(found, kind) if item.version == version), None)
+        letter = next((item for item in request_letters.frozen_versions(access_request, kind) if item.version == version), None)
         if letter is None:
             abort(404, "Cette version du courrier n'existe pas.")
         rendered = request_letters.stored(letter, extension)
     else:
         try:
-            rendered = request_letters.render(request_letters.build_context(found, kind), extension)
+            rendered = request_letters.render(request_letters.build_context(access_request, kind), extension)
         except LetterNotReady as error:
             abort(409, str(error))
     return send_bytes(rendered.filename, rendered.media_type, rendered.content)
@@ -89,39 +89,39 @@ def download(request_id: int, kind: str, extension: str):
 
 @bp.post("/<kind>/envoye")
 def mark_sent(request_id: int, kind: str):
-    found = get_request_or_404(request_id, current_user, for_change=True)
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
     kind = _kind_or_404(kind)
     form = SendLetterForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
-        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+        return redirect(url_for("letters.show", request_id=access_request.id, kind=kind))
     if form.sent_on.data > clock.today():
         flash("La date d'envoi ne peut pas être dans le futur.", "error")
-        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+        return redirect(url_for("letters.show", request_id=access_request.id, kind=kind))
     try:
-        letter = request_letters.freeze(found, kind, form.sent_on.data, current_user)
+        letter = request_letters.freeze(access_request, kind, form.sent_on.data, current_user)
     except (LetterNotReady, TransitionError) as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+        return redirect(url_for("letters.show", request_id=access_request.id, kind=kind))
     flash(f"Le courrier est figé (version {letter.version}) : son contenu ne changera plus. "
           "Vous pouvez préparer une nouvelle version si besoin.", "success")
-    return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    return redirect(url_for("letters.show", request_id=access_request.id, kind=kind))
 
 
 @bp.post("/<kind>/courriel")
 def send_by_email(request_id: int, kind: str):
-    found = get_request_or_404(request_id, current_user, for_change=True)
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
     kind = _kind_or_404(kind)
     try:
-        outgoing = request_letters.email_letter(found, kind, current_user, request.form.get("recipient", ""),
+        outgoing = request_letters.email_letter(access_request, kind, current_user, request.form.get("recipient", ""),
                                                 recipient_confirmed=request.form.get("confirm_recipient") == "y")
     except (LetterNotReady, request_letters.CannotEmail) as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+        return redirect(url_for("letters.show", request_id=access_request.id, kind=kind))
     try:
         queued = outgoing is not None and schedule.enqueue_mail(outgoing.id)
     except redis.exceptions.RedisError:
@@ -131,15 +131,15 @@ def send_by_email(request_id: int, kind: str):
     else:
         flash(f"Le courriel part vers {outgoing.to_address}. L'envoi sera enregistré dès que le serveur l'aura accepté.",
               "success")
-    return redirect(url_for("letters.show", request_id=found.id, kind=kind))
+    return redirect(url_for("letters.show", request_id=access_request.id, kind=kind))
 
 
 @bp.route("/courriels/<int:outgoing_id>.eml")
 def email_proof(request_id: int, outgoing_id: int):
     """The exact message sent, headers included: the proof of the sending."""
-    found = get_request_or_404(request_id, current_user)
+    access_request = get_request_or_404(request_id, current_user)
     outgoing = db.session.get(OutgoingMail, outgoing_id)
-    if outgoing is None or outgoing.request_id != found.id:
+    if outgoing is None or outgoing.request_id != access_request.id:
         abort(404)
-    return send_bytes(f"{found.reference}-courriel-{outgoing.id}.eml", "message/rfc822",
+    return send_bytes(f"{access_request.reference}-courriel-{outgoing.id}.eml", "message/rfc822",
                       file_store().read(outgoing.eml_sha256))

@@ -44,9 +44,9 @@ class FragmentCache:
         if self._entries is None:
             return render()
         with self._lock:
-            found = self._entries.get(key)
-        if found is not None:
-            return found
+            kept = self._entries.get(key)
+        if kept is not None:
+            return kept
         rendered = render()
         with self._lock:
             self._entries[key] = rendered

@@ -17,7 +17,7 @@ from workflow.core.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.letters.rendering import letter_for_action
-from workflow.models import Authority, Campaign, Request, RequesterIdentity
+from workflow.models import Authority, Campaign, AccessRequest, RequesterIdentity
 from workflow.core.params import database_id, page_number, paginate
 from workflow.law.states import EVENT_LABELS, STATUS_LABELS, TransitionError, likely_next_event, next_action
 
@@ -40,8 +40,8 @@ def index():
 def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
     page = paginate(dashboard.requests_query(current_user, filters), per_page=25)
     # EXISTS probes each authority's requests by index; IN read every visible request.
-    has_visible_request = select(Request.id).where(Request.authority_id == Authority.id,
-                                                   visible_to(Request, current_user)).exists()
+    has_visible_request = select(AccessRequest.id).where(AccessRequest.authority_id == Authority.id,
+                                                   visible_to(AccessRequest, current_user)).exists()
     authorities = db.session.execute(
         select(Authority.id, Authority.name).where(has_visible_request).order_by(Authority.name)).all()
     campaigns = db.session.execute(
@@ -53,21 +53,21 @@ def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
     ))
 
 
-def _render_show_content(found: Request, event_form: EventFormBase | None = None) -> tuple[str, Markup]:
+def _render_show_content(access_request: AccessRequest, event_form: EventFormBase | None = None) -> tuple[str, Markup]:
     """The page's title and content."""
-    current = request_service.situation(found)
+    current = request_service.situation(access_request)
     if event_form is None:
         event_form = EventForm(type=likely_next_event(current.status), occurred_on=clock.today())
-    return f"{found.reference} · {found.subject}", Markup(render_template(
-        "requests/_show.html", found=found, current=current, status_labels=STATUS_LABELS,
+    return f"{access_request.reference} · {access_request.subject}", Markup(render_template(
+        "requests/_show.html", access_request=access_request, current=current, status_labels=STATUS_LABELS,
         action_letter=letter_for_action(current.next_action[0]),
-        timeline=request_service.timeline(found, current), event_form=event_form,
+        timeline=request_service.timeline(access_request, current), event_form=event_form,
     ))
 
 
-def _render_show(found: Request, event_form: EventFormBase | None = None, status: int = 200):
+def _render_show(access_request: AccessRequest, event_form: EventFormBase | None = None, status: int = 200):
     """The page as an action that was refused leaves it: the form as sent, never cached."""
-    title, content = _render_show_content(found, event_form)
+    title, content = _render_show_content(access_request, event_form)
     return render_template("requests/show.html", title=title, content=content), status
 
 
@@ -85,49 +85,49 @@ def show(request_id: int):
 
 @bp.post("/demandes/<int:request_id>/evenements")
 def record_event(request_id: int):
-    found = get_request_or_404(request_id, current_user, for_change=True)
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
     form = EventForm()
     if not form.validate_on_submit():
-        return _render_show(found, form, 422)
+        return _render_show(access_request, form, 422)
     data = form.event_data()
     try:
-        request_service.check_new_event(found, form.type.data, form.occurred_on.data, data)
+        request_service.check_new_event(access_request, form.type.data, form.occurred_on.data, data)
         proof = form.proof.data
         if proof and proof.filename:
             # The proof is filed first, so the event can name it; a refused file stops both.
             report = documents.file_documents(
-                found, [documents.Upload(proof.filename, proof.stream)],
+                access_request, [documents.Upload(proof.filename, proof.stream)],
                 documents.FilingMeta(received_on=form.occurred_on.data,
                                      notes=f"Justificatif : {EVENT_LABELS[form.type.data]}"), current_user)
             data["proof_document_id"] = report.filed[0].document.id
-        request_service.record_event(found, form.type.data, form.occurred_on.data, data,
+        request_service.record_event(access_request, form.type.data, form.occurred_on.data, data,
                                      author=current_user, note=form.note.data or "")
     except (TransitionError, documents.FilingError) as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _render_show(found, form, 422)
+        return _render_show(access_request, form, 422)
     flash("L'événement est enregistré ; les échéances sont recalculées.", "success")
-    return redirect(url_for("requests.show", request_id=found.id, _anchor="chronologie"))
+    return redirect(url_for("requests.show", request_id=access_request.id, _anchor="chronologie"))
 
 
 @bp.post("/demandes/<int:request_id>/evenements/<int:event_id>/corriger")
 def correct_event(request_id: int, event_id: int):
-    found = get_request_or_404(request_id, current_user, for_change=True)
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
     form = CorrectionForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
-        return _render_show(found, status=422)
+        return _render_show(access_request, status=422)
     try:
-        request_service.correct_event(found, event_id, form.occurred_on.data, author=current_user,
+        request_service.correct_event(access_request, event_id, form.occurred_on.data, author=current_user,
                                       note=form.note.data)
     except TransitionError as error:
         db.session.rollback()
         flash(f"Correction refusée : {error}", "error")
-        return _render_show(found, status=422)
+        return _render_show(access_request, status=422)
     flash("La correction est enregistrée ; l'historique garde la date d'origine.", "success")
-    return redirect(url_for("requests.show", request_id=found.id, _anchor="chronologie"))
+    return redirect(url_for("requests.show", request_id=access_request.id, _anchor="chronologie"))
 
 
 def _authority_choices() -> list[SelectChoice]:
@@ -195,26 +195,26 @@ def create():
             flash(f"La demande {created[0].reference} est enregistrée comme brouillon.", "success")
             return redirect(url_for("requests.show", request_id=created[0].id))
     status = 422 if request.method == "POST" else 200
-    return render_template("requests/form.html", form=form, found=None, template=template), status
+    return render_template("requests/form.html", form=form, access_request=None, template=template), status
 
 
 @bp.route("/demandes/<int:request_id>/modifier", methods=["GET", "POST"])
 def edit(request_id: int):
-    found = get_request_or_404(request_id, current_user, for_change=True)
-    if found.events:
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
+    if access_request.events:
         flash("Cette demande est déjà envoyée : elle ne peut plus être modifiée.", "error")
-        return redirect(url_for("requests.show", request_id=found.id))
-    form = _prepare(EditRequestForm(obj=found))
+        return redirect(url_for("requests.show", request_id=access_request.id))
+    form = _prepare(EditRequestForm(obj=access_request))
     if request.method == "GET":
-        form.items.data = "\n".join(item.description for item in found.items)
+        form.items.data = "\n".join(item.description for item in access_request.items)
     if form.validate_on_submit():
         authority = db.get_or_404(Authority, form.authority_id.data)
         try:
-            request_service.update_draft(found, authority, _draft_from(form))
+            request_service.update_draft(access_request, authority, _draft_from(form))
         except request_service.DraftError as error:
             flash(str(error), "error")
         else:
             flash("Le brouillon est enregistré.", "success")
-            return redirect(url_for("requests.show", request_id=found.id))
+            return redirect(url_for("requests.show", request_id=access_request.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("requests/form.html", form=form, found=found, template=None), status
+    return render_template("requests/form.html", form=form, access_request=access_request, template=None), status

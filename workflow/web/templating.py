@@ -13,7 +13,7 @@ from workflow.law.deadlines import format_date_fr
 from workflow.law.states import CHANNEL_LABELS
 from workflow.letters.rendering import LETTER_KINDS
 from workflow.mail.notify import unread_count
-from workflow.models import Campaign, Document, Request
+from workflow.models import Campaign, Document, AccessRequest
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.models.documents import CAME_BY, OUTCOMES, TEXT_STATUSES
 from workflow.models.users import ROLE_LABELS
@@ -47,9 +47,9 @@ class DocumentsPanel:
     can_edit: bool
 
 
-def documents_panel(found: Request) -> DocumentsPanel:
-    shown = request_documents(found, current_user)
-    return DocumentsPanel(shown.obtained, shown.documents, upload_form(found) if shown.can_edit else None,
+def documents_panel(access_request: AccessRequest) -> DocumentsPanel:
+    shown = request_documents(access_request, current_user)
+    return DocumentsPanel(shown.obtained, shown.documents, upload_form(access_request) if shown.can_edit else None,
                           shown.can_edit)
 
 
