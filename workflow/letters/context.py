@@ -16,7 +16,7 @@ from workflow.law.deadlines import Deadline
 LETTERS_DIR: Path = Path(__file__).resolve().parents[2] / "letters"
 STYLESHEET: Path = LETTERS_DIR / "letter.css"
 
-# Same titles as workflow.models.letters.LETTER_KINDS (UI labels, and the <title> of a letter).
+# The six letters of the chain, with their titles (UI labels, and the <title> of a letter).
 LETTER_KINDS: dict[str, str] = {
     "request": "Demande de communication",
     "reminder": "Relance",
