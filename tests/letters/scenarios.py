@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.letters.test_letters import ASSOCIATION, ITEMS, PERSON, SERIES, VILLE, D, context
+from tests.letters.builders import ASSOCIATION, ITEMS, PERSON, SERIES, VILLE, D, context
 from workflow.law.deadlines import RequestFacts, compute_deadlines
 from workflow.letters.rendering import LetterContext, Party, SeriesEntry
 
@@ -15,7 +15,7 @@ POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
 PENDING = SeriesEntry(authority="Commune de Woippy", reference="", sent_on=None)
 
 
-def _court_explicit(**overrides) -> LetterContext:
+def court_explicit(**overrides) -> LetterContext:
     facts = RequestFacts(
         received=D("2026-09-14"),
         cada_registered=D("2026-11-25"),
@@ -108,7 +108,7 @@ def scenarios() -> dict[str, LetterContext]:
         "association-online.court_application": context(
             "court_application", sender=ASSOCIATION, channel="online_form"
         ),
-        "explicit-after-opinion.court_application": _court_explicit(),
+        "explicit-after-opinion.court_application": court_explicit(),
         "without-opinion.court_application": _court_without_opinion(),
         "late.court_application": context("court_application", letter_date=D("2027-06-10")),
         "unfavourable.court_application": context("court_application", opinion_outcome="unfavourable",

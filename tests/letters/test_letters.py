@@ -12,8 +12,6 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date
-from pathlib import Path
 
 import docx
 import pytest
@@ -24,14 +22,12 @@ from workflow.letters import rendering as letters
 from workflow.law.deadlines import RequestFacts, compute_deadlines
 from workflow.law.states import STATUSES, next_action
 from workflow.letters.rendering import (
-    CADA_PARTY,
     LETTER_KINDS,
     LETTERS_DIR,
     AssetRefused,
     LetterContext,
     LetterNotReady,
     Party,
-    SeriesEntry,
     build_letter,
     letter_asset_path,
     letter_filename,
@@ -41,137 +37,8 @@ from workflow.letters.rendering import (
     render_text,
 )
 
-D = date.fromisoformat
-ROOT = Path(__file__).resolve().parents[2]
-
-PERSON = Party(
-    name="Camille Durand",
-    address_lines=("3 rue Serpenoise", "57000 Metz"),
-    email="camille.durand@example.org",
-)
-ASSOCIATION = Party(
-    name="Collectif Lanterne Metz",
-    address_lines=("12 rue des Jardins", "57000 Metz"),
-    email="contact@lanterne.example",
-    kind="association",
-    rna_number="W572012345",
-    representative="Jeanne Martin",
-    representative_role="présidente",
-)
-VILLE = Party(
-    name="Ville de Metz",
-    address_lines=("Hôtel de Ville", "1 place d'Armes J.-F. Blondel", "BP 21025", "57036 Metz Cedex 1"),
-    kind="commune",
-)
-TA_STRASBOURG = Party(
-    name="Tribunal administratif de Strasbourg",
-    address_lines=("31 avenue de la Paix", "67070 Strasbourg"),
-    kind="juridiction",
-)
-ITEMS = (
-    "Le ou les marchés publics conclus depuis le 1er janvier 2020 pour l'extension du système "
-    "de vidéoprotection, avec leurs actes d'engagement",
-    "Le cahier des clauses techniques particulières (CCTP) de ces marchés",
-    "Le rapport d'analyse des offres de chacune de ces consultations",
-)
-SERIES = (
-    SeriesEntry(
-        authority="Préfecture de la Moselle",
-        reference="LNT-2026-0002",
-        sent_on=D("2026-01-09"),
-        refusal_kind="implicit",
-        refused_on=D("2026-02-12"),
-    ),
-    SeriesEntry(
-        authority="Metz Métropole",
-        reference="LNT-2026-0003",
-        sent_on=D("2026-01-09"),
-        refusal_kind="explicit",
-        refused_on=D("2026-02-03"),
-    ),
-)
-
-
-def flat(text: str) -> str:
-    """Spaces normalised: non-breaking spaces to spaces, runs of white space to one."""
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
-
-
-def context(kind: str, **overrides) -> LetterContext:
-    """A realistic context for each kind, with deadlines from the deadline engine."""
-    base = dict(
-        kind=kind,
-        reference="LNT-2026-0001",
-        sender=PERSON,
-        recipient=VILLE,
-        authority=VILLE,
-        place="Metz",
-        letter_date=D("2026-01-08"),
-        subject="Marchés de vidéoprotection de la ville de Metz",
-        items=ITEMS,
-        legal_grounds=("CGCT, art. L2121-26",),
-    )
-    facts = RequestFacts()
-    if kind == "reminder":
-        facts = RequestFacts(received=D("2026-01-11"))
-        base.update(letter_date=D("2026-02-20"), request_sent_on=D("2026-01-09"), request_received_on=D("2026-01-11"))
-    elif kind == "cada_referral":
-        facts = RequestFacts(received=D("2026-01-11"))
-        base.update(
-            recipient=CADA_PARTY,
-            letter_date=D("2026-02-20"),
-            request_sent_on=D("2026-01-09"),
-            request_received_on=D("2026-01-11"),
-            refusal_is_implicit=True,
-            series=SERIES,
-        )
-    elif kind == "after_opinion":
-        facts = RequestFacts(
-            received=D("2026-01-11"),
-            cada_registered=D("2026-03-02"),
-            cada_opinion=D("2026-04-09"),
-            opinion_received_by_authority=D("2026-04-14"),
-        )
-        base.update(
-            letter_date=D("2026-04-20"),
-            request_sent_on=D("2026-01-09"),
-            request_received_on=D("2026-01-11"),
-            refusal_is_implicit=True,
-            cada_registered_on=D("2026-03-02"),
-            cada_case_number="20261234",
-            opinion_on=D("2026-04-09"),
-            opinion_outcome="favourable",
-        )
-    elif kind == "recours_gracieux":
-        facts = RequestFacts(received=D("2026-01-11"), refused=D("2026-02-03"))
-        base.update(
-            letter_date=D("2026-02-20"),
-            request_sent_on=D("2026-01-09"),
-            request_received_on=D("2026-01-11"),
-            refusal_on=D("2026-02-03"),
-        )
-    elif kind == "court_application":
-        # CADA registration 25 Nov 2026 -> confirmed refusal born 25 Jan 2027 (R343-5).
-        facts = RequestFacts(
-            received=D("2026-09-14"),
-            cada_registered=D("2026-11-25"),
-            cada_opinion=D("2026-12-17"),
-            department="57",
-        )
-        base.update(
-            recipient=TA_STRASBOURG,
-            letter_date=D("2027-02-10"),
-            request_sent_on=D("2026-09-11"),
-            request_received_on=D("2026-09-14"),
-            refusal_is_implicit=True,
-            cada_registered_on=D("2026-11-25"),
-            cada_case_number="20267777",
-            opinion_on=D("2026-12-17"),
-            opinion_outcome="favourable",
-        )
-    base["deadlines"] = compute_deadlines(facts)
-    base.update(overrides)
-    return LetterContext(**base)
+from tests.letters.scenarios import court_explicit
+from tests.letters.builders import ASSOCIATION, ITEMS, PERSON, ROOT, TA_STRASBOURG, VILLE, D, context, flat
 
 
 # What each letter must contain (crpa.md §5): articles and dates, as flat text.
@@ -390,20 +257,7 @@ def test_cada_referral_uses_the_cada_address_by_default():
 
 
 def test_court_application_for_an_explicit_decision_after_the_opinion():
-    facts = RequestFacts(
-        received=D("2026-09-14"),
-        cada_registered=D("2026-11-25"),
-        cada_opinion=D("2026-12-17"),
-        decision_after_opinion=D("2027-01-06"),
-        department="57",
-    )
-    ctx = context(
-        "court_application",
-        refusal_on=D("2027-01-06"),
-        refusal_is_implicit=False,
-        letter_date=D("2027-01-20"),
-        deadlines=compute_deadlines(facts),
-    )
+    ctx = court_explicit()
     text = flat(render_text(ctx)[1])
     assert "Par une décision du 6 janvier 2027, prise après l'avis de la CADA" in text
     assert "Copie de la décision attaquée du 6 janvier 2027 (CJA, art. R412-1)" in text
