@@ -207,3 +207,17 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(page, tmp_path):
         if width > PHONE["width"]:
             too_wide[name] = (width, page.evaluate(WIDEST))
     assert too_wide == {}
+
+
+def test_a_refused_form_brings_its_error_summary_into_view(page):
+    sign_up_and_draft(page)
+    page.set_viewport_size(PHONE)
+    page.get_by_label("Date", exact=True).fill("")
+    page.get_by_role("button", name="Enregistrer").last.click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    page.shot("erreur")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    top = page.evaluate("document.querySelector('.error-summary').getBoundingClientRect().top")
+    assert -1 <= top < PHONE["height"]
+    assert "Date" in summary.inner_text()

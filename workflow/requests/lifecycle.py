@@ -29,6 +29,7 @@ from workflow.law.states import (
     receipt_date,
     status_changes_after,
 )
+from workflow.law.states import possible_events as states_possible_events
 
 # Sent with a request's id once a change to its events is committed, for its reminders to be scheduled.
 events_committed = Namespace().signal("events-committed")
@@ -195,6 +196,11 @@ def recompute(access_request: AccessRequest, today: date | None = None) -> Situa
     db.session.flush()
     reminders.sync(access_request, current.today)
     return current
+
+
+def possible_events(access_request: AccessRequest, today: date | None = None) -> list[str]:
+    """The events that make sense next for the request, dated today (see states.possible_events)."""
+    return states_possible_events(event_facts(effective_events(access_request)), today or clock.today())
 
 
 def _refuse_future(occurred_on: date, today: date) -> None:

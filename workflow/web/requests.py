@@ -14,7 +14,7 @@ from workflow.requests import subjects
 from workflow.requests import lifecycle as request_service
 from workflow.accounts.access import get_request_or_404, get_visible_or_404, visible_to
 from workflow.core.extensions import db
-from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, sharing_choices
+from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, prefix_ids, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.letters.rendering import letter_for_action
 from workflow.models import Authority, Campaign, AccessRequest, RequesterIdentity
@@ -56,8 +56,11 @@ def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
 def _render_show_content(access_request: AccessRequest, event_form: EventFormBase | None = None) -> tuple[str, Markup]:
     """The page's title and content."""
     current = request_service.situation(access_request)
+    sent_back = event_form is not None
     if event_form is None:
         event_form = EventForm(type=likely_next_event(current.status), occurred_on=clock.today())
+    prefix_ids(event_form, "evenement-")
+    event_form.offer_only(request_service.possible_events(access_request, current.today), keep_chosen=sent_back)
     return f"{access_request.reference} · {access_request.subject}", Markup(render_template(
         "requests/_show.html", access_request=access_request, current=current, status_labels=STATUS_LABELS,
         action_letter=letter_for_action(current.next_action[0]),
