@@ -29,7 +29,7 @@ REQUEST_PAGE = "request_page"
 PART_TABLES = {
     DASHBOARD: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships"}),
     REQUEST_PAGE: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "request_items",
-                             "events", "documents", "document_items"}),
+                             "events", "documents", "document_items", "request_history"}),
 }
 _CHANGED = "lanterne_changed_parts"
 
