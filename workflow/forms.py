@@ -236,6 +236,15 @@ def event_form_class(declaration: Mapping[str, tuple[EventField, ...]] = EVENT_D
 EventForm = event_form_class()
 
 
+class TeamForm(Form):
+    """Who follows the request, and the team's notes (never in a letter)."""
+
+    assignee_id = SelectField("Assignée à", coerce=_int_or_none, validate_choice=False)
+    internal_notes = TextAreaField("Notes internes", validators=[Optional(), Length(max=10000)],
+                                   description="Pour l'équipe seulement : elles n'apparaissent dans aucun courrier, "
+                                               "aucun dossier exporté.")
+
+
 class CorrectionForm(Form):
     occurred_on = FrenchDateField("Date corrigée", validators=[DataRequired("Indiquez la date corrigée.")])
     note = StringField("Motif de la correction", validators=[DataRequired("Indiquez pourquoi vous corrigez cette date."),
