@@ -5,7 +5,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -15,7 +15,7 @@ from workflow.core.storage import private_directory, private_files
 from workflow.core.extensions import csrf, db, login_manager, migrate
 
 # Pages anyone may open; everything else needs an account (the API has its own tokens).
-PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz", "calendar.feed"}
+PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz", "favicon", "calendar.feed"}
 
 ERROR_MESSAGES = {
     400: "La demande envoyée au serveur est incomplète ou mal formée.",
@@ -132,6 +132,11 @@ def _register_guards_and_errors(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # For the clients that ask before reading the page's <link rel="icon">.
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.after_request
     def security_headers(response):

@@ -3,7 +3,7 @@ messages in French."""
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -40,6 +40,16 @@ def sharing_choices(user) -> list[SelectChoice]:
 class Form(FlaskForm):
     class Meta:
         locales = ["fr_FR", "fr"]  # WTForms' own French messages for the built-in validators
+
+
+def prefix_ids(form: FlaskForm, prefix: str) -> FlaskForm:
+    """Give the form's fields (its CSRF token too) element ids starting with `prefix`, their
+    names unchanged: a page that shows several forms keeps every id unique."""
+    for input_field in form:
+        if not input_field.id.startswith(prefix):
+            input_field.id = prefix + input_field.id
+            input_field.label.field_id = input_field.id
+    return form
 
 
 class LoginForm(Form):
@@ -172,10 +182,17 @@ class EventFormBase(Form):
                 data[spec.name] = value
         return data
 
+    def offer_only(self, types: Sequence[str], keep_chosen: bool = False) -> None:
+        """Offer only these types of event (and the one chosen, for a form that came back refused)."""
+        kept = set(types) | ({self.type.data} if keep_chosen and self.type.data else set())
+        self.type.choices = [choice for choice in choices(EVENT_LABELS) if choice.value in kept]
+
     def fieldsets(self) -> list[tuple[str, list]]:
-        """(legend, fields) for each event type that carries data, in the declaration's order."""
+        """(legend, fields) for each offered event type that carries data, in the declaration's order."""
+        offered = {choice[0] if isinstance(choice, tuple) else choice.value for choice in self.type.choices or []}
         return [(EVENT_LABELS.get(event_type, event_type), [self[spec.input_name] for spec in specs])
-                for event_type in self.declaration if (specs := input_fields(event_type, self.declaration))]
+                for event_type in self.declaration
+                if event_type in offered and (specs := input_fields(event_type, self.declaration))]
 
 
 def _event_value(spec: EventField, value):
@@ -217,6 +234,15 @@ def event_form_class(declaration: Mapping[str, tuple[EventField, ...]] = EVENT_D
 
 
 EventForm = event_form_class()
+
+
+class TeamForm(Form):
+    """Who follows the request, and the team's notes (never in a letter)."""
+
+    assignee_id = SelectField("Assignée à", coerce=_int_or_none, validate_choice=False)
+    internal_notes = TextAreaField("Notes internes", validators=[Optional(), Length(max=10000)],
+                                   description="Pour l'équipe seulement : elles n'apparaissent dans aucun courrier, "
+                                               "aucun dossier exporté.")
 
 
 class CorrectionForm(Form):
@@ -390,7 +416,7 @@ class UploadForm(Form):
 def upload_form(access_request: AccessRequest, **kwargs) -> UploadForm:
     form = UploadForm(**kwargs)
     form.item_ids.choices = [(item.id, item.description) for item in access_request.items]
-    return form
+    return prefix_ids(form, "classement-")  # shown on the request page beside the event form
 
 
 class DocumentForm(Form):

@@ -142,7 +142,7 @@ def test_record_from_the_page_and_read_the_timeline(client, access_request, froz
     assert "Sans réponse au 11 février 2026, la demande est implicitement rejetée (CRPA, art. R311-12 et R311-13)" in text
     assert "Date sûre : 11 avril 2026" in text and "Dernier jour légal : 13 avril 2026" in text
     assert "Aujourd'hui, 1er mars 2026" in text
-    assert "Prochaine échéance : Saisir la CADA , le 11 avril 2026 (41 jours)" in text
+    assert "Prochaine échéance : Saisir la CADA , le 11 avril 2026 (dans 41 jours)" in text
     # On the timeline, the past comes before today, the dates to come after it.
     chronology = text[text.index("Chronologie"):]
     assert chronology.index("Naissance du refus implicite") < chronology.index("Aujourd'hui, 1er mars 2026") \

@@ -149,3 +149,75 @@ def test_file_a_received_pdf_and_find_it_by_a_word_of_its_text(page, tmp_path):
     results = page.locator("main").inner_text()
     assert "LNT-" in results and "reponse-mairie.pdf" in results
     assert page.locator("mark").first.inner_text().lower().startswith("thermique")
+
+
+PHONE = {"width": 390, "height": 844}
+# What sticks out on the right: the innermost elements past the viewport's edge, to name in a failure.
+WIDEST = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+               && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
+                        + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+def test_every_page_fits_a_phone_without_sideways_scrolling(page, tmp_path):
+    """At 390 px wide, no page a signed-in user reaches with data scrolls sideways."""
+    import weasyprint
+
+    sign_up_and_draft(page)
+    request_url = page.url
+    received = tmp_path / "reponse-de-la-mairie-de-metz-concernant-le-marche-de-videoprotection-2026.pdf"
+    received.write_bytes(weasyprint.HTML(string="<h1>Ville de Metz</h1><p>Réponse.</p>").write_pdf())
+    if page.locator("details.upload").get_attribute("open") is None:
+        page.get_by_text("Classer des documents reçus").click()
+    page.get_by_label("Fichiers reçus").set_input_files(str(received))
+    page.get_by_role("button", name="Classer", exact=True).click()
+    page.get_by_text("classé").first.wait_for()
+    document_url = page.get_by_role("link", name=received.name).first.get_attribute("href")
+    page.get_by_label("Événement", exact=True).select_option(label="Envoi de la demande")
+    page.get_by_label("Date", exact=True).fill("2026-01-08")
+    page.get_by_role("button", name="Enregistrer").last.click()
+    page.get_by_text("L'événement est enregistré").wait_for()
+    page.goto(page.base + "/compte")
+    page.get_by_label("Nom de l'association").fill("Collectif pour la transparence de la Moselle")
+    page.get_by_role("button", name="Créer l'association").click()
+    page.get_by_text("est créée").wait_for()
+    organisation_url = page.url
+    page.goto(page.base + "/autorites/")
+    authority_url = page.locator("main table a").first.get_attribute("href")
+
+    pages = {
+        "tableau-de-bord": "/", "demande": request_url, "nouvelle-demande": "/demandes/nouvelle",
+        "modifier-brouillon": request_url + "/modifier", "courriers": request_url + "/courriers/",
+        "courrier-demande": request_url + "/courriers/request", "documents": "/documents/",
+        "recherche": "/documents/recherche?q=Metz", "document": document_url, "autorites": "/autorites/",
+        "autorite": authority_url, "nouvelle-autorite": "/autorites/nouvelle",
+        "propositions": "/autorites/propositions", "calendrier": "/calendrier/", "flux": "/calendrier/flux",
+        "compte": "/compte", "association": organisation_url, "identites": "/compte/identites",
+        "nouvelle-identite": "/compte/identites/nouvelle", "notifications": "/notifications",
+        "campagnes": "/campagnes/", "sujets": "/sujets/",
+    }
+    page.set_viewport_size(PHONE)
+    too_wide = {}
+    for name, path in pages.items():
+        response = page.goto(path if path.startswith("http") else page.base + path)
+        assert response is not None and response.status < 400, (name, response and response.status)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.shot(f"telephone-{name}")
+        if width > PHONE["width"]:
+            too_wide[name] = (width, page.evaluate(WIDEST))
+    assert too_wide == {}
+
+
+def test_a_refused_form_brings_its_error_summary_into_view(page):
+    sign_up_and_draft(page)
+    page.set_viewport_size(PHONE)
+    page.get_by_label("Date", exact=True).fill("")
+    page.get_by_role("button", name="Enregistrer").last.click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    page.shot("erreur")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    top = page.evaluate("document.querySelector('.error-summary').getBoundingClientRect().top")
+    assert -1 <= top < PHONE["height"]
+    assert "Date" in summary.inner_text()

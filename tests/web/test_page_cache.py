@@ -118,10 +118,11 @@ def test_what_surrounds_the_dashboard_is_rendered_on_every_visit(client, alice, 
                                 title="Dans 7 jours : naissance du refus implicite"))
     db.session.commit()
     assert "Notifications 1 non lue" in page_text(client.get("/"))
+    assert renders[0] == 1  # the notifications are not in the cached part
     alice.display_name = "Alice Martin"
     db.session.commit()
     assert "Alice Martin" in page_text(client.get("/"))
-    assert renders[0] == 1  # neither notifications nor the account are in the cached part
+    assert renders[0] == 2  # the part names users (assignees): a changed account renders it again
 
 
 def test_the_version_rises_once_per_transaction_that_changes_the_dashboard(alice, metz):

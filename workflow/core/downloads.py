@@ -8,7 +8,11 @@ FILE_POLICY = "default-src 'none'; sandbox"
 
 
 def send_bytes(filename: str, media_type: str, content: bytes) -> Response:
-    response = Response(content, mimetype=media_type)
+    # A type that names its charset is sent as it is: `mimetype` would add a second one.
+    if "charset=" in media_type:
+        response = Response(content, content_type=media_type)
+    else:
+        response = Response(content, mimetype=media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

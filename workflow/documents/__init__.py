@@ -7,12 +7,14 @@
 - `index`: the stored text and its full-text index.
 - `text_search`: the French word keys, the search and its excerpts.
 - `items_obtained`: what each requested item obtained.
+- `deletion`: deleting a document filed by mistake, noted in the request's history.
 - `export`: the dossier ZIP (letters, documents, proofs, chronology, manifest).
 
 The names below are the package's interface for the pages, the API, the jobs and the CLI
 (`from workflow import documents`).
 """
 from workflow.documents import formats
+from workflow.documents.deletion import DeletionRefused, delete_document, deletion_refused
 from workflow.documents.export import (ExportError, campaign_requests, campaign_scope, export_size, export_to_store,
                                        export_to_temporary_file, request_dossier_name, request_scope, write_dossier)
 from workflow.documents.filing import (Filed, FilingError, FilingMeta, FilingReport, Upload, documents_filed,
@@ -24,6 +26,7 @@ from workflow.documents.text_search import SearchHit, SearchResults, search
 
 __all__ = [
     "formats",
+    "DeletionRefused", "delete_document", "deletion_refused",
     "ExportError", "campaign_requests", "campaign_scope", "export_size", "export_to_store", "export_to_temporary_file",
     "request_dossier_name", "request_scope", "write_dossier",
     "Filed", "FilingError", "FilingMeta", "FilingReport", "Upload", "documents_filed", "file_documents",

@@ -76,6 +76,8 @@ def chronology_rows(access_request: AccessRequest, paths: dict[tuple[str, int], 
     current = request_service.situation(access_request)
     rows = []
     for entry in request_service.timeline(access_request, current):
+        if entry.kind == "history":  # the team's own history (assignments...) stays out of a dossier
+            continue
         details = [*entry.lines, entry.detail, entry.warning]
         if entry.corrected_from:
             details.append("date corrigée ; d'origine : " + ", ".join(day.isoformat() for day in entry.corrected_from))

@@ -78,6 +78,16 @@ def format_date_fr(day: date) -> str:
     return f"{number} {_MONTHS_FR[day.month - 1]} {day.year}"
 
 
+def days_away_fr(days: int) -> str:
+    """How far a day is from today, in words: 'aujourd'hui', 'dans 1 jour', 'dans 12 jours',
+    'il y a 3 jours' (never '0 jour')."""
+    if days == 0:
+        return "aujourd'hui"
+    count = abs(days)
+    words = f"{count} jour{'s' if count > 1 else ''}"
+    return f"dans {words}" if days > 0 else f"il y a {words}"
+
+
 def format_long_fr(day: date) -> str:
     """'mardi 30 mars 2027'."""
     return f"{_WEEKDAYS_FR[day.weekday()]} {format_date_fr(day)}"

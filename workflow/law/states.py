@@ -27,7 +27,7 @@ from workflow.law.events import (  # noqa: F401
 __all__ = [
     "STATUSES", "STATUS_LABELS", "EVENT_TYPES", "EVENT_LABELS", "CHANNELS", "CHANNEL_LABELS", "ACCESS_FORMATS",
     "ACCESS_FORMAT_LABELS", "OPINION_OUTCOMES", "REPLY_OUTCOMES", "POSTAL_DELIVERY_DAYS", "EventFact", "TransitionError",
-    "check_event", "derive_status", "facts_from_events", "next_action", "likely_next_event", "latest_opinion_outcome",
+    "check_event", "possible_events", "derive_status", "facts_from_events", "next_action", "likely_next_event", "latest_opinion_outcome",
     "receipt_date",
 ]
 
@@ -225,6 +225,19 @@ def check_event(events: Sequence[EventFact], new: EventFact, *, check_data: bool
         _check_after_sending(events, new)
     elif new.type in _CHECKS:
         _CHECKS[new.type](events, new)
+
+
+def possible_events(events: Sequence[EventFact], today: date) -> list[str]:
+    """The types of event that `check_event` would accept dated `today`, their data aside,
+    in EVENT_TYPES' order: what the request page offers to record (a draft: its sending)."""
+    possible = []
+    for type_ in EVENT_TYPES:
+        try:
+            check_event(events, EventFact(type_, today), check_data=False)
+        except TransitionError:
+            continue
+        possible.append(type_)
+    return possible
 
 
 def _check_after_sending(events: list[EventFact], new: EventFact) -> None:

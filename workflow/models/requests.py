@@ -42,8 +42,13 @@ class AccessRequest(TimestampMixin, db.Model):
     # When time alone will change the status (states.status_changes_after): the daily
     # sweep reads what is due off this index, whatever the number of requests.
     status_changes_after: Mapped[Optional[date]] = mapped_column(Date, index=True)
+    # Team work: who follows the request (its owner or a member of its organisation), and
+    # notes for the team only: no letter, export or API shows them.
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    internal_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id])
     organisation: Mapped[Optional[Organisation]] = relationship()
     authority: Mapped[Authority] = relationship()
     requester: Mapped[Optional[RequesterIdentity]] = relationship()
@@ -53,6 +58,9 @@ class AccessRequest(TimestampMixin, db.Model):
     )
     events: Mapped[list[Event]] = relationship(
         back_populates="request", order_by="(Event.occurred_on, Event.id)", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[HistoryEntry]] = relationship(
+        back_populates="request", order_by="HistoryEntry.id", cascade="all, delete-orphan"
     )
 
 
@@ -86,3 +94,21 @@ class Event(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     request: Mapped[AccessRequest] = relationship(back_populates="events")
+
+
+class HistoryEntry(db.Model):
+    """Something done to a request's file that is not a legal event (a received document
+    deleted, the request assigned): who, when, what. Shown on the timeline; append-only."""
+
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))  # document_deleted | assigned
+    summary: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    request: Mapped[AccessRequest] = relationship(back_populates="history")
+    author: Mapped[Optional[User]] = relationship()

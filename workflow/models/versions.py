@@ -25,11 +25,12 @@ REQUEST_PAGE = "request_page"
 # The tables each kind of part reads. The dashboard: requests and their deadlines,
 # authority names, campaign titles, and through memberships which requests a user sees.
 # A request page: the same, plus the items asked for, the events of its timeline and the
-# documents received with what they settle.
+# documents received with what they settle. Both show names of users (assignees, who did
+# what), so a change to a user's row makes them out of date too.
 PART_TABLES = {
-    DASHBOARD: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships"}),
-    REQUEST_PAGE: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "request_items",
-                             "events", "documents", "document_items"}),
+    DASHBOARD: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users"}),
+    REQUEST_PAGE: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users", "request_items",
+                             "events", "documents", "document_items", "request_history"}),
 }
 _CHANGED = "lanterne_changed_parts"
 

@@ -32,6 +32,7 @@ class Filters:
     status: str = ""
     authority_id: int | None = None
     campaign_id: int | None = None
+    assignee_id: int | None = None  # "mes demandes": those assigned to the user
 
     def apply(self, query: Select) -> Select:
         if self.status:
@@ -40,6 +41,8 @@ class Filters:
             query = query.where(AccessRequest.authority_id == self.authority_id)
         if self.campaign_id:
             query = query.where(AccessRequest.campaign_id == self.campaign_id)
+        if self.assignee_id:
+            query = query.where(AccessRequest.assignee_id == self.assignee_id)
         return query
 
 
@@ -66,7 +69,8 @@ def _deadlines(user: User, filters: Filters, *conditions) -> Section:
     rows = db.session.execute(
         query.order_by(Deadline.due_on, AccessRequest.reference).limit(SECTION_LIMIT + 1)
         # The rows show the authority's name, never the explanation: one query, no N+1.
-        .options(joinedload(AccessRequest.authority), defer(Deadline.explanation))).all()
+        .options(joinedload(AccessRequest.authority), joinedload(AccessRequest.assignee),
+                 defer(Deadline.explanation))).all()
     if len(rows) <= SECTION_LIMIT:
         return Section(rows, len(rows))
     counted = query.with_only_columns(Deadline.id).limit(COUNT_LIMIT + 1).subquery()
@@ -85,7 +89,7 @@ def upcoming(user: User, start: date, end: date, filters: Filters) -> Section:
 
 def requests_query(user: User, filters: Filters) -> Select:
     return filters.apply(select(AccessRequest).where(visible_to(AccessRequest, user)).order_by(AccessRequest.updated_at.desc())
-                         .options(joinedload(AccessRequest.authority)))
+                         .options(joinedload(AccessRequest.authority), joinedload(AccessRequest.assignee)))
 
 
 def sections(user: User, today: date, filters: Filters) -> dict[str, Section]:

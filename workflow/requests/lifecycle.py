@@ -3,7 +3,7 @@ deadlines. The law itself lives in the pure modules `deadlines` and `states`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone
 from typing import Any
 
 from blinker import Namespace
@@ -29,6 +29,7 @@ from workflow.law.states import (
     receipt_date,
     status_changes_after,
 )
+from workflow.law.states import possible_events as states_possible_events
 
 # Sent with a request's id once a change to its events is committed, for its reminders to be scheduled.
 events_committed = Namespace().signal("events-committed")
@@ -197,6 +198,11 @@ def recompute(access_request: AccessRequest, today: date | None = None) -> Situa
     return current
 
 
+def possible_events(access_request: AccessRequest, today: date | None = None) -> list[str]:
+    """The events that make sense next for the request, dated today (see states.possible_events)."""
+    return states_possible_events(event_facts(effective_events(access_request)), today or clock.today())
+
+
 def _refuse_future(occurred_on: date, today: date) -> None:
     if occurred_on > today:
         raise TransitionError("Cette date est dans le futur : enregistrez l'événement le jour où il a lieu.")
@@ -265,7 +271,7 @@ class TimelineEntry:
 
     day: date
     title: str
-    kind: str                      # "event" | "deadline"
+    kind: str                      # "event" | "history" (not a legal event) | "deadline"
     past: bool
     detail: str = ""
     lines: tuple[str, ...] = ()    # safe and legal dates, corrections...
@@ -289,6 +295,14 @@ def timeline(access_request: AccessRequest, current: Situation) -> list[Timeline
             day=event.occurred_on, title=EVENT_LABELS.get(event.type, event.type), kind="event", past=True,
             detail=event.note, lines=tuple(event_lines(event.type, event.data)), corrected_from=tuple(corrected_from),
             event_id=event.id, proof_document_id=(event.data or {}).get("proof_document_id"),
+        ))
+    for done in access_request.history:
+        who = (done.author.display_name or done.author.email) if done.author else "?"
+        recorded = done.recorded_at if done.recorded_at.tzinfo else done.recorded_at.replace(tzinfo=timezone.utc)
+        when = recorded.astimezone(clock.PARIS)  # SQLite gives back UTC without its zone
+        entries.append(TimelineEntry(
+            day=when.date(), title=done.summary, kind="history", past=True,
+            detail=f"Par {who}, le {format_date_fr(when.date())} à {when:%H:%M}.",
         ))
     if current.received_on and current.received_is_estimate:
         entries.append(TimelineEntry(

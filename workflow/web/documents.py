@@ -109,7 +109,8 @@ def show(document_id: int):
                                                           editable_by(AccessRequest, current_user)))
     return render_template("documents/show.html", document=document, form=form, first_pages=first_pages,
                            can_edit=bool(can_edit), elsewhere=documents.same_file_elsewhere(document, current_user),
-                           ocr_available=bool(ocr_engine())), 422 if form.errors else 200
+                           ocr_available=bool(ocr_engine()),
+                           deletion_refused=documents.deletion_refused(document) if can_edit else None), 422 if form.errors else 200
 
 
 @bp.route("/<int:document_id>/fichier")
@@ -124,6 +125,27 @@ def thumbnail(document_id: int):
     if not document.thumbnail_sha256:
         abort(404, "Pas d'aperçu pour ce document.")
     return send_stored(document.thumbnail_sha256, f"apercu-{document.id}.png", "image/png", inline=True)
+
+
+@bp.post("/<int:document_id>/supprimer")
+def delete(document_id: int):
+    """Delete a document filed by mistake: editors of its request only, POST with the box
+    ticked, noted in the request's history; the stored bytes stay (workflow/documents/deletion.py)."""
+    document = _document_or_404(document_id)
+    _require_change(document)
+    if request.form.get("confirm") != "oui":
+        flash("Cochez la case de confirmation pour supprimer le document.", "error")
+        return redirect(url_for("documents.show", document_id=document.id, _anchor="suppression"), 303)
+    request_id, filename = document.request_id, document.filename
+    try:
+        documents.delete_document(document, current_user)
+    except documents.DeletionRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("documents.show", document_id=document_id), 303)
+    db.session.commit()
+    flash(f"Le document « {filename} » est supprimé ; l'historique de la demande le garde.", "success")
+    return redirect(url_for("requests.show", request_id=request_id, _anchor="chronologie"), 303)
 
 
 @bp.post("/<int:document_id>/extraction")

@@ -8,6 +8,7 @@ import redis
 
 from workflow.core import clock
 from workflow.letters import request_letters
+from workflow.mail import notify
 from workflow.jobs import schedule
 from workflow.accounts.access import get_request_or_404
 from workflow.core.extensions import db
@@ -51,7 +52,7 @@ def show(request_id: int, kind: str):
     return render_template("letters/show.html", access_request=access_request, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
                            versions=request_letters.frozen_versions(access_request, kind), form=form,
                            emails=[mail for mail in emails if mail.payload.get("kind") == kind],
-                           email_to=request_letters.email_recipient(access_request),
+                           email_to=request_letters.email_recipient(access_request), mail_enabled=notify.mail_enabled(),
                            recipient_changes=request_letters.recipient_changes(access_request),
                            event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
 

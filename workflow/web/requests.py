@@ -11,10 +11,11 @@ from workflow.requests import dashboard
 from workflow import documents
 from workflow.web import page_cache
 from workflow.requests import subjects
+from workflow.requests import team
 from workflow.requests import lifecycle as request_service
-from workflow.accounts.access import get_request_or_404, get_visible_or_404, visible_to
+from workflow.accounts.access import editable_by, get_request_or_404, get_visible_or_404, visible_to
 from workflow.core.extensions import db
-from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, sharing_choices
+from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, TeamForm, prefix_ids, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.letters.rendering import letter_for_action
 from workflow.models import Authority, Campaign, AccessRequest, RequesterIdentity
@@ -30,7 +31,8 @@ def index():
     args = request.args
     filters = dashboard.Filters(
         status=args.get("statut", "") if args.get("statut", "") in STATUS_LABELS else "",
-        authority_id=args.get("autorite", type=database_id), campaign_id=args.get("campagne", type=database_id))
+        authority_id=args.get("autorite", type=database_id), campaign_id=args.get("campagne", type=database_id),
+        assignee_id=current_user.id if args.get("mes") == "1" else None)
     today = clock.today()
     key = (current_user.id, filters, args.get("page", 1, type=page_number), today)
     part = page_cache.cached_part(page_cache.DASHBOARD, key, lambda: _render_dashboard(filters, today))
@@ -53,21 +55,40 @@ def _render_dashboard(filters: dashboard.Filters, today) -> Markup:
     ))
 
 
-def _render_show_content(access_request: AccessRequest, event_form: EventFormBase | None = None) -> tuple[str, Markup]:
+def _can_change(access_request: AccessRequest) -> bool:
+    return bool(db.session.scalar(select(AccessRequest.id).where(AccessRequest.id == access_request.id,
+                                                                 editable_by(AccessRequest, current_user))))
+
+
+def _team_form(access_request: AccessRequest, form: TeamForm | None = None) -> TeamForm:
+    if form is None:
+        form = TeamForm(assignee_id=access_request.assignee_id, internal_notes=access_request.internal_notes)
+    form.assignee_id.choices = [SelectChoice("", "— Personne —")] + [
+        SelectChoice(str(user.id), team.display_name(user)) for user in team.assignable_users(access_request)]
+    return prefix_ids(form, "equipe-")
+
+
+def _render_show_content(access_request: AccessRequest, event_form: EventFormBase | None = None,
+                         team_form: TeamForm | None = None) -> tuple[str, Markup]:
     """The page's title and content."""
     current = request_service.situation(access_request)
+    sent_back = event_form is not None
     if event_form is None:
         event_form = EventForm(type=likely_next_event(current.status), occurred_on=clock.today())
+    prefix_ids(event_form, "evenement-")
+    event_form.offer_only(request_service.possible_events(access_request, current.today), keep_chosen=sent_back)
     return f"{access_request.reference} · {access_request.subject}", Markup(render_template(
         "requests/_show.html", access_request=access_request, current=current, status_labels=STATUS_LABELS,
         action_letter=letter_for_action(current.next_action[0]),
         timeline=request_service.timeline(access_request, current), event_form=event_form,
+        team_form=_team_form(access_request, team_form), can_edit=_can_change(access_request),
     ))
 
 
-def _render_show(access_request: AccessRequest, event_form: EventFormBase | None = None, status: int = 200):
+def _render_show(access_request: AccessRequest, event_form: EventFormBase | None = None, status: int = 200,
+                 team_form: TeamForm | None = None):
     """The page as an action that was refused leaves it: the form as sent, never cached."""
-    title, content = _render_show_content(access_request, event_form)
+    title, content = _render_show_content(access_request, event_form, team_form)
     return render_template("requests/show.html", title=title, content=content), status
 
 
@@ -108,6 +129,24 @@ def record_event(request_id: int):
         return _render_show(access_request, form, 422)
     flash("L'événement est enregistré ; les échéances sont recalculées.", "success")
     return redirect(url_for("requests.show", request_id=access_request.id, _anchor="chronologie"))
+
+
+@bp.post("/demandes/<int:request_id>/equipe")
+def update_team(request_id: int):
+    """Who follows the request, and the team's internal notes."""
+    access_request = get_request_or_404(request_id, current_user, for_change=True)
+    form = _team_form(access_request, TeamForm())
+    if not form.validate_on_submit():
+        return _render_show(access_request, status=422, team_form=form)
+    try:
+        team.update_team(access_request, form.assignee_id.data, form.internal_notes.data or "", current_user)
+    except team.TeamError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_show(access_request, status=422, team_form=form)
+    db.session.commit()
+    flash("Le suivi de la demande est enregistré.", "success")
+    return redirect(url_for("requests.show", request_id=access_request.id, _anchor="equipe"))
 
 
 @bp.post("/demandes/<int:request_id>/evenements/<int:event_id>/corriger")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from workflow.documents import CampaignObtained, Obtained, campaign_obtained, formats, request_documents
 from workflow.forms import UploadForm, upload_form
 from workflow.law.deadlines import format_date_fr
+from workflow.law.calendar import days_away_fr
 from workflow.law.states import CHANNEL_LABELS
 from workflow.letters.rendering import LETTER_KINDS
 from workflow.mail.notify import unread_count
@@ -21,6 +22,7 @@ from workflow.models.users import ROLE_LABELS
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = lambda day: format_date_fr(day) if day else ""
+    app.jinja_env.filters["days_away_fr"] = days_away_fr
     app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNEL_LABELS, ROLE_LABELS=ROLE_LABELS,
                                   LETTER_KINDS=LETTER_KINDS)
     app.jinja_env.globals.update(

@@ -1,0 +1,94 @@
+"""What the request page and its neighbours show: only the events that make sense, unique
+element ids, day counts in words, the favicon, the e-mail form only with a mail server,
+text letters with one charset."""
+import html
+import re
+from collections import Counter
+from datetime import date
+
+from tests.helpers import make_request, page_text
+from workflow.core.extensions import db
+from workflow.law.calendar import days_away_fr
+from workflow.requests import lifecycle
+
+
+def _event_options(body: str) -> list[str]:
+    select = re.search(r'<select[^>]*id="evenement-type"[^>]*>(.*?)</select>', body, re.S).group(1)
+    return [html.unescape(re.sub(r"\s+", " ", label)).strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+
+
+def test_a_draft_offers_only_its_sending(client, alice, metz):
+    access_request = make_request(alice, metz, "LNT-2026-0801")
+    response = client.get(f"/demandes/{access_request.id}")
+    body = response.get_data(as_text=True)
+    assert _event_options(body) == ["Envoi de la demande", "Clôture de la demande"]
+    text = page_text(response)
+    assert "La demande est un brouillon : seuls son envoi ou sa clôture peuvent être enregistrés." in text
+    assert "Saisine de la CADA" not in text and "Avis de la CADA" not in text
+
+
+def test_a_sent_request_offers_what_may_follow_and_a_closed_one_nothing(client, alice, metz):
+    access_request = make_request(alice, metz, "LNT-2026-0802")
+    lifecycle.record_event(access_request, "sent", date.today(), {"channel": "email"}, author=alice)
+    db.session.commit()
+    options = _event_options(client.get(f"/demandes/{access_request.id}").get_data(as_text=True))
+    assert "Réception par l'administration" in options and "Envoi de la demande" not in options
+    lifecycle.record_event(access_request, "closed", date.today(), {}, author=alice)
+    db.session.commit()
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "Aucun événement ne peut plus être enregistré : la demande est close." in text
+
+
+def test_the_request_page_has_no_duplicate_ids(client, alice, metz):
+    access_request = make_request(alice, metz, "LNT-2026-0803")
+    lifecycle.record_event(access_request, "sent", date.today(), {"channel": "email"}, author=alice)
+    db.session.commit()
+    body = client.get(f"/demandes/{access_request.id}").get_data(as_text=True)
+    ids = Counter(re.findall(r'\sid="([^"]+)"', body))
+    assert [name for name, count in ids.items() if count > 1] == []
+    assert 'id="evenement-csrf_token"' in body or "csrf_token" not in ids  # CSRF off in most tests
+    assert 'for="classement-received_on"' in body and 'for="evenement-occurred_on"' in body
+
+
+def test_days_are_counted_in_words():
+    assert days_away_fr(0) == "aujourd'hui"
+    assert days_away_fr(1) == "dans 1 jour"
+    assert days_away_fr(2) == "dans 2 jours"
+    assert days_away_fr(-1) == "il y a 1 jour"
+    assert days_away_fr(-5) == "il y a 5 jours"
+
+
+def test_every_page_names_a_favicon_that_exists(client, alice):
+    body = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', body).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and b"<svg" in icon.data
+    old_style = client.get("/favicon.ico")
+    assert old_style.status_code == 301 and old_style.headers["Location"].endswith(href)
+
+
+def test_without_a_mail_server_the_letter_page_says_why_and_offers_no_sending(client, alice, metz, app, monkeypatch):
+    metz.prada_email = "prada@metz.example"
+    db.session.commit()
+    access_request = make_request(alice, metz, "LNT-2026-0804")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    text = page_text(client.get(f"/demandes/{access_request.id}/courriers/request"))
+    assert "Envoyer à" not in text
+    assert "aucun serveur d'envoi n'est configuré" in text and "envoyez-le vous-même à prada@metz.example" in text
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "localhost")
+    assert "Envoyer à prada@metz.example" in page_text(client.get(f"/demandes/{access_request.id}/courriers/request"))
+
+
+def test_a_text_letter_names_its_charset_once(client, alice, metz):
+    access_request = make_request(alice, metz, "LNT-2026-0805")
+    response = client.get(f"/demandes/{access_request.id}/courriers/request.txt")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_pages_load_the_script_that_brings_errors_into_view(client, alice, metz):
+    access_request = make_request(alice, metz, "LNT-2026-0806")
+    response = client.post(f"/demandes/{access_request.id}/evenements", data={"type": "sent", "occurred_on": ""})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'class="error-summary"' in body and re.search(r'<script src="[^"]*/js/forms.js" defer>', body)
+    assert client.get("/static/js/forms.js").status_code == 200
