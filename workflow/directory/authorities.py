@@ -7,9 +7,10 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, select
 
 from workflow.core.extensions import db
+from workflow.core.text import search_words
 from workflow.models import Authority, AuthorityChange
 
 EDITABLE_FIELDS = (
@@ -18,22 +19,17 @@ EDITABLE_FIELDS = (
 )
 
 
-def search_query(text: str = "", department: str = "") -> Select[tuple[Authority]]:
-    query = select(Authority).order_by(Authority.name)
-    text = text.strip()
-    if text:
-        # Case-insensitive on both SQLite and PostgreSQL; accents are matched as typed.
-        pattern = f"%{text.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Authority.name).like(pattern),
-                func.lower(Authority.city).like(pattern),
-                func.lower(Authority.notes).like(pattern),
-                Authority.postal_code.like(f"{text}%"),
-            )
-        )
+def search_query(text: str = "", department: str = "", kind: str = "") -> Select[tuple[Authority]]:
+    """Every word of `text` somewhere in the name, town, postcode or department, regardless
+    of accents, case and hyphens ("prefecture moselle" finds "Préfecture de la Moselle")."""
+    query = select(Authority).order_by(Authority.name, Authority.id)
+    for word in search_words(text):
+        # The folded words are [0-9a-z] only: nothing to escape in the pattern.
+        query = query.where(Authority.search_text.like(f"%{word}%"))
     if department:
         query = query.where(Authority.department_code == department)
+    if kind:
+        query = query.where(Authority.kind == kind)
     return query
 
 

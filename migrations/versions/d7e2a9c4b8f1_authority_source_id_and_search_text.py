@@ -1,0 +1,46 @@
+"""The directory at national scale: `source_id`, the stable key of an entry imported from an
+official directory (unique: importing again updates instead of duplicating), and
+`search_text`, the folded name, town, postcode and department searched word by word.
+Written and reviewed by hand: batch mode for SQLite, the unique constraint named
+explicitly, search_text filled for the existing rows with the application's own folding.
+
+Revision ID: d7e2a9c4b8f1
+Revises: 9aab31881151
+Create Date: 2026-12-01 02:05:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'd7e2a9c4b8f1'
+down_revision = '9aab31881151'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    from workflow.models.authorities import authority_search_text
+
+    with op.batch_alter_table('authorities', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source_id', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
+        batch_op.create_unique_constraint('uq_authorities_source_id', ['source_id'])
+
+    authorities = sa.table('authorities', sa.column('id', sa.Integer()), sa.column('name', sa.String()),
+                           sa.column('city', sa.String()), sa.column('postal_code', sa.String()),
+                           sa.column('department_code', sa.String()), sa.column('search_text', sa.Text()))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(authorities.c.id, authorities.c.name, authorities.c.city,
+                                        authorities.c.postal_code, authorities.c.department_code)).all()
+    for row in rows:
+        connection.execute(authorities.update().where(authorities.c.id == row.id).values(
+            search_text=authority_search_text(row.name, row.city, row.postal_code, row.department_code)))
+
+
+def downgrade():
+    with op.batch_alter_table('authorities', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_authorities_source_id', type_='unique')
+        batch_op.drop_column('search_text')
+        batch_op.drop_column('source_id')
