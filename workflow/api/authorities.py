@@ -6,6 +6,7 @@ from workflow.directory import authorities, sharing
 from workflow.core.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
+from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.core.params import is_database_id, page_number, paginate
 
 
@@ -31,9 +32,14 @@ def authority_json(authority: Authority) -> dict:
 
 @bp.get("/authorities")
 def list_authorities():
+    """The whole directory: `q` (each word in the name, town, postcode or department, accents,
+    case and hyphens aside), `department`, `kind`, `page`, `per_page`."""
     per_page = min(request.args.get("per_page", 50, type=page_number), 200)
+    kind = request.args.get("kind", "").strip()
+    if kind and kind not in AUTHORITY_KINDS:
+        raise ApiError(422, "« kind » doit être l'un de : " + ", ".join(AUTHORITY_KINDS) + ".")
     page = paginate(
-        authorities.search_query(request.args.get("q", ""), request.args.get("department", "").strip().upper()),
+        authorities.search_query(request.args.get("q", ""), request.args.get("department", "").strip().upper(), kind),
         per_page=per_page,
     )
     return {
