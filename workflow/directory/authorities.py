@@ -19,7 +19,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def search_query(text: str = "", department: str = "", kind: str = "") -> Select[tuple[Authority]]:
+def search_query(text: str = "", department: str = "", kind: str = "") -> Select[Authority]:
     """Every word of `text` somewhere in the name, town, postcode or department, regardless
     of accents, case and hyphens ("prefecture moselle" finds "Préfecture de la Moselle")."""
     query = select(Authority).order_by(Authority.name, Authority.id)
@@ -31,6 +31,16 @@ def search_query(text: str = "", department: str = "", kind: str = "") -> Select
     if kind:
         query = query.where(Authority.kind == kind)
     return query
+
+
+# How many search results the drafting form's picker shows.
+PICKER_RESULTS = 20
+
+
+def picker_label(authority: Authority) -> str:
+    """"Mairie d'Épinal (88000 Épinal)": enough to tell two bodies of the same name apart."""
+    place = " ".join(part for part in (authority.postal_code, authority.city) if part)
+    return f"{authority.name} ({place})" if place else authority.name
 
 
 def load_seed_data() -> list[dict[str, Any]]:

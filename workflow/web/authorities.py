@@ -30,6 +30,14 @@ def index():
     return render_template("authorities/index.html", page=page, q=text, department=department)
 
 
+@bp.route("/choix.json")
+def picker():
+    """The drafting form's picker (static/js/authority-picker.js): the first results of a search."""
+    text = request.args.get("q", "")
+    found = list(db.session.scalars(authorities.search_query(text).limit(authorities.PICKER_RESULTS))) if text.strip() else []
+    return {"items": [{"id": authority.id, "label": authorities.picker_label(authority)} for authority in found]}
+
+
 @bp.route("/<int:authority_id>")
 def show(authority_id: int):
     authority = _authority_or_404(authority_id)
