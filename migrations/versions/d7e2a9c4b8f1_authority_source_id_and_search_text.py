@@ -1,6 +1,8 @@
 """The directory at national scale: `source_id`, the stable key of an entry imported from an
 official directory (unique: importing again updates instead of duplicating), and
-`search_text`, the folded name, town, postcode and department searched word by word.
+`search_text`, the folded name, town, postcode and department searched word by word
+(indexed: the directory is listed in its order, and SQLite tests the words on the narrow
+index rather than the wide rows).
 Written and reviewed by hand: batch mode for SQLite, the unique constraint named
 explicitly, search_text filled for the existing rows with the application's own folding.
 
@@ -27,6 +29,7 @@ def upgrade():
         batch_op.add_column(sa.Column('source_id', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
         batch_op.create_unique_constraint('uq_authorities_source_id', ['source_id'])
+        batch_op.create_index('ix_authorities_search_text', ['search_text'], unique=False)
 
     authorities = sa.table('authorities', sa.column('id', sa.Integer()), sa.column('name', sa.String()),
                            sa.column('city', sa.String()), sa.column('postal_code', sa.String()),
@@ -41,6 +44,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('authorities', schema=None) as batch_op:
+        batch_op.drop_index('ix_authorities_search_text')
         batch_op.drop_constraint('uq_authorities_source_id', type_='unique')
         batch_op.drop_column('search_text')
         batch_op.drop_column('source_id')

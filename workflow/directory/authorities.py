@@ -22,7 +22,9 @@ EDITABLE_FIELDS = (
 def search_query(text: str = "", department: str = "", kind: str = "") -> Select[Authority]:
     """Every word of `text` somewhere in the name, town, postcode or department, regardless
     of accents, case and hyphens ("prefecture moselle" finds "Préfecture de la Moselle")."""
-    query = select(Authority).order_by(Authority.name, Authority.id)
+    # In the order of the folded name (search_text starts with it): accents and case aside,
+    # and the order of search_text's index, which a broad search walks until a page is full.
+    query = select(Authority).order_by(Authority.search_text, Authority.id)
     for word in search_words(text):
         # The folded words are [0-9a-z] only: nothing to escape in the pattern.
         query = query.where(Authority.search_text.like(f"%{word}%"))
