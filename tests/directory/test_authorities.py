@@ -171,3 +171,10 @@ def test_user_text_is_escaped(client, signed_in):
     body = client.get("/autorites/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_a_broad_search_counts_up_to_a_limit(client, signed_in, monkeypatch):
+    seed_authorities()
+    monkeypatch.setattr("workflow.directory.authorities.COUNT_LIMIT", 3)
+    assert "Plus de 1 000 autorités trouvées : précisez la recherche." in page_text(client.get("/autorites/?q=metz"))
+    assert "1 autorité trouvée." in page_text(client.get("/autorites/?q=prefecture+moselle"))

@@ -7,7 +7,7 @@ from workflow.core.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
 from workflow.models.authorities import AUTHORITY_KINDS
-from workflow.core.params import is_database_id, page_number, paginate
+from workflow.core.params import is_database_id, page_number
 
 
 def authority_json(authority: Authority) -> dict:
@@ -38,15 +38,16 @@ def list_authorities():
     kind = request.args.get("kind", "").strip()
     if kind and kind not in AUTHORITY_KINDS:
         raise ApiError(422, "« kind » doit être l'un de : " + ", ".join(AUTHORITY_KINDS) + ".")
-    page = paginate(
+    page = authorities.search_page(
         authorities.search_query(request.args.get("q", ""), request.args.get("department", "").strip().upper(), kind),
-        per_page=per_page,
+        request.args.get("page", 1, type=page_number), per_page=per_page,
     )
     return {
         "items": [authority_json(authority) for authority in page.items],
         "page": page.page,
         "pages": page.pages,
         "total": page.total,
+        "more": page.more,
     }
 
 

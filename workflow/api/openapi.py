@@ -232,7 +232,11 @@ SPEC: dict[str, Any] = {
                         "type": "object",
                         "properties": {
                             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Authority"}},
-                            "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
+                            "page": {"type": "integer"}, "pages": {"type": "integer"},
+                            "total": {"type": "integer", "description": "Compté jusqu'à 1 001 au plus."},
+                            "more": {"type": "boolean",
+                                     "description": "Plus de 1 000 résultats : « total » et « pages » sont des "
+                                                    "minimums ; précisez la recherche."},
                         },
                     }}}},
                     **error_responses(401, 422),

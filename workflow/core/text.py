@@ -10,6 +10,8 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 def fold(text: str) -> str:
     """'Préfecture de la Moselle' -> 'prefecture de la moselle'; 'Saint-Avold' -> 'saint avold';
     'Œuvre' -> 'oeuvre'."""
+    if text.isascii():
+        return _NOT_ALNUM.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE")
                                        .replace("æ", "ae").replace("Æ", "AE"))
     plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()

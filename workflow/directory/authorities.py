@@ -7,7 +7,8 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Select, select
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, select
 
 from workflow.core.extensions import db
 from workflow.core.text import search_words
@@ -33,6 +34,29 @@ def search_query(text: str = "", department: str = "", kind: str = "") -> Select
     if kind:
         query = query.where(Authority.kind == kind)
     return query
+
+
+# A search counts its results up to this many (then says "more than"): counting every
+# "mairie" of France would cost more than finding the first page.
+COUNT_LIMIT = 1000
+
+
+class DirectoryPage(SelectPagination):
+    """A page of the directory whose total is counted up to COUNT_LIMIT + 1 (`more`: the
+    total is at least that)."""
+
+    def _query_count(self) -> int:
+        query = self._query_args["select"].order_by(None).limit(COUNT_LIMIT + 1).subquery()
+        return int(self._query_args["session"].execute(select(func.count()).select_from(query)).scalar() or 0)
+
+    @property
+    def more(self) -> bool:
+        return (self.total or 0) > COUNT_LIMIT
+
+
+def search_page(query: Select[Authority], page: int, per_page: int) -> DirectoryPage:
+    return DirectoryPage(select=query, session=db.session(), page=page, per_page=per_page, max_per_page=200,
+                         error_out=False)
 
 
 # How many search results the drafting form's picker shows.

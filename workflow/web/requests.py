@@ -3,7 +3,7 @@ timeline, and the recording and correction of events."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from workflow.core import clock
@@ -228,8 +228,7 @@ def _picker_context() -> dict:
     text = request.values.get("autorite_q", "").strip()
     found = None
     if text:
-        found = db.session.scalar(select(func.count()).select_from(
-            authority_directory.search_query(text).order_by(None).subquery()))
+        found = authority_directory.search_page(authority_directory.search_query(text), 1, 1).total
     return {"authority_query": text, "authority_found": found}
 
 
