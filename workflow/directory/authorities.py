@@ -50,7 +50,9 @@ class DirectoryPage(SelectPagination):
     total is at least that)."""
 
     def _query_count(self) -> int:
-        query = self._query_args["select"].order_by(None).limit(COUNT_LIMIT + 1).subquery()
+        # The ids only: SQLite then counts on search_text's index alone, not the wide rows.
+        query = self._query_args["select"].with_only_columns(Authority.id).order_by(None).limit(
+            COUNT_LIMIT + 1).subquery()
         return int(self._query_args["session"].execute(select(func.count()).select_from(query)).scalar() or 0)
 
     @property
