@@ -1,6 +1,8 @@
 """The JSON API: bearer tokens, authorities, OpenAPI description, JSON errors."""
 import pytest
 
+from workflow.core.text import fold
+
 from workflow.accounts import users as accounts
 from workflow.directory.authorities import seed_authorities
 
@@ -60,7 +62,7 @@ def test_list_search_and_get_authorities(api):
     listing = api.get("/api/v1/authorities").json
     assert listing["total"] == 11
     names = [item["name"] for item in listing["items"]]
-    assert names == sorted(names)
+    assert names == sorted(names, key=fold)  # alphabetical, accents and case aside
 
     listing = api.get("/api/v1/authorities?q=préfecture").json
     by_name = {item["name"]: item for item in listing["items"]}
@@ -146,3 +148,16 @@ def test_cli_refuses_bad_accounts(runner):
     result = runner.invoke(args=["user", "token", "nobody@example.org"])
     assert result.exit_code != 0
     assert "Aucun compte pour nobody@example.org" in result.output
+
+
+def test_the_whole_directory_by_words_department_kind_and_page(api):
+    seed_authorities()
+    listing = api.get("/api/v1/authorities?q=prefecture+MOSELLE").json
+    assert [item["name"] for item in listing["items"]] == ["Préfecture de la Moselle"] and listing["total"] == 1
+    listing = api.get("/api/v1/authorities?q=metz&department=57&kind=commune").json
+    assert [item["name"] for item in listing["items"]] == ["Ville de Metz"]
+    assert api.get("/api/v1/authorities?kind=juridiction&department=75").json["total"] == 0
+    listing = api.get("/api/v1/authorities?department=57&per_page=2&page=2").json
+    assert (listing["page"], len(listing["items"])) == (2, 2) and listing["total"] > 4
+    response = api.get("/api/v1/authorities?kind=tribunal")
+    assert response.status_code == 422 and "kind" in response.json["error"]["message"]

@@ -83,6 +83,25 @@ def test_list_and_search(client, signed_in):
     assert "0 autorité trouvée." in text
 
 
+@pytest.mark.parametrize("query", ["prefecture moselle", "MOSELLE préfecture", "préfecture 57034", "prefecture 57",
+                                   "Préfecture-de-la-Moselle", "metz prefecture"])
+def test_search_ignores_accents_case_and_hyphens_and_each_word_must_match(client, signed_in, query):
+    seed_authorities()
+    text = page_text(client.get("/autorites/", query_string={"q": query}))
+    assert "Préfecture de la Moselle" in text and "Ville de Metz" not in text
+
+
+def test_search_text_follows_every_save(app):
+    seed_authorities()
+    metz = _authority("ville-de-metz")
+    assert metz.search_text.startswith("ville de metz metz cedex 1 57036 57")
+    metz.city = "Metz-Cédex"
+    db.session.commit()
+    assert "metz cedex" in metz.search_text
+    assert db.session.scalar(select(func.count()).select_from(Authority).where(
+        Authority.search_text.like("%prefecture%"))) == 1
+
+
 def test_view_shows_what_a_letter_needs(client, signed_in):
     seed_authorities()
     prefecture = _authority("prefecture-moselle")
@@ -152,3 +171,10 @@ def test_user_text_is_escaped(client, signed_in):
     body = client.get("/autorites/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_a_broad_search_counts_up_to_a_limit(client, signed_in, monkeypatch):
+    seed_authorities()
+    monkeypatch.setattr("workflow.directory.authorities.COUNT_LIMIT", 3)
+    assert "Plus de 1 000 autorités trouvées : précisez la recherche." in page_text(client.get("/autorites/?q=metz"))
+    assert "1 autorité trouvée." in page_text(client.get("/autorites/?q=prefecture+moselle"))

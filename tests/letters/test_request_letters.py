@@ -192,3 +192,23 @@ def test_the_cada_referral_of_a_campaign_lists_the_series(client, access_request
     assert (f"{others['departement-moselle'].authority.name} : demande "
             f"(réf. {others['departement-moselle'].reference}), pas encore de refus") in text
     assert "Pour chacune des autres administrations" in text
+
+
+def test_the_court_comes_from_the_cja_table_not_the_department(client, access_request):
+    from workflow.letters import request_letters
+    from workflow.letters.rendering import LetterNotReady
+
+    # Moselle: the seeded Tribunal administratif de Strasbourg, in another department.
+    assert request_letters._court(access_request).name == "Tribunal administratif de Strasbourg"
+    # Meurthe-et-Moselle: Nancy, named when it is not in the directory, even if another court is.
+    access_request.authority.department_code = "54"
+    db.session.add(Authority(name="Tribunal judiciaire de Nancy", kind="juridiction", department_code="54"))
+    db.session.commit()
+    with pytest.raises(LetterNotReady, match="Tribunal administratif de Nancy"):
+        request_letters._court(access_request)
+    db.session.add(Authority(name="Tribunal administratif de Nancy", kind="juridiction", department_code="54"))
+    db.session.commit()
+    assert request_letters._court(access_request).name == "Tribunal administratif de Nancy"
+    access_request.authority.department_code = ""
+    with pytest.raises(LetterNotReady, match="département"):
+        request_letters._court(access_request)

@@ -180,3 +180,42 @@ def test_users_write_and_share_their_own_subjects(client, client_for, alice, mak
     as_carol = client_for("carol@example.org")
     assert "Caméras du parc de la Seille" not in page_text(as_carol.get("/sujets/"))
     assert "Plan des caméras" not in as_carol.get(f"/demandes/nouvelle?sujet=user:{subject.id}").get_data(as_text=True)
+
+
+def test_the_form_picks_authorities_through_the_search_without_javascript(client, alice, directory, identity):
+    page = client.get("/demandes/nouvelle").get_data(as_text=True)
+    assert 'src="/static/js/authority-picker.js"' in page and 'name="autorite_q"' in page
+    assert "Ville de Metz" not in page  # the directory is searched, never listed whole
+
+    metz = directory["ville-de-metz"]
+    response = client.post("/demandes/nouvelle", data={
+        **draft_form([metz.id], identity), "autorite_q": "prefecture MOSELLE", "chercher": "1"})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "1 autorité trouvée pour « prefecture MOSELLE »." in text
+    assert "Préfecture de la Moselle" in text and "Ville de Metz" in text  # the result, and what was chosen
+    assert "Marchés de vidéoprotection de Metz" in response.get_data(as_text=True)  # what was typed stays
+    assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 0
+
+    prefecture = directory["prefecture-moselle"]
+    response = client.post("/demandes/nouvelle", data=draft_form([metz.id, prefecture.id], identity,
+                                                                 campaign_title="Vidéoprotection à Metz"))
+    assert response.status_code == 302
+    assert {r.authority.slug for r in db.session.scalars(select(AccessRequest))} == {"ville-de-metz", "prefecture-moselle"}
+
+
+def test_the_picker_script_gets_search_results_as_json(client, alice, directory):
+    items = client.get("/autorites/choix.json?q=prefecture+57").json["items"]
+    assert items == [{"id": directory["prefecture-moselle"].id, "label": "Préfecture de la Moselle (57034 Metz Cedex 1)"}]
+    assert client.get("/autorites/choix.json?q=").json == {"items": []}
+
+
+def test_the_edit_form_searches_too(client, alice, directory, identity):
+    client.post("/demandes/nouvelle", data=draft_form([directory["ville-de-metz"].id], identity))
+    access_request = db.session.scalar(select(AccessRequest))
+    page = client.get(f"/demandes/{access_request.id}/modifier").get_data(as_text=True)
+    assert "Ville de Metz" in page and "Metz Métropole" not in page
+    response = client.post(f"/demandes/{access_request.id}/modifier", data={
+        **draft_form([], identity), "authority_id": str(directory["ville-de-metz"].id), "autorite_q": "metropole",
+        "chercher": "1"})
+    assert response.status_code == 200 and "Metz Métropole" in page_text(response)

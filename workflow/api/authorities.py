@@ -6,7 +6,8 @@ from workflow.directory import authorities, sharing
 from workflow.core.extensions import db
 from workflow.forms import AuthorityForm
 from workflow.models import Authority
-from workflow.core.params import is_database_id, page_number, paginate
+from workflow.models.authorities import AUTHORITY_KINDS
+from workflow.core.params import is_database_id, page_number
 
 
 def authority_json(authority: Authority) -> dict:
@@ -31,16 +32,22 @@ def authority_json(authority: Authority) -> dict:
 
 @bp.get("/authorities")
 def list_authorities():
+    """The whole directory: `q` (each word in the name, town, postcode or department, accents,
+    case and hyphens aside), `department`, `kind`, `page`, `per_page`."""
     per_page = min(request.args.get("per_page", 50, type=page_number), 200)
-    page = paginate(
-        authorities.search_query(request.args.get("q", ""), request.args.get("department", "").strip().upper()),
-        per_page=per_page,
+    kind = request.args.get("kind", "").strip()
+    if kind and kind not in AUTHORITY_KINDS:
+        raise ApiError(422, "« kind » doit être l'un de : " + ", ".join(AUTHORITY_KINDS) + ".")
+    page = authorities.search_page(
+        authorities.search_query(request.args.get("q", ""), request.args.get("department", "").strip().upper(), kind),
+        request.args.get("page", 1, type=page_number), per_page=per_page,
     )
     return {
         "items": [authority_json(authority) for authority in page.items],
         "page": page.page,
         "pages": page.pages,
         "total": page.total,
+        "more": page.more,
     }
 
 

@@ -214,9 +214,16 @@ SPEC: dict[str, Any] = {
         "/authorities": {
             "get": {
                 "summary": "Lister et rechercher les autorités",
+                "description": "Tout l'annuaire, par ordre alphabétique. Chaque mot de « q » doit se trouver "
+                               "dans le nom, la commune, le code postal ou le département, sans tenir compte "
+                               "des accents, des majuscules ni des traits d'union.",
                 "parameters": [
-                    {"name": "q", "in": "query", "schema": {"type": "string"}},
-                    {"name": "department", "in": "query", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"},
+                     "description": "Mots cherchés, par exemple « prefecture moselle »."},
+                    {"name": "department", "in": "query", "schema": {"type": "string"},
+                     "description": "Code du département : 57, 2A, 974..."},
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(AUTHORITY_KINDS)},
+                     "description": "Type d'autorité."},
                     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
                 ],
@@ -225,10 +232,14 @@ SPEC: dict[str, Any] = {
                         "type": "object",
                         "properties": {
                             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Authority"}},
-                            "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
+                            "page": {"type": "integer"}, "pages": {"type": "integer"},
+                            "total": {"type": "integer", "description": "Compté jusqu'à 1 001 au plus."},
+                            "more": {"type": "boolean",
+                                     "description": "Plus de 1 000 résultats : « total » et « pages » sont des "
+                                                    "minimums ; précisez la recherche."},
                         },
                     }}}},
-                    **error_responses(401),
+                    **error_responses(401, 422),
                 },
             },
             "post": {

@@ -1,4 +1,4 @@
-"""Flask commands: user, seed, worker, serve (what `make run` starts)."""
+"""Flask commands: user, seed, authorities import, worker, serve (what `make run` starts)."""
 from __future__ import annotations
 
 import os
@@ -18,6 +18,7 @@ from workflow.accounts import users as accounts
 from workflow.cli.backup import BackupError, backup, restore
 from workflow.core import clock, embedded_redis
 from workflow.core.config import embedded_redis_dir
+from workflow.directory import importing
 from workflow.directory.authorities import seed_authorities
 from workflow.jobs import sweep
 from workflow.jobs.queues import queue
@@ -31,6 +32,7 @@ from workflow.models.base import utcnow
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(seed_command)
+    app.cli.add_command(authorities_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(deadlines_command)
@@ -88,6 +90,47 @@ def maintainer_command(email: str, revoke: bool):
 def seed_command():
     added = seed_authorities()
     click.echo(f"Autorités ajoutées : {added}.")
+
+
+@click.group("authorities", help="L'annuaire des administrations.")
+def authorities_group():
+    pass
+
+
+@authorities_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "kind", type=click.Choice(["auto", "annuaire", "prada"]), default="auto",
+              help="annuaire : export JSON de l'Annuaire de l'administration (api-lannuaire-administration) ; "
+                   "prada : liste des PRADA de la CADA enregistrée en CSV. Par défaut : d'après l'extension.")
+@with_appcontext
+def import_authorities_command(path: str, kind: str):
+    """Import an official directory, safely: again and again, without duplicates nor
+    overwriting what was changed in Lanterne."""
+    lowered = path.lower()
+    if kind == "auto":
+        if lowered.endswith((".json", ".jsonl", ".ndjson")):
+            kind = "annuaire"
+        elif lowered.endswith(".csv"):
+            kind = "prada"
+        elif lowered.endswith((".xlsx", ".xls", ".ods")):
+            raise click.ClickException("Les classeurs ne sont pas lus : enregistrez la feuille au format CSV.")
+        else:
+            raise click.ClickException("Précisez --format annuaire ou --format prada.")
+    try:
+        with importing.open_text(path) as stream:
+            if kind == "prada":
+                report = importing.import_pradas(importing.iter_prada_rows(stream))
+            elif sys.stdout.isatty():
+                with click.progressbar(length=os.path.getsize(path), label="Import de l'annuaire") as bar:
+                    report = importing.import_annuaire(stream, on_read=bar.update)
+            else:
+                report = importing.import_annuaire(stream)
+    except importing.ImportFileError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Ajoutées : {report.added}. Mises à jour : {report.updated}. Inchangées : {report.unchanged}. "
+               f"Ignorées : {report.skipped}.")
+    if report.kept_fields:
+        click.echo(f"Valeurs modifiées dans Lanterne et conservées : {report.kept_fields}.")
 
 
 def _ensure_redis(app: Flask):

@@ -21,13 +21,12 @@ from workflow.mail import notify
 from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry
 from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
+from workflow.law import courts
 from workflow.law.states import TransitionError
 from workflow.core.storage import file_store
 
 # The event that sending a letter records, where the chain has one.
 EVENT_OF_LETTER = {"request": "sent", "cada_referral": "cada_referred", "court_application": "court_filed"}
-# Courts whose seat covers several departments (the others: a juridiction of the same department).
-COURT_SEATS = {"57": "ta-strasbourg", "67": "ta-strasbourg", "68": "ta-strasbourg"}
 FORMATS = {"pdf": "application/pdf",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "txt": "text/plain; charset=utf-8"}
@@ -63,15 +62,21 @@ def _by_slug(slug: str) -> Authority | None:
 
 
 def _court(access_request: AccessRequest) -> Party:
-    department = request_service.department_of(access_request)
-    court = _by_slug(COURT_SEATS[department]) if department in COURT_SEATS else db.session.scalar(
-        select(Authority).where(Authority.kind == "juridiction", Authority.department_code == department)
-        .order_by(Authority.id))
+    """The tribunal administratif of the authority's department (CJA R221-3: workflow/law/courts.py),
+    found in the directory by its slug, else by its exact name."""
+    department = (access_request.authority.department_code or "").strip().upper()
+    court = courts.court_for(department)
     if court is None:
         raise LetterNotReady("court_application", message=(
-            "Ajoutez à l'annuaire le tribunal administratif compétent (type « Juridiction », "
-            f"département {department}) pour préparer la requête."))
-    return _authority_party(court, access_request)
+            "Indiquez le département de l'autorité dans l'annuaire : il désigne le tribunal administratif "
+            "compétent pour la requête."))
+    entry = _by_slug(court.slug) or db.session.scalar(
+        select(Authority).where(Authority.name == court.name).order_by(Authority.id))
+    if entry is None:
+        raise LetterNotReady("court_application", message=(
+            f"Ajoutez à l'annuaire le {court.name} (compétent pour le département {department}, "
+            "code de justice administrative, art. R221-3) pour préparer la requête."))
+    return _authority_party(entry, access_request)
 
 
 def _recipient(access_request: AccessRequest, kind: str) -> Party:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.core.extensions import db
+from workflow.core.text import fold
 from workflow.models.base import TimestampMixin, utcnow
 
 AUTHORITY_KINDS = {
@@ -52,6 +53,14 @@ class Authority(TimestampMixin, db.Model):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     last_checked_on: Mapped[Optional[date]] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Key of the entry in the official directory it was imported from ("annuaire:<id>"), so
+    # that importing again updates instead of duplicating.
+    source_id: Mapped[Optional[str]] = mapped_column(String(120), unique=True)
+    # Name, town, postcode and department folded (workflow.core.text.fold), searched word by
+    # word; kept up to date on every save (below) and by the import. Indexed: the directory
+    # is listed in its order (the name first), and SQLite scans the narrow index, not the
+    # wide rows, to test each word.
+    search_text: Mapped[str] = mapped_column(Text, default="", index=True)
 
     @property
     def kind_label(self) -> str:
@@ -63,6 +72,18 @@ class Authority(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Authority {self.name}>"
+
+
+def authority_search_text(name: str | None, city: str | None, postal_code: str | None,
+                          department_code: str | None) -> str:
+    return fold(" ".join(part or "" for part in (name, city, postal_code, department_code)))
+
+
+@event.listens_for(Authority, "before_insert")
+@event.listens_for(Authority, "before_update")
+def _fill_search_text(_mapper, _connection, authority: Authority) -> None:
+    authority.search_text = authority_search_text(authority.name, authority.city, authority.postal_code,
+                                                  authority.department_code)
 
 
 # Where a change to the directory came from.

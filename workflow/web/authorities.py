@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from workflow.core.extensions import db
-from workflow.core.params import paginate
+from workflow.core.params import page_number
 from workflow.directory import authorities, sharing
 from workflow.forms import AuthorityForm
 from workflow.models import Authority, AuthorityProposal, User
@@ -26,8 +26,17 @@ def _authority_or_404(authority_id: int) -> Authority:
 def index():
     text = request.args.get("q", "")
     department = request.args.get("departement", "").strip().upper()
-    page = paginate(authorities.search_query(text, department), per_page=25)
+    page = authorities.search_page(authorities.search_query(text, department),
+                                   request.args.get("page", 1, type=page_number), per_page=25)
     return render_template("authorities/index.html", page=page, q=text, department=department)
+
+
+@bp.route("/choix.json")
+def picker():
+    """The drafting form's picker (static/js/authority-picker.js): the first results of a search."""
+    text = request.args.get("q", "")
+    found = list(db.session.scalars(authorities.search_query(text).limit(authorities.PICKER_RESULTS))) if text.strip() else []
+    return {"items": [{"id": authority.id, "label": authorities.picker_label(authority)} for authority in found]}
 
 
 @bp.route("/<int:authority_id>")

@@ -12,6 +12,7 @@ from workflow import documents
 from workflow.web import page_cache
 from workflow.requests import subjects
 from workflow.requests import team
+from workflow.directory import authorities as authority_directory
 from workflow.requests import lifecycle as request_service
 from workflow.accounts.access import editable_by, get_request_or_404, get_visible_or_404, visible_to
 from workflow.core.extensions import db
@@ -169,9 +170,22 @@ def correct_event(request_id: int, event_id: int):
     return redirect(url_for("requests.show", request_id=access_request.id, _anchor="chronologie"))
 
 
-def _authority_choices() -> list[SelectChoice]:
-    rows = db.session.execute(select(Authority.id, Authority.name, Authority.city).order_by(Authority.name)).all()
-    return [SelectChoice(str(row.id), f"{row.name} ({row.city})" if row.city else row.name) for row in rows]
+def _authority_choices(chosen: list[int], text: str) -> list[SelectChoice]:
+    """The authorities already chosen, then those the picker's search finds (the directory
+    may hold every French administration: it is never listed whole)."""
+    rows = list(db.session.scalars(select(Authority).where(Authority.id.in_(chosen)).order_by(Authority.name))
+                ) if chosen else []
+    if text.strip():
+        rows += [authority for authority in db.session.scalars(
+            authority_directory.search_query(text).limit(authority_directory.PICKER_RESULTS))
+            if authority.id not in chosen]
+    return [SelectChoice(str(authority.id), authority_directory.picker_label(authority)) for authority in rows]
+
+
+def _chosen_ids(name: str) -> list[int]:
+    """The authority ids of the request (submitted, or in the query string), as given."""
+    values = request.form.getlist(name) if request.method == "POST" else request.args.getlist(name)
+    return [int(value) for value in values if value.isdigit() and len(value) < 10]
 
 
 def _identity_choices() -> list:
@@ -184,14 +198,21 @@ def _identity_choices() -> list:
     ]
 
 
-def _prepare(form):
+def _prepare(form, chosen: list[int] | None = None):
     form.requester_id.choices = _identity_choices()
     form.organisation_id.choices = sharing_choices(current_user)
+    text = request.values.get("autorite_q", "")
     if isinstance(form, NewRequestForm):
-        form.authority_ids.choices = _authority_choices()
+        form.authority_ids.choices = _authority_choices(_chosen_ids("authority_ids") + (chosen or []), text)
     else:
-        form.authority_id.choices = [SelectChoice("", "— Choisir —")] + _authority_choices()
+        form.authority_id.choices = [SelectChoice("", "— Choisir —")] + _authority_choices(
+            _chosen_ids("authority_id") + (chosen or []), text)
     return form
+
+
+def _searching() -> bool:
+    """The picker's "Chercher" button (without JavaScript): show the results, keep what was typed."""
+    return request.method == "POST" and "chercher" in request.form
 
 
 def _draft_from(form) -> request_service.Draft:
@@ -205,8 +226,9 @@ def _draft_from(form) -> request_service.Draft:
 
 @bp.route("/demandes/nouvelle", methods=["GET", "POST"])
 def create():
-    form = _prepare(NewRequestForm())
+    form = NewRequestForm()
     template = None
+    chosen: list[int] = []
     if request.method == "GET":
         template = subjects.find(request.args.get("sujet", ""), current_user)
         if template is not None:
@@ -214,13 +236,16 @@ def create():
             form.items.data = "\n".join(template.items)
             form.legal_grounds.data = "\n".join(template.legal_grounds)
             slugs = set(template.suggested_authorities)
-            form.authority_ids.data = list(db.session.scalars(select(Authority.id).where(Authority.slug.in_(slugs))))
-        if request.args.get("autorite", "").isdigit():
-            form.authority_ids.data = [int(request.args["autorite"])]
+            chosen = list(db.session.scalars(select(Authority.id).where(Authority.slug.in_(slugs))))
+        if request.args.get("autorite", "").isdigit() and len(request.args["autorite"]) < 10:
+            chosen = [int(request.args["autorite"])]
+        form.authority_ids.data = chosen
+    _prepare(form, chosen)
+    if request.method == "GET":
         identities = [choice for choice in form.requester_id.choices if choice.value]
         if len(identities) == 1:  # the only identity is the obvious choice
             form.requester_id.data = int(identities[0].value)
-    if form.validate_on_submit():
+    if not _searching() and form.validate_on_submit():
         authorities = db.session.scalars(select(Authority).where(Authority.id.in_(form.authority_ids.data))).all()
         try:
             created, campaign = request_service.create_requests(
@@ -233,8 +258,17 @@ def create():
                 return redirect(url_for("campaigns.show", campaign_id=campaign.id))
             flash(f"La demande {created[0].reference} est enregistrée comme brouillon.", "success")
             return redirect(url_for("requests.show", request_id=created[0].id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("requests/form.html", form=form, access_request=None, template=template), status
+    status = 422 if request.method == "POST" and not _searching() else 200
+    return render_template("requests/form.html", form=form, access_request=None, template=template,
+                           **_picker_context()), status
+
+
+def _picker_context() -> dict:
+    text = request.values.get("autorite_q", "").strip()
+    found = None
+    if text:
+        found = authority_directory.search_page(authority_directory.search_query(text), 1, 1).total
+    return {"authority_query": text, "authority_found": found}
 
 
 @bp.route("/demandes/<int:request_id>/modifier", methods=["GET", "POST"])
@@ -243,10 +277,10 @@ def edit(request_id: int):
     if access_request.events:
         flash("Cette demande est déjà envoyée : elle ne peut plus être modifiée.", "error")
         return redirect(url_for("requests.show", request_id=access_request.id))
-    form = _prepare(EditRequestForm(obj=access_request))
+    form = _prepare(EditRequestForm(obj=access_request), [access_request.authority_id])
     if request.method == "GET":
         form.items.data = "\n".join(item.description for item in access_request.items)
-    if form.validate_on_submit():
+    if not _searching() and form.validate_on_submit():
         authority = db.get_or_404(Authority, form.authority_id.data)
         try:
             request_service.update_draft(access_request, authority, _draft_from(form))
@@ -255,5 +289,6 @@ def edit(request_id: int):
         else:
             flash("Le brouillon est enregistré.", "success")
             return redirect(url_for("requests.show", request_id=access_request.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("requests/form.html", form=form, access_request=access_request, template=None), status
+    status = 422 if request.method == "POST" and not _searching() else 200
+    return render_template("requests/form.html", form=form, access_request=access_request, template=None,
+                           **_picker_context()), status
