@@ -268,12 +268,17 @@ IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representati
 
 def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
     """Store validated values, by the names of IDENTITY_FIELDS (others are ignored); an
-    organisation is kept only if `user` may write for it."""
+    organisation is kept only if `user` may write for it. An identity shared with an
+    organisation stays with it: made private or moved, it would leave the organisation
+    with its creator or leak into another one (workflow/accounts/access.py)."""
+    shared_with = identity.organisation_id if identity.id is not None else None
     for name in IDENTITY_FIELDS:
         setattr(identity, name, values.get(name))
     if identity.kind != "association":
         identity.rna_number = identity.representative = identity.representative_role = None
     if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:
         identity.organisation_id = None
+    if shared_with is not None:
+        identity.organisation_id = shared_with
     db.session.add(identity)
     db.session.commit()

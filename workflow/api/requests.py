@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from workflow.letters import request_letters
 from workflow.requests import lifecycle as request_service
-from workflow.accounts.access import get_request_or_404
+from workflow.accounts.access import get_request_or_404, identity_problem
 from workflow.api import ApiError, bp, json_body
 from workflow.core.extensions import db
 from workflow.letters.rendering import LETTER_KINDS, LetterNotReady
@@ -64,8 +64,9 @@ def request_json(access_request: AccessRequest) -> dict:
 
 
 def _requester_identity(payload: dict) -> RequesterIdentity:
-    """The API names the requester inline: reuse the caller's identity with that name and
-    e-mail, or create it."""
+    """The API names the requester inline: reuse the caller's private identity with that
+    name and e-mail, or create it. (An API request is private: an organisation's identity
+    is never used, workflow/accounts/access.py.)"""
     requester = payload.get("requester")
     if not isinstance(requester, dict):
         raise ApiError(422, "Données invalides.", {"requester": ["Indiquez le demandeur : name, address, email."]})
@@ -84,7 +85,8 @@ def _requester_identity(payload: dict) -> RequesterIdentity:
     if errors:
         raise ApiError(422, "Données invalides.", errors)
     existing = db.session.scalar(select(RequesterIdentity).where(
-        RequesterIdentity.owner_id == g.api_user.id, RequesterIdentity.name == name, RequesterIdentity.email == email,
+        RequesterIdentity.owner_id == g.api_user.id, RequesterIdentity.organisation_id.is_(None),
+        RequesterIdentity.name == name, RequesterIdentity.email == email,
         RequesterIdentity.address == address))
     if existing is not None:
         return existing
@@ -135,8 +137,12 @@ def create_requests():
     )
     # Keep the caller's order of authorities: it is the order of the references.
     by_id = {authority.id: authority for authority in authorities}
-    created, campaign = request_service.create_requests(
-        g.api_user, [by_id[i] for i in dict.fromkeys(authority_ids)], draft, str(payload.get("campaign_title") or ""))
+    try:
+        created, campaign = request_service.create_requests(
+            g.api_user, [by_id[i] for i in dict.fromkeys(authority_ids)], draft, str(payload.get("campaign_title") or ""))
+    except request_service.DraftError as error:
+        db.session.rollback()
+        raise ApiError(422, str(error))
     body = {"requests": [request_summary(access_request) for access_request in created],
             "campaign": {"id": campaign.id, "title": campaign.title} if campaign else None}
     return body, 201, {"Location": url_for("api.get_request", request_id=created[0].id)}
@@ -151,6 +157,9 @@ def get_request(request_id: int):
 def get_letter(request_id: int, kind: str, extension: str):
     """The latest sent (frozen) version of the letter if there is one, else the draft."""
     access_request = get_request_or_404(request_id, g.api_user)
+    problem = identity_problem(g.api_user, access_request)
+    if problem:
+        raise ApiError(403, problem)
     if kind not in LETTER_KINDS:
         raise ApiError(404, f"Type de courrier inconnu : « {kind} » (un de : {', '.join(LETTER_KINDS)}).")
     versions = request_letters.frozen_versions(access_request, kind)

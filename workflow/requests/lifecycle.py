@@ -10,6 +10,7 @@ from blinker import Namespace
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from workflow.accounts.access import draft_problem
 from workflow.core import clock
 from workflow.requests import reminders
 from workflow.law.deadlines import Deadline as ComputedDeadline
@@ -85,6 +86,9 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
         raise DraftError("Choisissez au moins une autorité.")
     if not clean_lines(draft.items):
         raise DraftError("Indiquez au moins un document demandé.")
+    problem = draft_problem(owner, draft.requester, draft.organisation_id)
+    if problem:
+        raise DraftError(problem)
     for attempt in range(5):
         year = clock.today().year
         first = int(_next_reference(year).rsplit("-", 1)[1])
@@ -114,11 +118,15 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
     return created, campaign
 
 
-def update_draft(access_request: AccessRequest, authority: Authority, draft: Draft) -> AccessRequest:
+def update_draft(access_request: AccessRequest, authority: Authority, draft: Draft, user: User) -> AccessRequest:
+    """Change a draft as `user` asks (they may change the request: the caller checked)."""
     if access_request.status != "draft" or access_request.events:
         raise DraftError("Cette demande est déjà envoyée : elle ne peut plus être modifiée.")
     if not clean_lines(draft.items):
         raise DraftError("Indiquez au moins un document demandé.")
+    problem = draft_problem(user, draft.requester, draft.organisation_id, access_request)
+    if problem:
+        raise DraftError(problem)
     _apply(access_request, draft, authority)
     db.session.commit()
     return access_request
