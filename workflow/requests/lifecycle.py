@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from workflow.accounts.access import draft_problem
@@ -60,6 +60,20 @@ def clean_lines(text: str | list[str] | None) -> list[str]:
     return [line.strip() for line in lines if str(line).strip()]
 
 
+# Any constant: the key of the PostgreSQL lock that numbers requests one transaction at a time.
+_NUMBERING_LOCK = 0x4C4E54  # "LNT"
+
+
+def _lock_numbering() -> None:
+    """On PostgreSQL, drafts are numbered one transaction at a time (a transaction-level
+    advisory lock, released by the commit or the rollback). Without it, concurrent drafts
+    read the same last number, collide at the commit and retry in step: with threaded web
+    workers, a campaign (two numbers) could fail five times running. SQLite serialises
+    writers itself; the retry below covers what remains."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+
+
 def _next_reference(year: int) -> str:
     prefix = f"LNT-{year}-"
     last = db.session.scalar(select(func.max(AccessRequest.reference)).where(AccessRequest.reference.like(f"{prefix}%")))
@@ -91,6 +105,7 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
         raise DraftError(problem)
     for attempt in range(5):
         year = clock.today().year
+        _lock_numbering()
         first = int(_next_reference(year).rsplit("-", 1)[1])
         try:
             # Nothing is written before the commit: a number another user took meanwhile
