@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflow.core.config import Defaults, settings_from_environment
 from workflow.core.storage import private_directory, private_files
@@ -44,6 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    trust_proxies(app)
+
     from workflow.core.params import BoundedIntegerConverter
 
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
@@ -65,6 +68,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     page_cache.init_app(app)
     _register_guards_and_errors(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address (and scheme) is what the
+    nearest of them says in X-Forwarded-For (-Proto), and nothing the client wrote itself;
+    without proxies these headers are ignored, or anyone could pick the address the log-in
+    throttle counts by."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -30,9 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 from common import Backend, Seeder, Summary, percentile, table  # noqa: E402
+from workflow.cli import web_server_command  # noqa: E402  (the command `flask serve` runs)
 
 CLIENTS = 8
 WEB_WORKERS = 2
+WEB_THREADS = 8  # as `flask serve`: gthread workers
 DASHBOARD_TARGET = 3.0  # dashboard p95 / healthz p95
 REQUEST_PAGE_TARGET = 3.0
 AFTER_CHANGE = ", after a change (no cache)"
@@ -140,8 +142,7 @@ def start_server(backend: Backend, port: int, **environment) -> subprocess.Popen
     # The log goes to a file: a pipe nobody reads would block the server once full.
     log = server_log(backend).open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(WEB_WORKERS), "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "--log-level", "warning", "app:create_app()"],
+        [*web_server_command("127.0.0.1", port, WEB_WORKERS, WEB_THREADS), "--log-level", "warning"],
         cwd=str(common.ROOT), env=backend.environment(**environment), stdout=subprocess.DEVNULL, stderr=log,
         start_new_session=True)
     log.close()
@@ -232,7 +233,7 @@ def main() -> int:
             value = percentile(latencies, q)
             row.append(f"{value * 1000:.1f} ms ({value / percentile(base, q):.1f}x)")
         rows.append(row)
-    table(f"Pages under {CLIENTS} concurrent clients, gunicorn {WEB_WORKERS} sync workers — {backend.label} "
+    table(f"Pages under {CLIENTS} concurrent clients, gunicorn {WEB_WORKERS} workers × {WEB_THREADS} threads — {backend.label} "
           f"({counts['requests']:,} requests, {counts['events']:,} events)",
           ["route", "requests", "p50 (vs /healthz)", "p95 (vs /healthz)", "p99 (vs /healthz)"], rows)
     labels = list(results)

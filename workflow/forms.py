@@ -18,6 +18,7 @@ from workflow.documents.filing import FilingMeta
 from workflow.models import Document, AccessRequest
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.models.documents import CAME_BY, OUTCOMES
+from workflow.requests import limits
 from workflow.requests.reminders import offsets_for
 from workflow.law.events import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_DATA, EVENT_LABELS, EventField, input_fields
 from workflow.models.users import ROLE_LABELS
@@ -159,7 +160,7 @@ class EventFormBase(Form):
 
     type = SelectField("Événement", choices=choices(EVENT_LABELS))
     occurred_on = FrenchDateField("Date", validators=[DataRequired("Indiquez la date de l'événement.")])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], filters=[_strip])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=limits.EVENT_NOTE_MAX_LENGTH)], filters=[_strip])
     proof = FileField("Justificatif (facultatif)",
                       description="Preuve de dépôt ou avis de réception, accusé de réception, lettre de refus, avis de "
                                   "la CADA… Il est classé avec les documents de la demande et joint au dossier exporté.")
@@ -251,26 +252,30 @@ class CorrectionForm(Form):
                                                             Length(max=500)], filters=[_strip])
 
 
+_IDENTITY = limits.IDENTITY_MAX_LENGTHS
+
+
 class IdentityForm(Form):
     """Who a request is sent as (CRPA R112-9-1: surname, first name, postal and e-mail
     addresses; an association also gives its RNA number)."""
 
     kind = SelectField("Vous écrivez en tant que", choices=choices({"person": "Personne", "association": "Association"}),
                        default="person")
-    name = StringField("Nom et prénom, ou nom de l'association", validators=[DataRequired(REQUIRED), Length(max=200)],
+    name = StringField("Nom et prénom, ou nom de l'association", validators=[DataRequired(REQUIRED), Length(max=_IDENTITY['name'])],
                        filters=[_strip])
     rna_number = StringField("Numéro RNA de l'association", filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
                              validators=[Optional(), Regexp(r"^W\d{9}$", message="Un numéro RNA s'écrit W suivi de neuf chiffres (ex. W573012345).")],
                              description="Obligatoire pour une association (CRPA, art. R112-9-1).")
-    representative = StringField("Représentée par", validators=[Optional(), Length(max=200)], filters=[_strip],
+    representative = StringField("Représentée par", validators=[Optional(), Length(max=_IDENTITY['representative'])], filters=[_strip],
                                  description="Nom et prénom de la personne qui signe pour l'association.")
-    representative_role = StringField("Qualité du représentant", validators=[Optional(), Length(max=120)], filters=[_strip],
+    representative_role = StringField("Qualité du représentant", validators=[Optional(), Length(max=_IDENTITY['representative_role'])], filters=[_strip],
                                       description="Par exemple : président, présidente, secrétaire.")
-    address = TextAreaField("Adresse postale", validators=[DataRequired(REQUIRED), Length(max=500)], filters=[_strip],
+    address = TextAreaField("Adresse postale", validators=[DataRequired(REQUIRED), Length(max=_IDENTITY['address'])], filters=[_strip],
                             description="Une ligne par ligne d'adresse, code postal et ville compris.")
-    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED), Email("Adresse électronique non valide."), Length(max=254)],
+    email = EmailField("Adresse électronique",
+                       validators=[DataRequired(REQUIRED), Email("Adresse électronique non valide."), Length(max=_IDENTITY["email"])],
                        filters=[_strip])
-    phone = StringField("Téléphone (facultatif)", validators=[Optional(), Length(max=40)], filters=[_strip])
+    phone = StringField("Téléphone (facultatif)", validators=[Optional(), Length(max=_IDENTITY['phone'])], filters=[_strip])
     organisation_id = SelectField("Partager avec", coerce=_int_or_none,
                                   description="Les membres de l'association pourront envoyer des demandes sous cette identité.")
 
@@ -294,11 +299,13 @@ class MultiCheckboxField(SelectMultipleField):
 class DraftFieldsForm(Form):
     """What every draft carries, whether new (several authorities) or edited (one)."""
 
-    subject = StringField("Objet de la demande", validators=[DataRequired(REQUIRED), Length(max=300)], filters=[_strip],
+    subject = StringField("Objet de la demande", validators=[DataRequired(REQUIRED), Length(max=limits.SUBJECT_MAX_LENGTH)],
+                          filters=[_strip],
                           description="Une phrase qui résume ce que vous demandez.")
     items = TextAreaField("Documents demandés", validators=[DataRequired("Indiquez au moins un document demandé.")],
                           description="Un document par ligne, le plus précisément possible (nature, date, objet), annexes comprises.")
-    legal_grounds = TextAreaField("Fondements juridiques complémentaires (facultatif)", validators=[Optional(), Length(max=2000)],
+    legal_grounds = TextAreaField("Fondements juridiques complémentaires (facultatif)",
+                                  validators=[Optional(), Length(max=limits.LEGAL_GROUNDS_MAX_LENGTH)],
                                   description="Un par ligne, par exemple « CGCT, art. L2121-26 » pour les délibérations. "
                                               "Le CRPA (art. L300-1 et suivants, L311-1) est toujours cité.")
     requester_id = SelectField("Demandeur", coerce=_int_or_none, validators=[DataRequired("Choisissez au nom de qui la demande est faite.")])
@@ -311,17 +318,21 @@ class DraftFieldsForm(Form):
         lines = [line for line in (field.data or "").splitlines() if line.strip()]
         if not lines:
             raise ValidationError("Indiquez au moins un document demandé.")
-        if len(lines) > 100:
-            raise ValidationError("Une demande compte au plus 100 documents : scindez-la.")
-        if any(len(line) > 1000 for line in lines):
-            raise ValidationError("Chaque document tient en 1 000 caractères au plus.")
+        problem = limits.items_problem([line.strip() for line in lines])
+        if problem:
+            raise ValidationError(problem)
 
 
 class NewRequestForm(DraftFieldsForm):
     authority_ids = MultiCheckboxField("Autorités destinataires", coerce=int,
                                        validators=[DataRequired("Choisissez au moins une autorité.")],
                                        description="Plusieurs autorités : une demande par autorité, suivies ensemble dans une campagne.")
-    campaign_title = StringField("Nom de la campagne (plusieurs autorités)", validators=[Optional(), Length(max=200)], filters=[_strip])
+    campaign_title = StringField("Nom de la campagne (plusieurs autorités)",
+                                 validators=[Optional(), Length(max=limits.CAMPAIGN_TITLE_MAX_LENGTH)], filters=[_strip])
+
+    def validate_authority_ids(self, field):
+        if len(field.data or []) > limits.AUTHORITIES_MAX:
+            raise ValidationError(f"Une campagne compte au plus {limits.AUTHORITIES_MAX} autorités : scindez-la.")
 
 
 class EditRequestForm(DraftFieldsForm):
@@ -329,13 +340,18 @@ class EditRequestForm(DraftFieldsForm):
 
 
 class SubjectForm(Form):
-    title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=300)], filters=[_strip])
+    title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=limits.SUBJECT_MAX_LENGTH)], filters=[_strip])
     summary = TextAreaField("Résumé", validators=[Optional(), Length(max=2000)], filters=[_strip])
     items = TextAreaField("Documents", validators=[DataRequired("Indiquez au moins un document.")],
                           description="Un document par ligne.")
-    legal_grounds = TextAreaField("Fondements juridiques", validators=[Optional(), Length(max=2000)],
+    legal_grounds = TextAreaField("Fondements juridiques", validators=[Optional(), Length(max=limits.LEGAL_GROUNDS_MAX_LENGTH)],
                                   description="Un par ligne.")
     organisation_id = SelectField("Partager avec", coerce=_int_or_none)
+
+    def validate_items(self, field):  # a subject becomes a draft: the same limits
+        problem = limits.items_problem([line.strip() for line in (field.data or "").splitlines() if line.strip()])
+        if problem:
+            raise ValidationError(problem)
 
 
 class SendLetterForm(Form):

@@ -158,16 +158,7 @@ def test_log_out_leaves_nothing_for_the_next_person(client, auth, make_user):
     assert "Commune privée de test" not in page_text(client.get("/autorites/nouvelle"))
 
 
-def test_password_guessing_is_slowed_down(client, auth, make_user):
-    make_user("alice@example.org")
-    for _ in range(5):
-        assert auth.login(password="wrong password!").status_code == 401
-    response = auth.login()  # even the right password waits now
-    assert response.status_code == 429
-    assert "Trop de tentatives de connexion : réessayez dans quinze minutes." in page_text(response)
-    assert client.get("/").status_code == 302
-
-
+# Guessing and its delays: tests/accounts/test_login_throttle.py (with a clock the tests move).
 def test_a_success_resets_the_count_for_the_account(client, auth, make_user):
     make_user("alice@example.org")
     for _ in range(4):

@@ -13,6 +13,7 @@ def test_embedded_defaults_live_under_the_instance_folder(tmp_path):
     assert settings["REDIS_URL"] == f"unix://{tmp_path / 'redis' / 'redis.sock'}"
     assert settings["REDIS_EMBEDDED"] is True
     assert settings["MAIL_SERVER"] == ""
+    assert settings["TRUSTED_PROXIES"] == 0  # X-Forwarded-For is believed from no one
 
 
 def test_environment_overrides_the_defaults(tmp_path):
@@ -20,8 +21,9 @@ def test_environment_overrides_the_defaults(tmp_path):
         "DATABASE_URL": "postgres://lanterne@db.example/lanterne",
         "REDIS_URL": "redis://cache.example:6379/2",
         "SECRET_KEY": "from-the-environment",
-        "MAIL_SERVER": "smtp.example.org", "MAIL_PORT": "587", "MAIL_USE_TLS": "true",
+        "MAIL_SERVER": "smtp.example.org", "MAIL_PORT": "587", "MAIL_USE_TLS": "true", "TRUSTED_PROXIES": "1",
     })
+    assert settings["TRUSTED_PROXIES"] == 1
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://lanterne@db.example/lanterne"
     assert settings["REDIS_URL"] == "redis://cache.example:6379/2"
     assert settings["REDIS_EMBEDDED"] is False

@@ -148,3 +148,12 @@ def test_flask_serve_answers_then_stops_everything_it_started(serve, signum):
     output.seek(0)
     log = output.read()
     assert f"Lanterne : http://127.0.0.1:{port}/" in log and "Lanterne est arrêté." in log
+
+
+def test_the_web_server_uses_threaded_workers():
+    """A slow page holds one thread, not the whole process (issue 18, finding 3)."""
+    from workflow.cli import web_server_command
+
+    command = web_server_command("127.0.0.1", 5000, 2, 8)
+    assert command[command.index("--worker-class") + 1] == "gthread"
+    assert command[command.index("--threads") + 1] == "8"

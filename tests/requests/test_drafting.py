@@ -219,3 +219,41 @@ def test_the_edit_form_searches_too(client, alice, directory, identity):
         **draft_form([], identity), "authority_id": str(directory["ville-de-metz"].id), "autorite_q": "metropole",
         "chercher": "1"})
     assert response.status_code == 200 and "Metz Métropole" in page_text(response)
+
+
+def test_concurrent_campaigns_are_numbered_without_failing(app, alice, directory, identity):
+    """Threaded web workers draft at the same moment: on PostgreSQL the numbering takes a
+    transaction lock, so none fails after its retries (seen in bench/load.py)."""
+    import threading
+
+    from workflow.requests import lifecycle as service
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite serialises writers itself")
+    user_id, identity_id = alice.id, identity.id
+    chosen = [directory["ville-de-metz"].id, directory["metz-metropole"].id]
+    db.session.commit()
+    failures, barrier = [], threading.Barrier(8)
+
+    def draft():
+        with app.app_context():
+            try:
+                owner = db.session.get(type(alice), user_id)
+                authorities = list(db.session.scalars(select(Authority).where(Authority.id.in_(chosen))))
+                requester = db.session.get(RequesterIdentity, identity_id)
+                barrier.wait()
+                for _ in range(3):
+                    service.create_requests(owner, authorities, service.Draft("Caméras", ["CCTP"], requester))
+            except Exception as error:  # noqa: BLE001  (reported below)
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=draft) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    references = list(db.session.scalars(select(AccessRequest.reference)))
+    assert len(references) == 48 and len(set(references)) == 48

@@ -3,16 +3,17 @@ API authentication and the `user` CLI."""
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
-from sqlalchemy import CursorResult, bindparam, delete, func, select
+from sqlalchemy import CursorResult, and_, bindparam, delete, func, or_, select
 
 from workflow.mail import notify
 from workflow.models import versions as page_versions
@@ -134,36 +135,77 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.active else None
 
 
-# Password guessing is slowed down per account and per address, whichever trips first.
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = timedelta(minutes=15)
+# Password guessing: a progressive delay, never a lock-out.
+#
+# Each failed log-in is a row (address, account, time). Before checking a password, the
+# log-in asks how long this attempt must still wait (`login_wait`): past a few free
+# failures, each new failure doubles the wait after the last one (1 s, 2 s, 4 s... up to
+# 5 minutes), counted over the last hour:
+# - per account (failures since its last successful log-in), so guessing one account's
+#   password from many addresses is slowed down: at most about a dozen guesses an hour;
+# - per address (failures on any account), so trying many accounts from one address is too.
+# The rightful owner is not locked out by someone else's failures: an address from which
+# the account logged in successfully in the last 30 days is known for it, and an attempt
+# from a known address counts only the failures made from that address for that account
+# (someone else trying the account elsewhere, or other accounts from a shared address, does
+# not delay the owner). Guesses made from a known address are still slowed down, by their
+# own failures. Addresses are the client's as the trusted proxies report it (TRUSTED_PROXIES,
+# app.py): without that setting, behind a proxy, every client would share one address.
+# Attempts refused because they came too early are not recorded: they do not lengthen the
+# wait, which only grows with real failures. Every check takes `now`, so tests move the clock.
+FREE_FAILURES_PER_ACCOUNT = 5
+FREE_FAILURES_PER_ADDRESS = 20
+MAX_WAIT_SECONDS = 300
+FAILURE_WINDOW = timedelta(hours=1)
+KNOWN_ADDRESS_DAYS = 30
 
 
-def _recent_failures(condition, now: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - FAILURE_WINDOW)) or 0
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # SQLite drops the zone
 
 
-def login_blocked(email: str, ip_address: str, now: datetime | None = None) -> bool:
+def _wait_for(conditions: list, free: int, now: datetime) -> int:
+    """Seconds still to wait after the failures matching `conditions` (0: none)."""
+    count, last = db.session.execute(select(func.count(), func.max(LoginAttempt.at)).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - FAILURE_WINDOW, *conditions)).one()
+    if not count or count < free:
+        return 0
+    delay = timedelta(seconds=min(2 ** (count - free), MAX_WAIT_SECONDS))
+    return max(0, math.ceil((_aware(last) + delay - now).total_seconds()))
+
+
+def login_wait(email: str, ip_address: str, now: datetime | None = None) -> int:
+    """How many seconds this log-in attempt must wait before its password is checked (0: none)."""
     now = now or utcnow()
-    email = normalise_email(email)
+    email = normalise_email(email)[:254]
+    ip_address = ip_address[:45]
+    known_address = db.session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.email == email, LoginAttempt.ip_address == ip_address, LoginAttempt.succeeded.is_(True),
+        LoginAttempt.at > now - timedelta(days=KNOWN_ADDRESS_DAYS)).limit(1)) is not None
     last_success = db.session.scalar(select(func.max(LoginAttempt.at)).where(
         LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)))
-    account = LoginAttempt.email == email
+    account = [LoginAttempt.email == email]
     if last_success is not None:
-        account = account & (LoginAttempt.at > last_success)
-    return (_recent_failures(account, now) >= MAX_FAILURES_PER_ACCOUNT
-            or _recent_failures(LoginAttempt.ip_address == ip_address, now) >= MAX_FAILURES_PER_ADDRESS)
+        account.append(LoginAttempt.at > last_success)
+    if known_address:
+        return _wait_for([*account, LoginAttempt.ip_address == ip_address], FREE_FAILURES_PER_ACCOUNT, now)
+    return max(_wait_for(account, FREE_FAILURES_PER_ACCOUNT, now),
+               _wait_for([LoginAttempt.ip_address == ip_address], FREE_FAILURES_PER_ADDRESS, now))
 
 
-def record_login_attempt(email: str, ip_address: str, succeeded: bool) -> None:
-    db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address[:45], succeeded=succeeded))
+def record_login_attempt(email: str, ip_address: str, succeeded: bool, now: datetime | None = None) -> None:
+    db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address[:45], succeeded=succeeded,
+                                at=now or utcnow()))
     db.session.commit()
 
 
 def forget_old_login_attempts(now: datetime | None = None) -> int:
-    result = cast(CursorResult, db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - timedelta(days=1))))
+    """Failures are kept a day (they count for an hour); successes as long as they make an
+    address known."""
+    now = now or utcnow()
+    result = cast(CursorResult, db.session.execute(delete(LoginAttempt).where(or_(
+        and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at < now - timedelta(days=1)),
+        LoginAttempt.at < now - timedelta(days=KNOWN_ADDRESS_DAYS)))))
     db.session.commit()
     return result.rowcount
 
@@ -268,12 +310,17 @@ IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representati
 
 def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
     """Store validated values, by the names of IDENTITY_FIELDS (others are ignored); an
-    organisation is kept only if `user` may write for it."""
+    organisation is kept only if `user` may write for it. An identity shared with an
+    organisation stays with it: made private or moved, it would leave the organisation
+    with its creator or leak into another one (workflow/accounts/access.py)."""
+    shared_with = identity.organisation_id if identity.id is not None else None
     for name in IDENTITY_FIELDS:
         setattr(identity, name, values.get(name))
     if identity.kind != "association":
         identity.rna_number = identity.representative = identity.representative_role = None
     if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:
         identity.organisation_id = None
+    if shared_with is not None:
+        identity.organisation_id = shared_with
     db.session.add(identity)
     db.session.commit()

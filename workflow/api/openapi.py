@@ -6,6 +6,7 @@ from typing import Any, Mapping
 from workflow.api import bp
 from workflow.law.events import ACCESS_FORMATS, CHANNELS, EVENT_DATA, EVENT_LABELS, EVENT_TYPES, EventField, input_fields
 from workflow.models.authorities import AUTHORITY_KINDS
+from workflow.requests import limits
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -66,7 +67,8 @@ def _data_schema(spec: EventField) -> dict:
 def event_body_schema(declaration: Mapping[str, tuple[EventField, ...]] = EVENT_DATA) -> dict:
     """The body of POST /requests/{id}/events, from the declaration (workflow/law/events.py):
     one alternative per event type that carries data, one for the types that carry none."""
-    common = {"date": {"type": "string", "format": "date"}, "note": {"type": "string"}}
+    common = {"date": {"type": "string", "format": "date"},
+              "note": {"type": "string", "maxLength": limits.EVENT_NOTE_MAX_LENGTH}}
     bare = [event_type for event_type in EVENT_TYPES if not input_fields(event_type, declaration)]
     alternatives = [{"type": "object", "required": ["type", "date"], "additionalProperties": False,
                      "properties": {"type": {"type": "string", "enum": bare}, **common}}] if bare else []
@@ -91,17 +93,20 @@ REQUEST_PATHS = {
                 "required": ["authority_ids", "subject", "items", "requester"],
                 "additionalProperties": False,
                 "properties": {
-                    "authority_ids": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
-                    "subject": {"type": "string", "minLength": 1, "maxLength": 300},
-                    "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    "authority_ids": {"type": "array", "minItems": 1, "maxItems": limits.AUTHORITIES_MAX,
+                                      "items": {"type": "integer"}},
+                    "subject": {"type": "string", "minLength": 1, "maxLength": limits.SUBJECT_MAX_LENGTH},
+                    "items": {"type": "array", "minItems": 1, "maxItems": limits.ITEMS_MAX,
+                              "items": {"type": "string", "maxLength": limits.ITEM_MAX_LENGTH}},
                     "channel": {"type": "string", "enum": list(CHANNELS)},
                     "access_format": {"type": "string", "enum": list(ACCESS_FORMATS)},
-                    "legal_grounds": {"type": "array", "items": {"type": "string"}},
-                    "campaign_title": {"type": "string"},
+                    "legal_grounds": {"type": "array", "items": {"type": "string"},
+                                      "description": f"{limits.LEGAL_GROUNDS_MAX_LENGTH} caractères au plus en tout"},
+                    "campaign_title": {"type": "string", "maxLength": limits.CAMPAIGN_TITLE_MAX_LENGTH},
                     "requester": {"type": "object", "required": ["name", "address", "email"], "properties": {
-                        "name": {"type": "string"}, "address": {"type": "string"}, "email": {"type": "string"},
+                        **{name: {"type": "string", "maxLength": limits.IDENTITY_MAX_LENGTHS[name]}
+                           for name in ("name", "address", "email", "rna_number", "representative")},
                         "kind": {"type": "string", "enum": ["person", "association"]},
-                        "rna_number": {"type": "string"}, "representative": {"type": "string"},
                     }},
                 },
             }}}},

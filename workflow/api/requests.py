@@ -7,8 +7,9 @@ from flask import g, url_for
 from sqlalchemy import select
 
 from workflow.letters import request_letters
+from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
-from workflow.accounts.access import get_request_or_404
+from workflow.accounts.access import get_request_or_404, identity_problem
 from workflow.api import ApiError, bp, json_body
 from workflow.core.extensions import db
 from workflow.letters.rendering import LETTER_KINDS, LetterNotReady
@@ -63,9 +64,14 @@ def request_json(access_request: AccessRequest) -> dict:
     }
 
 
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(entry, str) for entry in value)
+
+
 def _requester_identity(payload: dict) -> RequesterIdentity:
-    """The API names the requester inline: reuse the caller's identity with that name and
-    e-mail, or create it."""
+    """The API names the requester inline: reuse the caller's private identity with that
+    name and e-mail, or create it. (An API request is private: an organisation's identity
+    is never used, workflow/accounts/access.py.)"""
     requester = payload.get("requester")
     if not isinstance(requester, dict):
         raise ApiError(422, "Données invalides.", {"requester": ["Indiquez le demandeur : name, address, email."]})
@@ -74,6 +80,9 @@ def _requester_identity(payload: dict) -> RequesterIdentity:
     for key, value in (("name", name), ("address", address), ("email", email)):
         if not value:
             errors[f"requester.{key}"] = ["Ce champ est obligatoire (CRPA, art. R112-9-1)."]
+    for key, limit in limits.IDENTITY_MAX_LENGTHS.items():
+        if len(str(requester.get(key) or "").strip()) > limit:
+            errors[f"requester.{key}"] = [f"{limit} caractères au plus."]
     if email and "@" not in email:
         errors["requester.email"] = ["Adresse électronique non valide."]
     kind = requester.get("kind", "person")
@@ -84,7 +93,8 @@ def _requester_identity(payload: dict) -> RequesterIdentity:
     if errors:
         raise ApiError(422, "Données invalides.", errors)
     existing = db.session.scalar(select(RequesterIdentity).where(
-        RequesterIdentity.owner_id == g.api_user.id, RequesterIdentity.name == name, RequesterIdentity.email == email,
+        RequesterIdentity.owner_id == g.api_user.id, RequesterIdentity.organisation_id.is_(None),
+        RequesterIdentity.name == name, RequesterIdentity.email == email,
         RequesterIdentity.address == address))
     if existing is not None:
         return existing
@@ -106,8 +116,11 @@ def create_requests():
         raise ApiError(400, f"Champs inconnus : {', '.join(unknown)}.")
     errors: dict[str, list[str]] = {}
     authority_ids = payload.get("authority_ids")
+    authority_count = 0
     if not isinstance(authority_ids, list) or not authority_ids or not all(is_database_id(i) for i in authority_ids):
         errors["authority_ids"] = ["Une liste d'identifiants d'autorités (au moins un)."]
+        authorities = []
+    elif (authority_count := len(set(authority_ids))) > limits.AUTHORITIES_MAX:
         authorities = []
     else:
         authorities = db.session.scalars(select(Authority).where(Authority.id.in_(authority_ids))).all()
@@ -115,11 +128,26 @@ def create_requests():
         if missing:
             errors["authority_ids"] = [f"Autorités inconnues : {', '.join(map(str, missing))}."]
     subject = payload.get("subject")
-    if not isinstance(subject, str) or not subject.strip() or len(subject) > 300:
-        errors["subject"] = ["L'objet est obligatoire (300 caractères au plus)."]
+    if not isinstance(subject, str) or not subject.strip():
+        errors["subject"] = [f"L'objet est obligatoire ({limits.SUBJECT_MAX_LENGTH} caractères au plus)."]
     items = payload.get("items")
-    if not isinstance(items, list) or not request_service.clean_lines([str(item) for item in items]):
+    if not _strings(items) or not request_service.clean_lines(items):
         errors["items"] = ["Une liste d'au moins un document demandé."]
+    legal_grounds = payload.get("legal_grounds") or []
+    if not _strings(legal_grounds):
+        errors["legal_grounds"] = ["Une liste de fondements juridiques (des textes)."]
+    campaign_title = payload.get("campaign_title") or ""
+    if not isinstance(campaign_title, str):
+        errors["campaign_title"] = ["Un texte."]
+    # The form's limits (workflow/requests/limits.py), on what is not refused already.
+    sizes = limits.draft_problems(
+        subject.strip() if isinstance(subject, str) else "",
+        request_service.clean_lines(items) if _strings(items) else [],
+        request_service.clean_lines(legal_grounds) if _strings(legal_grounds) else [],
+        campaign_title.strip() if isinstance(campaign_title, str) else "",
+        authority_count)
+    for name, problems in sizes.items():
+        errors.setdefault(name, problems)
     channel = payload.get("channel", "email")
     if channel not in CHANNELS:
         errors["channel"] = [f"Un de : {', '.join(CHANNELS)}."]
@@ -129,14 +157,17 @@ def create_requests():
     if errors:
         raise ApiError(422, "Données invalides.", errors)
     draft = request_service.Draft(
-        subject=subject, items=[str(item) for item in items], requester=_requester_identity(payload),
-        channel=channel, access_format=access_format,
-        legal_grounds=[str(ground) for ground in payload.get("legal_grounds") or []],
+        subject=subject, items=items, requester=_requester_identity(payload),
+        channel=channel, access_format=access_format, legal_grounds=legal_grounds,
     )
     # Keep the caller's order of authorities: it is the order of the references.
     by_id = {authority.id: authority for authority in authorities}
-    created, campaign = request_service.create_requests(
-        g.api_user, [by_id[i] for i in dict.fromkeys(authority_ids)], draft, str(payload.get("campaign_title") or ""))
+    try:
+        created, campaign = request_service.create_requests(
+            g.api_user, [by_id[i] for i in dict.fromkeys(authority_ids)], draft, campaign_title)
+    except request_service.DraftError as error:
+        db.session.rollback()
+        raise ApiError(422, str(error))
     body = {"requests": [request_summary(access_request) for access_request in created],
             "campaign": {"id": campaign.id, "title": campaign.title} if campaign else None}
     return body, 201, {"Location": url_for("api.get_request", request_id=created[0].id)}
@@ -151,6 +182,9 @@ def get_request(request_id: int):
 def get_letter(request_id: int, kind: str, extension: str):
     """The latest sent (frozen) version of the letter if there is one, else the draft."""
     access_request = get_request_or_404(request_id, g.api_user)
+    problem = identity_problem(g.api_user, access_request)
+    if problem:
+        raise ApiError(403, problem)
     if kind not in LETTER_KINDS:
         raise ApiError(404, f"Type de courrier inconnu : « {kind} » (un de : {', '.join(LETTER_KINDS)}).")
     versions = request_letters.frozen_versions(access_request, kind)
@@ -194,9 +228,12 @@ def record_event(request_id: int):
     except ValueError:
         raise ApiError(422, "Données invalides.", {"date": ["Une date au format AAAA-MM-JJ."]})
     data = event_data_from_json(event_type, payload)
+    note = payload.get("note") or ""
+    if not isinstance(note, str) or len(note) > limits.EVENT_NOTE_MAX_LENGTH:
+        raise ApiError(422, "Données invalides.", {"note": [f"Un texte de {limits.EVENT_NOTE_MAX_LENGTH} caractères au plus."]})
     try:
         request_service.record_event(access_request, event_type, occurred_on, data, author=g.api_user,
-                                     note=str(payload.get("note") or ""))
+                                     note=note)
     except TransitionError as error:
         db.session.rollback()
         raise ApiError(409, str(error))

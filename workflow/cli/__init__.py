@@ -161,12 +161,24 @@ def worker_command(burst: bool):
         embedded_redis.stop(redis_process)
 
 
+def web_server_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """Gunicorn with threaded workers (gthread): a slow page (a large PDF, an export) holds
+    one thread, not a whole process, so the other pages keep being answered. The
+    application keeps no per-request state outside Flask's contexts (the page cache has its
+    lock), and each thread has its own database session."""
+    return [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(workers),
+            "--threads", str(threads), "--bind", f"{host}:{port}", "--access-logfile", "-", "--no-control-socket",
+            "app:create_app()"]
+
+
 @click.command("serve", help="Lancer le serveur web, un worker et, sans REDIS_URL, le Redis embarqué.")
 @click.option("--port", default=None, show_default="5000 ou $PORT", type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--web-workers", default=2, show_default=True, type=int)
+@click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--web-threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Fils par processus web : une page lente n'en bloque qu'un.")
 @with_appcontext
-def serve_command(port: int | None, host: str, web_workers: int):
+def serve_command(port: int | None, host: str, web_workers: int, web_threads: int):
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's target
     port = port if port is not None else int(app.config["PORT"])
     redis_process = _ensure_redis(app)
@@ -174,11 +186,8 @@ def serve_command(port: int | None, host: str, web_workers: int):
     # Each child in its own session: Ctrl-C reaches this supervisor alone, which stops
     # the web server and the worker first, then Redis, so no job is cut off.
     children = {
-        "web": subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"{host}:{port}",
-             "--access-logfile", "-", "--no-control-socket", "app:create_app()"],
-            env=environment, start_new_session=True,
-        ),
+        "web": subprocess.Popen(web_server_command(host, port, web_workers, web_threads),
+                                env=environment, start_new_session=True),
         "worker": subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "worker"], env=environment, start_new_session=True
         ),

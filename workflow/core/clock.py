@@ -1,5 +1,6 @@
-"""Today's date where the law counts it: in France, not on the server's clock zone."""
-from datetime import date, datetime
+"""Today's date where the law counts it: in France, not on the server's clock zone; and the
+current moment, which tests replace."""
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -7,3 +8,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def today() -> date:
     return datetime.now(PARIS).date()
+
+
+def now() -> datetime:
+    """The current moment (UTC); tests replace it to move the clock."""
+    return datetime.now(timezone.utc)

@@ -84,6 +84,9 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         "MAIL_FROM": environ.get("MAIL_FROM", "lanterne@localhost"),
         # Links in e-mails and calendar feeds point here.
         "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
+        # Reverse proxies in front of Lanterne whose X-Forwarded-For / -Proto are believed (app.py,
+        # ProxyFix); 0: none, the client is the connection's peer. The log-in throttle counts by this address.
+        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
         "REMEMBER_COOKIE_SECURE": _bool(environ.get("SESSION_COOKIE_SECURE")),
         # Rendered dashboards and request pages kept per web process (workflow/web/page_cache.py); 0 turns it off.

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from workflow.core import clock
 from workflow.letters import rendering as letter_rendering
+from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
 from workflow.directory import sharing
@@ -121,9 +122,27 @@ def _series(access_request: AccessRequest, today: date) -> tuple[SeriesEntry, ..
     return tuple(entries)
 
 
+def size_problem(access_request: AccessRequest) -> str | None:
+    """Why the request is too large for a letter (French): the drafting limits
+    (workflow/requests/limits.py) bound what any letter renders, whatever wrote the request."""
+    problems = limits.draft_problems(
+        access_request.subject, [item.description for item in access_request.items],
+        request_service.clean_lines(access_request.legal_grounds),
+        authorities=db.session.scalar(select(func.count()).select_from(AccessRequest).where(
+            AccessRequest.campaign_id == access_request.campaign_id)) if access_request.campaign_id else 1)
+    if not problems:
+        return None
+    return ("Cette demande est trop longue pour un courrier : "
+            + " ".join(problem for messages in problems.values() for problem in messages)
+            + " Raccourcissez le brouillon avant de préparer ses courriers.")
+
+
 def build_context(access_request: AccessRequest, kind: str, letter_date: date | None = None) -> LetterContext:
     if kind not in letter_rendering.LETTER_KINDS:
         raise LetterNotReady(kind, message="Type de courrier inconnu.")
+    too_large = size_problem(access_request)
+    if too_large:
+        raise LetterNotReady(kind, message=too_large)
     today = letter_date or clock.today()
     current = request_service.situation(access_request, today)
     events = request_service.effective_events(access_request)

@@ -7,9 +7,10 @@ from datetime import date, timezone
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from workflow.accounts.access import draft_problem
 from workflow.core import clock
 from workflow.requests import reminders
 from workflow.law.deadlines import Deadline as ComputedDeadline
@@ -60,6 +61,20 @@ def clean_lines(text: str | list[str] | None) -> list[str]:
     return [line.strip() for line in lines if str(line).strip()]
 
 
+# Any constant: the key of the PostgreSQL lock that numbers requests one transaction at a time.
+_NUMBERING_LOCK = 0x4C4E54  # "LNT"
+
+
+def _lock_numbering() -> None:
+    """On PostgreSQL, drafts are numbered one transaction at a time (a transaction-level
+    advisory lock, released by the commit or the rollback). Without it, concurrent drafts
+    read the same last number, collide at the commit and retry in step: with threaded web
+    workers, a campaign (two numbers) could fail five times running. SQLite serialises
+    writers itself; the retry below covers what remains."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+
+
 def _next_reference(year: int) -> str:
     prefix = f"LNT-{year}-"
     last = db.session.scalar(select(func.max(AccessRequest.reference)).where(AccessRequest.reference.like(f"{prefix}%")))
@@ -86,8 +101,12 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
         raise DraftError("Choisissez au moins une autorité.")
     if not clean_lines(draft.items):
         raise DraftError("Indiquez au moins un document demandé.")
+    problem = draft_problem(owner, draft.requester, draft.organisation_id)
+    if problem:
+        raise DraftError(problem)
     for attempt in range(5):
         year = clock.today().year
+        _lock_numbering()
         first = int(_next_reference(year).rsplit("-", 1)[1])
         try:
             # Nothing is written before the commit: a number another user took meanwhile
@@ -115,11 +134,15 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
     return created, campaign
 
 
-def update_draft(access_request: AccessRequest, authority: Authority, draft: Draft) -> AccessRequest:
+def update_draft(access_request: AccessRequest, authority: Authority, draft: Draft, user: User) -> AccessRequest:
+    """Change a draft as `user` asks (they may change the request: the caller checked)."""
     if access_request.status != "draft" or access_request.events:
         raise DraftError("Cette demande est déjà envoyée : elle ne peut plus être modifiée.")
     if not clean_lines(draft.items):
         raise DraftError("Indiquez au moins un document demandé.")
+    problem = draft_problem(user, draft.requester, draft.organisation_id, access_request)
+    if problem:
+        raise DraftError(problem)
     _apply(access_request, draft, authority)
     db.session.commit()
     return access_request

@@ -1,4 +1,5 @@
 """Sign-up, log-in, log-out, and the account page (organisations, API tokens)."""
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -6,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from workflow.accounts import users as accounts
+from workflow.core import clock
 from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
 from workflow.forms import (IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm,
@@ -14,7 +16,12 @@ from workflow.models import ApiToken, Notification, Organisation, RequesterIdent
 from workflow.models.base import utcnow
 
 bp = Blueprint("account", __name__)
-ERROR_TOO_MANY = "Trop de tentatives de connexion : réessayez dans quinze minutes."
+
+
+def too_many_attempts(seconds: int) -> str:
+    if seconds >= 120:
+        return f"Trop de tentatives de connexion : réessayez dans {math.ceil(seconds / 60)} minutes."
+    return f"Trop de tentatives de connexion : réessayez dans {seconds} seconde{'s' if seconds > 1 else ''}."
 
 
 def _safe_next(target: str | None) -> str:
@@ -31,12 +38,15 @@ def login():
     form = LoginForm()
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
+        # The client's address as the trusted proxies report it (TRUSTED_PROXIES, app.py).
         address = request.remote_addr or "?"
-        if accounts.login_blocked(form.email.data, address):
-            flash(ERROR_TOO_MANY, "error")
-            return render_template("account/login.html", form=form), 429
+        now = clock.now()
+        wait = accounts.login_wait(form.email.data, address, now)
+        if wait:
+            flash(too_many_attempts(wait), "error")
+            return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = accounts.authenticate(form.email.data, form.password.data)
-        accounts.record_login_attempt(form.email.data, address, user is not None)
+        accounts.record_login_attempt(form.email.data, address, user is not None, now)
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash("Vous êtes connecté.", "success")

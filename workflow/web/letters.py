@@ -10,7 +10,7 @@ from workflow.core import clock
 from workflow.letters import request_letters
 from workflow.mail import notify
 from workflow.jobs import schedule
-from workflow.accounts.access import get_request_or_404
+from workflow.accounts.access import get_request_or_404, identity_problem
 from workflow.core.extensions import db
 from workflow.forms import SendLetterForm
 from workflow.letters.rendering import LETTER_KINDS, LetterNotReady, render_html
@@ -27,6 +27,15 @@ bp = Blueprint("letters", __name__, url_prefix="/demandes/<int:request_id>/courr
 PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
 
+def _request_for_letters(request_id: int, for_change: bool = False):
+    """The request if the user may see (or change) it and its requester's identity."""
+    access_request = get_request_or_404(request_id, current_user, for_change)
+    problem = identity_problem(current_user, access_request, for_change)
+    if problem:
+        abort(403, problem)
+    return access_request
+
+
 def _kind_or_404(kind: str) -> str:
     if kind not in LETTER_KINDS:
         abort(404, "Ce type de courrier n'existe pas.")
@@ -35,7 +44,7 @@ def _kind_or_404(kind: str) -> str:
 
 @bp.route("/")
 def index(request_id: int):
-    access_request = get_request_or_404(request_id, current_user)
+    access_request = _request_for_letters(request_id)
     letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(access_request, kind),
                 "versions": request_letters.frozen_versions(access_request, kind)} for kind, title in LETTER_KINDS.items()]
     return render_template("letters/index.html", access_request=access_request, letters=letters)
@@ -43,7 +52,7 @@ def index(request_id: int):
 
 @bp.route("/<kind>")
 def show(request_id: int, kind: str):
-    access_request = get_request_or_404(request_id, current_user)
+    access_request = _request_for_letters(request_id)
     kind = _kind_or_404(kind)
     not_ready = request_letters.not_ready_reason(access_request, kind)
     form = SendLetterForm(sent_on=clock.today())
@@ -59,7 +68,7 @@ def show(request_id: int, kind: str):
 
 @bp.route("/<kind>.html")
 def preview(request_id: int, kind: str):
-    access_request = get_request_or_404(request_id, current_user)
+    access_request = _request_for_letters(request_id)
     try:
         html = render_html(request_letters.build_context(access_request, _kind_or_404(kind)))
     except LetterNotReady as error:
@@ -72,7 +81,7 @@ def preview(request_id: int, kind: str):
 
 @bp.route("/<kind>.<any(pdf, docx, txt):extension>")
 def download(request_id: int, kind: str, extension: str):
-    access_request = get_request_or_404(request_id, current_user)
+    access_request = _request_for_letters(request_id)
     kind = _kind_or_404(kind)
     version = request.args.get("version", type=database_id)
     if version:
@@ -90,7 +99,7 @@ def download(request_id: int, kind: str, extension: str):
 
 @bp.post("/<kind>/envoye")
 def mark_sent(request_id: int, kind: str):
-    access_request = get_request_or_404(request_id, current_user, for_change=True)
+    access_request = _request_for_letters(request_id, for_change=True)
     kind = _kind_or_404(kind)
     form = SendLetterForm()
     if not form.validate_on_submit():
@@ -114,7 +123,7 @@ def mark_sent(request_id: int, kind: str):
 
 @bp.post("/<kind>/courriel")
 def send_by_email(request_id: int, kind: str):
-    access_request = get_request_or_404(request_id, current_user, for_change=True)
+    access_request = _request_for_letters(request_id, for_change=True)
     kind = _kind_or_404(kind)
     try:
         outgoing = request_letters.email_letter(access_request, kind, current_user, request.form.get("recipient", ""),
@@ -138,7 +147,7 @@ def send_by_email(request_id: int, kind: str):
 @bp.route("/courriels/<int:outgoing_id>.eml")
 def email_proof(request_id: int, outgoing_id: int):
     """The exact message sent, headers included: the proof of the sending."""
-    access_request = get_request_or_404(request_id, current_user)
+    access_request = _request_for_letters(request_id)
     outgoing = db.session.get(OutgoingMail, outgoing_id)
     if outgoing is None or outgoing.request_id != access_request.id:
         abort(404)

@@ -3,7 +3,7 @@ timeline, and the recording and correction of events."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from workflow.core import clock
@@ -14,7 +14,7 @@ from workflow.requests import subjects
 from workflow.requests import team
 from workflow.directory import authorities as authority_directory
 from workflow.requests import lifecycle as request_service
-from workflow.accounts.access import editable_by, get_request_or_404, get_visible_or_404, visible_to
+from workflow.accounts.access import editable_by, get_request_or_404, get_visible_or_404, usable_identities, visible_to
 from workflow.core.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, TeamForm, prefix_ids, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
@@ -188,9 +188,12 @@ def _chosen_ids(name: str) -> list[int]:
     return [int(value) for value in values if value.isdigit() and len(value) < 10]
 
 
-def _identity_choices() -> list:
+def _identity_choices(current: int | None = None) -> list:
+    """The identities the user may write under (and the draft's own, kept as it is)."""
     identities = db.session.scalars(
-        select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
+        select(RequesterIdentity).where(or_(usable_identities(RequesterIdentity, current_user),
+                                            RequesterIdentity.id == current),
+                                        visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
     ).all()
     return [SelectChoice("", "— Choisir —")] + [
         SelectChoice(str(identity.id), f"{identity.name} ({'association' if identity.kind == 'association' else 'personne'})")
@@ -198,8 +201,8 @@ def _identity_choices() -> list:
     ]
 
 
-def _prepare(form, chosen: list[int] | None = None):
-    form.requester_id.choices = _identity_choices()
+def _prepare(form, chosen: list[int] | None = None, access_request: AccessRequest | None = None):
+    form.requester_id.choices = _identity_choices(access_request.requester_id if access_request else None)
     form.organisation_id.choices = sharing_choices(current_user)
     text = request.values.get("autorite_q", "")
     if isinstance(form, NewRequestForm):
@@ -277,13 +280,13 @@ def edit(request_id: int):
     if access_request.events:
         flash("Cette demande est déjà envoyée : elle ne peut plus être modifiée.", "error")
         return redirect(url_for("requests.show", request_id=access_request.id))
-    form = _prepare(EditRequestForm(obj=access_request), [access_request.authority_id])
+    form = _prepare(EditRequestForm(obj=access_request), [access_request.authority_id], access_request)
     if request.method == "GET":
         form.items.data = "\n".join(item.description for item in access_request.items)
     if not _searching() and form.validate_on_submit():
         authority = db.get_or_404(Authority, form.authority_id.data)
         try:
-            request_service.update_draft(access_request, authority, _draft_from(form))
+            request_service.update_draft(access_request, authority, _draft_from(form), current_user)
         except request_service.DraftError as error:
             flash(str(error), "error")
         else:
