@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping, cast
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -68,6 +70,80 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def _verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password (checked by `password_problem`) and end every session: whoever
+    knew the old one is signed out everywhere."""
+    problem = password_problem(password, user.email, user.display_name)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not _verify_password(user, current):
+        raise AccountError("Le mot de passe actuel est incorrect.")
+    set_password(user, new)
+
+
+# Links e-mailed to prove one holds an address: signed, valid for a time, and bound to
+# what they change (a reset link stops working once the password or the sessions change).
+RESET_LINK_HOURS = 1
+RESET_PATH = "/mot-de-passe-oublie/"
+
+
+def _signer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"lanterne-{purpose}")
+
+
+def _account_state(user: User) -> str:
+    # What a reset changes: once the password (or the session version) moves on, the link is spent.
+    return hashlib.sha256(f"{user.id}:{user.email}:{user.password_hash}:{user.session_version}".encode()).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    return _signer("password-reset").dumps({"user": user.id, "state": _account_state(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, if the link is genuine, less than an hour old and
+    not used yet."""
+    try:
+        payload = _signer("password-reset").loads(token, max_age=RESET_LINK_HOURS * 3600)
+    except BadSignature:  # also SignatureExpired
+        return None
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or not user.active or _account_state(user) != payload.get("state"):
+        return None
+    return user
+
+
+def queue_password_reset(email: str, now: datetime | None = None):
+    """Put a reset link in the outbox for the account with this address, if there is one
+    (the caller answers the same either way). One message per account per ten minutes: the
+    form cannot be used to flood a mailbox. Returns the outbox row, or None."""
+    user = find_user(email)
+    if user is None or not user.active or not notify.mail_enabled():
+        return None
+    now = now or utcnow()
+    link = current_app.config["BASE_URL"] + RESET_PATH + password_reset_token(user)
+    body = (f"Bonjour,\n\nQuelqu'un (vous, sans doute) a demandé à changer le mot de passe de votre compte Lanterne "
+            f"({user.email}).\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n"
+            "Le lien ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n")
+    message = notify.build_message(user.email, "[Lanterne] Changer votre mot de passe", body)
+    outgoing = notify.queue_mail(f"password-reset:{user.id}:{int(now.timestamp()) // 600}", "password_reset", message,
+                                 user_id=user.id)
+    db.session.commit()
+    return outgoing
+
+
 def set_directory_maintainer(user: User, maintainer: bool) -> None:
     """Maintainers alone edit the shared directory and mark addresses verified."""
     user.directory_maintainer = maintainer
@@ -124,9 +200,7 @@ def authenticate(email: str, password: str) -> User | None:
         # Same work as a real check, so timing does not tell which addresses have accounts.
         _hasher.hash(password)
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not _verify_password(user, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -1,6 +1,8 @@
 """Sign-up, log-in, log-out, and the account page (organisations, API tokens)."""
 from urllib.parse import urlsplit
 
+import redis
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -8,8 +10,10 @@ from sqlalchemy import select
 from workflow.accounts import users as accounts
 from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
-from workflow.forms import (IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm,
-                            sharing_choices)
+from workflow.forms import (ChangePasswordForm, IdentityForm, LoginForm, MemberForm, NewPasswordForm, NotificationSettingsForm,
+                            OrganisationForm, PasswordResetRequestForm, SignupForm, sharing_choices)
+from workflow.jobs import schedule
+from workflow.mail import notify
 from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
 from workflow.models.base import utcnow
 
@@ -62,6 +66,69 @@ def signup():
             return redirect(url_for("requests.index"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/signup.html", form=form), status
+
+
+def _send_now(outgoing) -> None:
+    """Hand a queued e-mail to the workers; without Redis the outbox keeps it for the sweep."""
+    if outgoing is None:
+        return
+    try:
+        schedule.enqueue_mail(outgoing.id)
+    except redis.exceptions.RedisError:
+        pass
+
+
+RESET_SENT = ("Si un compte existe pour cette adresse, un courriel vient de lui être envoyé avec un lien pour choisir "
+              "un nouveau mot de passe. Le lien est valable une heure.")
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+def forgotten_password():
+    form = PasswordResetRequestForm()
+    if notify.mail_enabled() and form.validate_on_submit():
+        # The same answer whether the address has an account or not.
+        _send_now(accounts.queue_password_reset(form.email.data))
+        flash(RESET_SENT, "info")
+        return redirect(url_for("account.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/forgotten_password.html", form=form, mail_enabled=notify.mail_enabled()), status
+
+
+@bp.route("/mot-de-passe-oublie/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        flash("Ce lien n'est plus valable : il a déjà servi, ou date de plus d'une heure. Demandez-en un nouveau.", "error")
+        return redirect(url_for("account.forgotten_password"))
+    form = NewPasswordForm()
+    form.personal = (user.email, user.display_name)
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data)  # ends every session, this link's validity too
+        if current_user.is_authenticated:
+            session.clear()
+            logout_user()
+        flash("Votre mot de passe est changé ; toutes vos sessions sont fermées. Connectez-vous avec le nouveau.", "success")
+        return redirect(url_for("account.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/reset_password.html", form=form, email=user.email), status
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    form.personal = (current_user.email, current_user.display_name)
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.password.data)
+        except accounts.AccountError as error:
+            form.current.errors = [str(error)]
+        else:
+            login_user(current_user._get_current_object())  # this session goes on under the new session version; the others are ended
+            flash("Votre mot de passe est changé. Vos autres sessions (autres appareils, « rester connecté ») sont fermées.",
+                  "success")
+            return redirect(url_for("account.profile"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/change_password.html", form=form), status
 
 
 @bp.post("/deconnexion")
