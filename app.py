@@ -15,7 +15,8 @@ from workflow.core.storage import private_directory, private_files
 from workflow.core.extensions import csrf, db, login_manager, migrate
 
 # Pages anyone may open; everything else needs an account (the API has its own tokens).
-PUBLIC_ENDPOINTS = {"account.login", "account.signup", "account.forgotten_password", "account.reset_password", "static",
+PUBLIC_ENDPOINTS = {"account.login", "account.signup", "account.forgotten_password", "account.reset_password",
+                    "account.verify_email", "account.invitation", "static",
                     "healthz", "calendar.feed"}
 
 ERROR_MESSAGES = {

@@ -19,9 +19,9 @@ from sqlalchemy import CursorResult, bindparam, delete, func, select
 from workflow.mail import notify
 from workflow.models import versions as page_versions
 from workflow.core.extensions import db
-from workflow.models import ApiToken, LoginAttempt, Membership, Organisation, User
+from workflow.models import ApiToken, Invitation, LoginAttempt, Membership, Organisation, User
 from workflow.models.base import utcnow
-from workflow.models.users import ROLES
+from workflow.models.users import ROLE_LABELS, ROLES
 
 # Argon2id, memory-hard; the library's defaults follow RFC 9106's low-memory profile.
 _hasher = PasswordHasher()
@@ -144,6 +144,38 @@ def queue_password_reset(email: str, now: datetime | None = None):
     return outgoing
 
 
+def verification_required() -> bool:
+    return bool(current_app.config.get("EMAIL_VERIFICATION")) and notify.mail_enabled()
+
+
+VERIFY_PATH = "/inscription/verifier/"
+
+
+def queue_verification(user: User):
+    """E-mail the link that confirms an account's address (valid two days)."""
+    token = _signer("email-verification").dumps({"user": user.id, "email": user.email})
+    link = current_app.config["BASE_URL"] + VERIFY_PATH + token
+    body = (f"Bonjour,\n\nPour activer votre compte Lanterne ({user.email}), ouvrez ce lien dans les deux jours :\n{link}\n\n"
+            "Si vous n'avez pas créé de compte, ignorez ce message.\n")
+    outgoing = notify.queue_mail(f"verify:{user.id}:{token[-16:]}", "email_verification",
+                                 notify.build_message(user.email, "[Lanterne] Confirmez votre adresse", body), user_id=user.id)
+    db.session.commit()
+    return outgoing
+
+
+def verify_email(token: str) -> User | None:
+    try:
+        payload = _signer("email-verification").loads(token, max_age=2 * 24 * 3600)
+    except BadSignature:
+        return None
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or user.email != payload.get("email"):
+        return None
+    user.email_verified = True
+    db.session.commit()
+    return user
+
+
 def set_directory_maintainer(user: User, maintainer: bool) -> None:
     """Maintainers alone edit the shared directory and mark addresses verified."""
     user.directory_maintainer = maintainer
@@ -181,14 +213,15 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, password: str, display_name: str = "") -> User:
+def create_user(email: str, password: str, display_name: str = "", verified: bool = True) -> User:
     email = normalise_email(email)
     problem = password_problem(password, email, display_name)
     if problem:
         raise AccountError(problem)
     if find_user(email) is not None:
         raise AccountError("Un compte existe déjà pour cette adresse électronique.")
-    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password))
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
+                email_verified=verified)
     db.session.add(user)
     db.session.commit()
     return user
@@ -206,6 +239,11 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         db.session.commit()
     return user if user.active else None
+
+
+def awaiting_verification(user: User) -> bool:
+    """An account that may not sign in yet: its address is to be confirmed."""
+    return verification_required() and not user.email_verified
 
 
 # Password guessing is slowed down per account and per address, whichever trips first.
@@ -317,6 +355,93 @@ def remove_member(organisation: Organisation, user_id: int) -> None:
     db.session.flush()
     _keep_an_owner(organisation)
     db.session.commit()
+
+
+INVITATION_DAYS = 14
+
+
+def invite(organisation: Organisation, inviter: User, email: str, role: str):
+    """Invite an address to the organisation: returns the invitation and the e-mail in the
+    outbox (None without a mail server: the invitation is then accepted at sign-in or sign-up
+    with that address all the same)."""
+    if role not in ROLES:
+        raise AccountError("Rôle inconnu.")
+    email = normalise_email(email)
+    existing = find_user(email)
+    if existing is not None and membership_of(existing, organisation.id) is not None:
+        raise AccountError("Cette personne est déjà membre de l'association.")
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = Invitation(organisation_id=organisation.id, email=email, role=role, token_hash=_token_digest(token),
+                            invited_by_id=inviter.id, created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    outgoing = None
+    if notify.mail_enabled():
+        link = f"{current_app.config['BASE_URL']}/invitation/{token}"
+        inviter_name = inviter.display_name or inviter.email
+        body = (f"Bonjour,\n\n{inviter_name} vous invite à rejoindre l'association « {organisation.name} » sur Lanterne, "
+                f"comme {ROLE_LABELS[role].lower()}. Les membres d'une association partagent ses demandes d'accès aux "
+                f"documents administratifs.\n\nPour accepter, ouvrez ce lien puis connectez-vous ou créez un compte avec "
+                f"cette adresse ({email}) ; il est valable {INVITATION_DAYS} jours :\n{link}\n")
+        outgoing = notify.queue_mail(f"invitation:{invitation.id}", "invitation",
+                                     notify.build_message(email, f"[Lanterne] Invitation à rejoindre « {organisation.name} »",
+                                                          body), user_id=inviter.id)
+    db.session.commit()
+    return invitation, outgoing
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return db.session.scalar(select(Invitation).where(
+        Invitation.token_hash == _token_digest(token), Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow()))
+
+
+def pending_invitations(organisation: Organisation) -> list[Invitation]:
+    return list(db.session.scalars(select(Invitation).where(
+        Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow())
+        .order_by(Invitation.created_at)))
+
+
+def cancel_invitation(organisation: Organisation, invitation_id: int) -> None:
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id, Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None)))
+    if invitation is None:
+        raise AccountError("Cette invitation n'existe pas ou a déjà été acceptée.")
+    db.session.delete(invitation)
+    db.session.commit()
+
+
+def accept_invitations(user: User) -> list[Organisation]:
+    """Join every organisation that invited this account's address (still valid
+    invitations); returns them. Called at sign-in and sign-up."""
+    joined = []
+    now = utcnow()
+    for invitation in db.session.scalars(select(Invitation).where(
+            Invitation.email == user.email, Invitation.accepted_at.is_(None), Invitation.expires_at > now)):
+        invitation.accepted_at = now
+        if membership_of(user, invitation.organisation_id) is None:
+            db.session.add(Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role))
+            joined.append(invitation.organisation)
+    db.session.commit()
+    return joined
+
+
+def change_role(organisation: Organisation, user_id: int, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError("Rôle inconnu.")
+    membership = db.session.scalar(
+        select(Membership).where(Membership.organisation_id == organisation.id, Membership.user_id == user_id))
+    if membership is None:
+        raise AccountError("Cette personne n'est pas membre de l'association.")
+    membership.role = role
+    _keep_an_owner(organisation)
+    db.session.commit()
+
+
+def leave_organisation(user: User, organisation: Organisation) -> None:
+    """Leave an organisation; its last owner cannot (another must be named first). What the
+    member shared stays with the organisation."""
+    remove_member(organisation, user.id)
 
 
 def _keep_an_owner(organisation: Organisation) -> None:

@@ -8,11 +8,11 @@ from workflow.models.notifications import Notification, OutgoingMail
 from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, AccessRequest, RequestItem
 from workflow.models.subjects import Subject
-from workflow.models.users import ApiToken, LoginAttempt, Membership, Organisation, RequesterIdentity, User
+from workflow.models.users import ApiToken, Invitation, LoginAttempt, Membership, Organisation, RequesterIdentity, User
 from workflow.models.versions import DataVersion
 
 __all__ = [
     "ApiToken", "Authority", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign", "DataVersion", "Deadline", "Document", "DocumentItem", "Event",
-    "JobRun", "Letter", "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
+    "Invitation", "JobRun", "Letter", "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
     "RequesterIdentity", "Subject", "User",
 ]

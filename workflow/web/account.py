@@ -16,6 +16,7 @@ from workflow.jobs import schedule
 from workflow.mail import notify
 from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
 from workflow.models.base import utcnow
+from workflow.models.users import ROLE_LABELS
 
 bp = Blueprint("account", __name__)
 ERROR_TOO_MANY = "Trop de tentatives de connexion : réessayez dans quinze minutes."
@@ -41,9 +42,14 @@ def login():
             return render_template("account/login.html", form=form), 429
         user = accounts.authenticate(form.email.data, form.password.data)
         accounts.record_login_attempt(form.email.data, address, user is not None)
+        if user is not None and accounts.awaiting_verification(user):
+            flash("Confirmez d'abord votre adresse électronique : ouvrez le lien que nous vous avons envoyé par courriel.",
+                  "error")
+            return render_template("account/login.html", form=form), 403
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash("Vous êtes connecté.", "success")
+            _welcome_to(accounts.accept_invitations(user))
             return redirect(_safe_next(request.args.get("next")))
         flash("Adresse électronique ou mot de passe incorrect.", "error")
         status = 401
@@ -55,14 +61,24 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("requests.index"))
     form = SignupForm()
+    if request.method == "GET" and request.args.get("email"):  # from an invitation
+        form.email.data = request.args["email"]
     if form.validate_on_submit():
+        verify = accounts.verification_required()
         try:
-            user = accounts.create_user(form.email.data, form.password.data, form.display_name.data or "")
+            user = accounts.create_user(form.email.data, form.password.data, form.display_name.data or "",
+                                        verified=not verify)
         except accounts.AccountError as error:
             flash(str(error), "error")
         else:
+            if verify:
+                _send_now(accounts.queue_verification(user))
+                flash(f"Votre compte est créé. Pour l'activer, ouvrez le lien que nous venons d'envoyer à {user.email} "
+                      "(valable deux jours).", "info")
+                return redirect(url_for("account.login"))
             login_user(user)
             flash("Votre compte est créé. Bienvenue sur Lanterne.", "success")
+            _welcome_to(accounts.accept_invitations(user))
             return redirect(url_for("requests.index"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/signup.html", form=form), status
@@ -76,6 +92,35 @@ def _send_now(outgoing) -> None:
         schedule.enqueue_mail(outgoing.id)
     except redis.exceptions.RedisError:
         pass
+
+
+def _welcome_to(organisations) -> None:
+    for organisation in organisations:
+        flash(f"Vous avez rejoint l'association « {organisation.name} », qui vous y avait invité.", "success")
+
+
+@bp.route("/inscription/verifier/<token>")
+def verify_email(token: str):
+    user = accounts.verify_email(token)
+    if user is None:
+        flash("Ce lien de confirmation n'est pas valable ou a expiré.", "error")
+    else:
+        flash("Votre adresse est confirmée : vous pouvez vous connecter.", "success")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/invitation/<token>")
+def invitation(token: str):
+    invitation = accounts.invitation_for_token(token)
+    if invitation is None:
+        flash("Cette invitation n'est plus valable : elle a déjà servi, a été annulée ou date de plus de "
+              f"{accounts.INVITATION_DAYS} jours.", "error")
+        return redirect(url_for("requests.index" if current_user.is_authenticated else "account.login"))
+    if current_user.is_authenticated and current_user.email == invitation.email:
+        _welcome_to(accounts.accept_invitations(current_user))
+        return redirect(url_for("account.organisation", organisation_id=invitation.organisation_id))
+    return render_template("account/invitation.html", invitation=invitation,
+                           has_account=accounts.find_user(invitation.email) is not None)
 
 
 RESET_SENT = ("Si un compte existe pour cette adresse, un courriel vient de lui être envoyé avec un lien pour choisir "
@@ -212,14 +257,60 @@ def organisation(organisation_id: int):
         status = 422
         if form.validate_on_submit():
             try:
-                accounts.add_member(organisation, form.email.data, form.role.data)
+                invitation, outgoing = accounts.invite(organisation, current_user, form.email.data, form.role.data)
             except accounts.AccountError as error:
                 flash(str(error), "error")
             else:
-                flash("Le membre est enregistré.", "success")
+                _send_now(outgoing)
+                if outgoing is not None:
+                    flash(f"L'invitation est envoyée à {invitation.email}. La personne rejoindra l'association en se "
+                          "connectant ou en créant un compte avec cette adresse.", "success")
+                else:
+                    flash(f"L'invitation de {invitation.email} est enregistrée, mais aucun courriel n'est parti (pas de "
+                          "serveur de messagerie) : prévenez la personne ; elle rejoindra l'association en se connectant "
+                          "ou en créant un compte avec cette adresse.", "warning")
                 return redirect(url_for("account.organisation", organisation_id=organisation_id))
     my_role = accounts.membership_of(current_user, organisation_id).role
-    return render_template("account/organisation.html", organisation=organisation, form=form, my_role=my_role), status
+    invitations = accounts.pending_invitations(organisation) if my_role == "owner" else []
+    return render_template("account/organisation.html", organisation=organisation, form=form, my_role=my_role,
+                           invitations=invitations, roles=ROLE_LABELS), status
+
+
+@bp.post("/compte/associations/<int:organisation_id>/membres/<int:user_id>/role")
+def change_role(organisation_id: int, user_id: int):
+    organisation = _organisation_for(organisation_id, manage=True)
+    try:
+        accounts.change_role(organisation, user_id, request.form.get("role", ""))
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash("Le rôle est changé.", "success")
+    return redirect(url_for("account.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/compte/associations/<int:organisation_id>/invitations/<int:invitation_id>/annuler")
+def cancel_invitation(organisation_id: int, invitation_id: int):
+    organisation = _organisation_for(organisation_id, manage=True)
+    try:
+        accounts.cancel_invitation(organisation, invitation_id)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash("L'invitation est annulée : son lien ne sert plus.", "success")
+    return redirect(url_for("account.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/compte/associations/<int:organisation_id>/quitter")
+def leave_organisation(organisation_id: int):
+    organisation = _organisation_for(organisation_id)
+    try:
+        accounts.leave_organisation(current_user, organisation)
+    except accounts.AccountError as error:
+        flash(f"{error} Nommez d'abord un autre responsable.", "error")
+        return redirect(url_for("account.organisation", organisation_id=organisation_id))
+    flash(f"Vous avez quitté l'association « {organisation.name} ». Les demandes que vous y avez partagées lui restent.",
+          "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.post("/compte/associations/<int:organisation_id>/membres/<int:user_id>/retirer")
