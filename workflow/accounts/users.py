@@ -87,6 +87,10 @@ def set_password(user: User, password: str) -> None:
     end_sessions(user)
 
 
+def check_password(user: User, password: str) -> bool:
+    return _verify_password(user, password)
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not _verify_password(user, current):
         raise AccountError("Le mot de passe actuel est incorrect.")

@@ -3,11 +3,11 @@ from urllib.parse import urlsplit
 
 import redis
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from workflow.accounts import users as accounts
+from workflow.accounts import personal_data, users as accounts
 from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
 from workflow.forms import (ChangePasswordForm, IdentityForm, LoginForm, MemberForm, NewPasswordForm, NotificationSettingsForm,
@@ -174,6 +174,32 @@ def change_password():
             return redirect(url_for("account.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/change_password.html", form=form), status
+
+
+@bp.get("/compte/mes-donnees.zip")
+def export_data():
+    """RGPD arts. 15 and 20: the person's rows as JSON and the files of their own requests."""
+    content = personal_data.export_zip(current_user)
+    filename = f"lanterne-mes-donnees-{utcnow().date().isoformat()}.zip"
+    return Response(content, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/compte/supprimer", methods=["GET", "POST"])
+def delete_account():
+    """RGPD art. 17: the page says what will happen, then asks for the password."""
+    plan = personal_data.deletion_plan(current_user)
+    if request.method == "POST" and not plan.blockers:
+        if not accounts.check_password(current_user, request.form.get("password", "")):
+            flash("Mot de passe incorrect : le compte n'est pas supprimé.", "error")
+            return render_template("account/delete.html", plan=plan), 422
+        personal_data.delete_account(current_user._get_current_object())
+        session.clear()
+        logout_user()
+        flash("Votre compte est supprimé, ainsi que vos données privées. Ce que vous aviez partagé avec une association "
+              "lui reste.", "info")
+        return redirect(url_for("account.login"))
+    return render_template("account/delete.html", plan=plan), 409 if request.method == "POST" else 200
 
 
 @bp.post("/deconnexion")
