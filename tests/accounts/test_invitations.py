@@ -49,15 +49,29 @@ def test_an_owner_invites_an_address_that_joins_by_signing_up(app, client, alice
     assert "Cette invitation n'est plus valable" in page_text(bob.get(link, follow_redirects=True))
 
 
-def test_an_existing_account_joins_when_it_signs_in(app, client, alice, make_user, mailbox):
+def test_an_existing_account_joins_when_it_signs_in_after_opening_the_link(app, client, alice, make_user, mailbox):
     collective = _collective(alice)
     make_user("bob@example.org")
     client.post(f"/compte/associations/{collective.id}", data={"email": "bob@example.org", "role": "viewer"})
     assert _members(collective.id) == {"alice@example.org": "owner"}  # not before Bob says so
+    run_worker()
     bob = app.test_client()
+    page = bob.get(_link(mailbox.messages[0], app, "/invitation/"))
+    assert "Se connecter pour accepter" in page_text(page)
     response = bob.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD}, follow_redirects=True)
     assert "Vous avez rejoint l'association « Collectif Metz »" in page_text(response)
     assert _members(collective.id)["bob@example.org"] == "viewer"
+
+
+def test_an_invited_address_is_not_enough_without_the_link(app, client, alice, make_user, mailbox):
+    """Without e-mail verification an address typed at sign-up proves nothing: the
+    invitation's link, opened in the same browser, does."""
+    collective = _collective(alice)
+    client.post(f"/compte/associations/{collective.id}", data={"email": "bob@example.org", "role": "owner"})
+    stranger = app.test_client()
+    stranger.post("/inscription", data={"display_name": "X", "email": "bob@example.org", "password": PASSWORD,
+                                        "confirm": PASSWORD})
+    assert "bob@example.org" not in _members(collective.id)
 
 
 def test_only_owners_invite_and_invitations_can_be_cancelled(app, client, alice, make_user, client_for, mailbox):
@@ -71,9 +85,10 @@ def test_only_owners_invite_and_invitations_can_be_cancelled(app, client, alice,
     invitation = db.session.scalar(select(Invitation))
     response = client.post(f"/compte/associations/{collective.id}/invitations/{invitation.id}/annuler", follow_redirects=True)
     assert "L'invitation est annulée" in page_text(response)
-    make_user("eve@example.org")
-    client_for("eve@example.org")
-    assert "eve@example.org" not in _members(collective.id)
+    run_worker()
+    eve = app.test_client()
+    assert "Cette invitation n'est plus valable" in page_text(eve.get(_link(mailbox.messages[0], app, "/invitation/"),
+                                                                      follow_redirects=True))
 
 
 def test_without_a_mail_server_the_invitation_is_kept_and_the_owner_told(app, client, alice, monkeypatch):
@@ -81,7 +96,14 @@ def test_without_a_mail_server_the_invitation_is_kept_and_the_owner_told(app, cl
     collective = _collective(alice)
     response = client.post(f"/compte/associations/{collective.id}", data={"email": "bob@example.org", "role": "viewer"},
                            follow_redirects=True)
-    assert "aucun courriel n'est parti (pas de serveur de messagerie)" in page_text(response)
+    text = page_text(response)
+    assert "aucun courriel n'est parti (pas de serveur de messagerie) : transmettez-lui vous-même ce lien" in text
+    link = re.search(r"https?://\S+/invitation/\S+", text).group(0).removeprefix(app.config["BASE_URL"])
+    bob = app.test_client()
+    bob.get(link)
+    signed_up = bob.post("/inscription", data={"display_name": "Bob", "email": "bob@example.org", "password": PASSWORD,
+                                               "confirm": PASSWORD}, follow_redirects=True)
+    assert "Vous avez rejoint l'association « Collectif Metz »" in page_text(signed_up)
 
 
 def test_owners_change_roles_but_never_leave_no_owner(client, alice, make_user, client_for):

@@ -61,7 +61,7 @@ def world(app, make_user):
     sharing.set_override(alice, metz, {"prada_email": "prada-alice@example.org"}, organisation, "page")
     proposal = sharing.propose(alice, metz, {"prada_email": "prada@metz.example"}, "Appel du 3 mars", "page")
     accounts.issue_token(alice)
-    invitation, _ = accounts.invite(organisation, alice, "dave@example.org", "viewer")
+    invitation, *_ = accounts.invite(organisation, alice, "dave@example.org", "viewer")
     notify.notify(alice, "perm", "reminder", SUBJECT, request_id=access_request.id)
     db.session.commit()
     return {

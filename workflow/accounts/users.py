@@ -365,9 +365,9 @@ INVITATION_DAYS = 14
 
 
 def invite(organisation: Organisation, inviter: User, email: str, role: str):
-    """Invite an address to the organisation: returns the invitation and the e-mail in the
-    outbox (None without a mail server: the invitation is then accepted at sign-in or sign-up
-    with that address all the same)."""
+    """Invite an address to the organisation: returns the invitation, the e-mail in the
+    outbox (None without a mail server) and the link (shown to the owner when no e-mail
+    could carry it)."""
     if role not in ROLES:
         raise AccountError("Rôle inconnu.")
     email = normalise_email(email)
@@ -381,8 +381,8 @@ def invite(organisation: Organisation, inviter: User, email: str, role: str):
     db.session.add(invitation)
     db.session.flush()
     outgoing = None
+    link = f"{current_app.config['BASE_URL']}/invitation/{token}"
     if notify.mail_enabled():
-        link = f"{current_app.config['BASE_URL']}/invitation/{token}"
         inviter_name = inviter.display_name or inviter.email
         body = (f"Bonjour,\n\n{inviter_name} vous invite à rejoindre l'association « {organisation.name} » sur Lanterne, "
                 f"comme {ROLE_LABELS[role].lower()}. Les membres d'une association partagent ses demandes d'accès aux "
@@ -392,7 +392,7 @@ def invite(organisation: Organisation, inviter: User, email: str, role: str):
                                      notify.build_message(email, f"[Lanterne] Invitation à rejoindre « {organisation.name} »",
                                                           body), user_id=inviter.id)
     db.session.commit()
-    return invitation, outgoing
+    return invitation, outgoing, link
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -415,13 +415,20 @@ def cancel_invitation(organisation: Organisation, invitation_id: int) -> None:
     db.session.commit()
 
 
-def accept_invitations(user: User) -> list[Organisation]:
-    """Join every organisation that invited this account's address (still valid
-    invitations); returns them. Called at sign-in and sign-up."""
+def accept_invitations(user: User, opened_token: str | None = None) -> list[Organisation]:
+    """Join the organisations that invited this account's address (still valid
+    invitations); returns them. Called at sign-in and sign-up. The address must be proven:
+    confirmed by e-mail verification, or by the invitation's own link opened in this
+    browser (`opened_token`) - otherwise anyone could sign up with an invited address."""
     joined = []
     now = utcnow()
-    for invitation in db.session.scalars(select(Invitation).where(
-            Invitation.email == user.email, Invitation.accepted_at.is_(None), Invitation.expires_at > now)):
+    pending = select(Invitation).where(
+        Invitation.email == user.email, Invitation.accepted_at.is_(None), Invitation.expires_at > now)
+    if not (verification_required() and user.email_verified):
+        if not opened_token:
+            return []
+        pending = pending.where(Invitation.token_hash == _token_digest(opened_token))
+    for invitation in db.session.scalars(pending):
         invitation.accepted_at = now
         if membership_of(user, invitation.organisation_id) is None:
             db.session.add(Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role))

@@ -49,7 +49,7 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash("Vous êtes connecté.", "success")
-            _welcome_to(accounts.accept_invitations(user))
+            _welcome_to(accounts.accept_invitations(user, session.pop(INVITATION_KEY, None)))
             return redirect(_safe_next(request.args.get("next")))
         flash("Adresse électronique ou mot de passe incorrect.", "error")
         status = 401
@@ -78,7 +78,7 @@ def signup():
                 return redirect(url_for("account.login"))
             login_user(user)
             flash("Votre compte est créé. Bienvenue sur Lanterne.", "success")
-            _welcome_to(accounts.accept_invitations(user))
+            _welcome_to(accounts.accept_invitations(user, session.pop(INVITATION_KEY, None)))
             return redirect(url_for("requests.index"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/signup.html", form=form), status
@@ -92,6 +92,10 @@ def _send_now(outgoing) -> None:
         schedule.enqueue_mail(outgoing.id)
     except redis.exceptions.RedisError:
         pass
+
+
+# The invitation link opened in this browser, until its holder signs in or up.
+INVITATION_KEY = "invitation_token"
 
 
 def _welcome_to(organisations) -> None:
@@ -117,8 +121,9 @@ def invitation(token: str):
               f"{accounts.INVITATION_DAYS} jours.", "error")
         return redirect(url_for("requests.index" if current_user.is_authenticated else "account.login"))
     if current_user.is_authenticated and current_user.email == invitation.email:
-        _welcome_to(accounts.accept_invitations(current_user))
+        _welcome_to(accounts.accept_invitations(current_user, token))
         return redirect(url_for("account.organisation", organisation_id=invitation.organisation_id))
+    session[INVITATION_KEY] = token  # opening the link proves the address: accepted at sign-in or sign-up here
     return render_template("account/invitation.html", invitation=invitation,
                            has_account=accounts.find_user(invitation.email) is not None)
 
@@ -283,7 +288,8 @@ def organisation(organisation_id: int):
         status = 422
         if form.validate_on_submit():
             try:
-                invitation, outgoing = accounts.invite(organisation, current_user, form.email.data, form.role.data)
+                invitation, outgoing, link = accounts.invite(organisation, current_user, form.email.data,
+                                                             form.role.data)
             except accounts.AccountError as error:
                 flash(str(error), "error")
             else:
@@ -293,8 +299,8 @@ def organisation(organisation_id: int):
                           "connectant ou en créant un compte avec cette adresse.", "success")
                 else:
                     flash(f"L'invitation de {invitation.email} est enregistrée, mais aucun courriel n'est parti (pas de "
-                          "serveur de messagerie) : prévenez la personne ; elle rejoindra l'association en se connectant "
-                          "ou en créant un compte avec cette adresse.", "warning")
+                          f"serveur de messagerie) : transmettez-lui vous-même ce lien, valable {accounts.INVITATION_DAYS} "
+                          f"jours : {link}", "warning")
                 return redirect(url_for("account.organisation", organisation_id=organisation_id))
     my_role = accounts.membership_of(current_user, organisation_id).role
     invitations = accounts.pending_invitations(organisation) if my_role == "owner" else []
