@@ -147,10 +147,22 @@ def test_email_verification_when_the_setting_is_on(app, client, mailbox, monkeyp
     assert refused.status_code == 403
     assert "Confirmez d'abord votre adresse électronique" in page_text(refused)
     run_worker()
-    (message,) = mailbox.messages
+    (message,) = mailbox.messages  # the refused log-in re-sends the link, but not twice in ten minutes
     assert message["Subject"] == "[Lanterne] Confirmez votre adresse"
     confirmed = client.get(_link(message, app, "/inscription/verifier/"), follow_redirects=True)
     assert "Votre adresse est confirmée : vous pouvez vous connecter." in page_text(confirmed)
+    assert client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD}).status_code == 302
+
+
+def test_a_refused_log_in_resends_the_verification_link(app, client, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "EMAIL_VERIFICATION", True)
+    user = accounts.create_user("alice@example.org", PASSWORD, verified=False)
+    refused = client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD})
+    assert "(un nouveau lien vient de partir)" in page_text(refused)
+    run_worker()
+    (message,) = mailbox.messages
+    assert message["To"] == user.email
+    client.get(_link(message, app, "/inscription/verifier/"))
     assert client.post("/connexion", data={"email": "alice@example.org", "password": PASSWORD}).status_code == 302
 
 

@@ -161,7 +161,8 @@ def queue_verification(user: User):
     link = current_app.config["BASE_URL"] + VERIFY_PATH + token
     body = (f"Bonjour,\n\nPour activer votre compte Lanterne ({user.email}), ouvrez ce lien dans les deux jours :\n{link}\n\n"
             "Si vous n'avez pas créé de compte, ignorez ce message.\n")
-    outgoing = notify.queue_mail(f"verify:{user.id}:{token[-16:]}", "email_verification",
+    # One message per account per ten minutes, however often the log-in form re-sends it.
+    outgoing = notify.queue_mail(f"verify:{user.id}:{int(utcnow().timestamp()) // 600}", "email_verification",
                                  notify.build_message(user.email, "[Lanterne] Confirmez votre adresse", body), user_id=user.id)
     db.session.commit()
     return outgoing

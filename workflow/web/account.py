@@ -43,8 +43,10 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         accounts.record_login_attempt(form.email.data, address, user is not None)
         if user is not None and accounts.awaiting_verification(user):
-            flash("Confirmez d'abord votre adresse électronique : ouvrez le lien que nous vous avons envoyé par courriel.",
-                  "error")
+            resent = accounts.queue_verification(user)  # the first link may be lost or expired (ten minutes apart)
+            _send_now(resent)
+            flash("Confirmez d'abord votre adresse électronique : ouvrez le lien que nous vous avons envoyé par courriel"
+                  + (" (un nouveau lien vient de partir)." if resent is not None else "."), "error")
             return render_template("account/login.html", form=form), 403
         if user is not None:
             login_user(user, remember=form.remember.data)
