@@ -16,7 +16,8 @@ from workflow.core.storage import private_directory, private_files
 from workflow.core.extensions import csrf, db, login_manager, migrate
 
 # Pages anyone may open; everything else needs an account (the API has its own tokens).
-PUBLIC_ENDPOINTS = {"account.login", "account.signup", "static", "healthz", "favicon", "calendar.feed"}
+PUBLIC_ENDPOINTS = {"account.login", "account.signup", "account.forgotten_password", "account.reset_password",
+                    "account.verify_email", "account.invitation", "static", "healthz", "favicon", "calendar.feed"}
 
 ERROR_MESSAGES = {
     400: "La demande envoyée au serveur est incomplète ou mal formée.",

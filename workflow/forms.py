@@ -84,6 +84,39 @@ class SignupForm(Form):
             raise ValidationError(problem)
 
 
+def _new_password_field(label: str = "Nouveau mot de passe") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(REQUIRED), Length(min=MIN_PASSWORD_LENGTH, max=256,
+                    message=f"Le mot de passe doit compter entre {MIN_PASSWORD_LENGTH} et 256 caractères.")],
+        description=f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
+    )
+
+
+class PasswordResetRequestForm(Form):
+    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED), Email("Adresse électronique non valide.")])
+
+
+class NewPasswordForm(Form):
+    """A new password, twice; `personal` (the account's address and name) must not make it guessable."""
+
+    password = _new_password_field()
+    confirm = PasswordField("Confirmation du mot de passe",
+                            validators=[DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe ne sont pas identiques.")])
+    personal: tuple[str, ...] = ()
+
+    def validate_password(self, field):
+        if field.errors:
+            return
+        problem = password_problem(field.data or "", *self.personal)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED)])
+
+
 class OrganisationForm(Form):
     name = StringField("Nom de l'association", validators=[DataRequired(REQUIRED), Length(max=200)])
 

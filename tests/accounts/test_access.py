@@ -1,8 +1,10 @@
 """A user sees their own requests and those of their organisations, nobody else's."""
+import re
+
 import pytest
 from werkzeug.exceptions import Forbidden, NotFound
 
-from tests.helpers import make_request, page_text
+from tests.helpers import PASSWORD, make_request, page_text
 from workflow.accounts import users as accounts
 from workflow.accounts.access import get_request_or_404
 from workflow.core.extensions import db
@@ -75,7 +77,7 @@ def test_campaigns_are_private_too(client_for, make_user, metz):
     assert as_bob.get(f"/campagnes/{campaign.id}").status_code == 404
 
 
-def test_organisation_management(client_for, make_user):
+def test_organisation_management(app, client_for, make_user):
     make_user("alice@example.org")
     make_user("bob@example.org")
     client = client_for("alice@example.org")
@@ -85,11 +87,14 @@ def test_organisation_management(client_for, make_user):
     assert "Quadrature locale" in page_text(page)
 
     organisation_path = response.headers["Location"]
-    response = client.post(organisation_path, data={"email": "nobody@example.org", "role": "editor"})
-    assert "Aucun compte n'existe pour cette adresse" in page_text(response)
+    # Members are invited (tests/accounts/test_invitations.py); Bob joins when he signs in.
     response = client.post(organisation_path, data={"email": "bob@example.org", "role": "viewer"}, follow_redirects=True)
-    assert "Le membre est enregistré." in page_text(response)
-    assert "Lecteur" in page_text(response)
+    assert "L'invitation de bob@example.org est enregistrée" in page_text(response)
+    link = re.search(r"/invitation/\S+", page_text(response)).group(0)
+    bob_browser = app.test_client()
+    bob_browser.get(link)
+    bob_browser.post("/connexion", data={"email": "bob@example.org", "password": PASSWORD})
+    assert "Lecteur" in page_text(client.get(organisation_path))
 
     # The last owner cannot leave the organisation without an owner.
     alice_id = accounts.find_user("alice@example.org").id

@@ -221,3 +221,34 @@ def test_a_refused_form_brings_its_error_summary_into_view(page):
     top = page.evaluate("document.querySelector('.error-summary').getBoundingClientRect().top")
     assert -1 <= top < PHONE["height"]
     assert "Date" in summary.inner_text()
+
+
+def test_forgotten_password_reset_through_the_mailed_link(page, app, make_user, mailbox, monkeypatch):
+    make_user("alice@example.org", name="Alice")
+    monkeypatch.setitem(app.config, "BASE_URL", page.base)  # links in e-mails point at the live server
+    page.goto(page.base + "/connexion")
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    page.get_by_label("Adresse électronique").fill("alice@example.org")
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.get_by_text("Si un compte existe pour cette adresse").wait_for()
+    page.shot("lien-demande")
+    run_worker()  # the worker hands the message to the SMTP server
+
+    (message,) = mailbox.messages
+    assert message["To"] == "alice@example.org"
+    link = re.search(r"http://\S+/mot-de-passe-oublie/\S+", message.get_body(("plain",)).get_content()).group(0)
+    assert link.startswith(page.base)
+    page.goto(link)
+    page.get_by_label("Nouveau mot de passe").fill("une lanterne sur le quai")
+    page.get_by_label("Confirmation du mot de passe").fill("une lanterne sur le quai")
+    page.shot("nouveau-mot-de-passe")
+    page.get_by_role("button", name="Changer le mot de passe").click()
+    page.get_by_text("Votre mot de passe est changé").wait_for()
+
+    page.get_by_label("Adresse électronique").fill("alice@example.org")
+    page.get_by_label("Mot de passe", exact=True).fill("une lanterne sur le quai")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Vous êtes connecté.").wait_for()
+    page.shot("connecte")
+    page.goto(link)  # the link is spent
+    page.get_by_text("Ce lien n'est plus valable").wait_for()

@@ -61,6 +61,7 @@ def world(app, make_user):
     sharing.set_override(alice, metz, {"prada_email": "prada-alice@example.org"}, organisation, "page")
     proposal = sharing.propose(alice, metz, {"prada_email": "prada@metz.example"}, "Appel du 3 mars", "page")
     accounts.issue_token(alice)
+    invitation, *_ = accounts.invite(organisation, alice, "dave@example.org", "viewer")
     notify.notify(alice, "perm", "reminder", SUBJECT, request_id=access_request.id)
     db.session.commit()
     return {
@@ -71,7 +72,7 @@ def world(app, make_user):
             "user_id": alice.id, "token_id": db.session.scalar(select(ApiToken.id)),
             "feed_id": db.session.scalar(select(CalendarFeed.id)),
             "outgoing_id": outgoing.id, "authority_id": metz.id, "export_run_id": export.id,
-            "proposal_id": proposal.id,
+            "proposal_id": proposal.id, "invitation_id": invitation.id,
         },
         "values": {"kind": "request", "extension": "pdf", "scope": str(organisation.id), "decision": "accepter"},
     }

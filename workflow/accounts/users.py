@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, cast
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -18,9 +20,9 @@ from sqlalchemy import CursorResult, and_, bindparam, delete, func, or_, select
 from workflow.mail import notify
 from workflow.models import versions as page_versions
 from workflow.core.extensions import db
-from workflow.models import ApiToken, LoginAttempt, Membership, Organisation, User
+from workflow.models import ApiToken, Invitation, LoginAttempt, Membership, Organisation, User
 from workflow.models.base import utcnow
-from workflow.models.users import ROLES
+from workflow.models.users import ROLE_LABELS, ROLES
 
 # Argon2id, memory-hard; the library's defaults follow RFC 9106's low-memory profile.
 _hasher = PasswordHasher()
@@ -69,6 +71,117 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def _verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password (checked by `password_problem`) and end every session: whoever
+    knew the old one is signed out everywhere."""
+    problem = password_problem(password, user.email, user.display_name)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def check_password(user: User, password: str) -> bool:
+    return _verify_password(user, password)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not _verify_password(user, current):
+        raise AccountError("Le mot de passe actuel est incorrect.")
+    set_password(user, new)
+
+
+# Links e-mailed to prove one holds an address: signed, valid for a time, and bound to
+# what they change (a reset link stops working once the password or the sessions change).
+RESET_LINK_HOURS = 1
+RESET_PATH = "/mot-de-passe-oublie/"
+
+
+def _signer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"lanterne-{purpose}")
+
+
+def _account_state(user: User) -> str:
+    # What a reset changes: once the password (or the session version) moves on, the link is spent.
+    return hashlib.sha256(f"{user.id}:{user.email}:{user.password_hash}:{user.session_version}".encode()).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    return _signer("password-reset").dumps({"user": user.id, "state": _account_state(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, if the link is genuine, less than an hour old and
+    not used yet."""
+    try:
+        payload = _signer("password-reset").loads(token, max_age=RESET_LINK_HOURS * 3600)
+    except BadSignature:  # also SignatureExpired
+        return None
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or not user.active or _account_state(user) != payload.get("state"):
+        return None
+    return user
+
+
+def queue_password_reset(email: str, now: datetime | None = None):
+    """Put a reset link in the outbox for the account with this address, if there is one
+    (the caller answers the same either way). One message per account per ten minutes: the
+    form cannot be used to flood a mailbox. Returns the outbox row, or None."""
+    user = find_user(email)
+    if user is None or not user.active or not notify.mail_enabled():
+        return None
+    now = now or utcnow()
+    link = current_app.config["BASE_URL"] + RESET_PATH + password_reset_token(user)
+    body = (f"Bonjour,\n\nQuelqu'un (vous, sans doute) a demandé à changer le mot de passe de votre compte Lanterne "
+            f"({user.email}).\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n"
+            "Le lien ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n")
+    message = notify.build_message(user.email, "[Lanterne] Changer votre mot de passe", body)
+    outgoing = notify.queue_mail(f"password-reset:{user.id}:{int(now.timestamp()) // 600}", "password_reset", message,
+                                 user_id=user.id)
+    db.session.commit()
+    return outgoing
+
+
+def verification_required() -> bool:
+    return bool(current_app.config.get("EMAIL_VERIFICATION")) and notify.mail_enabled()
+
+
+VERIFY_PATH = "/inscription/verifier/"
+
+
+def queue_verification(user: User):
+    """E-mail the link that confirms an account's address (valid two days)."""
+    token = _signer("email-verification").dumps({"user": user.id, "email": user.email})
+    link = current_app.config["BASE_URL"] + VERIFY_PATH + token
+    body = (f"Bonjour,\n\nPour activer votre compte Lanterne ({user.email}), ouvrez ce lien dans les deux jours :\n{link}\n\n"
+            "Si vous n'avez pas créé de compte, ignorez ce message.\n")
+    # One message per account per ten minutes, however often the log-in form re-sends it.
+    outgoing = notify.queue_mail(f"verify:{user.id}:{int(utcnow().timestamp()) // 600}", "email_verification",
+                                 notify.build_message(user.email, "[Lanterne] Confirmez votre adresse", body), user_id=user.id)
+    db.session.commit()
+    return outgoing
+
+
+def verify_email(token: str) -> User | None:
+    try:
+        payload = _signer("email-verification").loads(token, max_age=2 * 24 * 3600)
+    except BadSignature:
+        return None
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or user.email != payload.get("email"):
+        return None
+    user.email_verified = True
+    db.session.commit()
+    return user
+
+
 def set_directory_maintainer(user: User, maintainer: bool) -> None:
     """Maintainers alone edit the shared directory and mark addresses verified."""
     user.directory_maintainer = maintainer
@@ -106,14 +219,15 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, password: str, display_name: str = "") -> User:
+def create_user(email: str, password: str, display_name: str = "", verified: bool = True) -> User:
     email = normalise_email(email)
     problem = password_problem(password, email, display_name)
     if problem:
         raise AccountError(problem)
     if find_user(email) is not None:
         raise AccountError("Un compte existe déjà pour cette adresse électronique.")
-    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password))
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
+                email_verified=verified)
     db.session.add(user)
     db.session.commit()
     return user
@@ -125,14 +239,17 @@ def authenticate(email: str, password: str) -> User | None:
         # Same work as a real check, so timing does not tell which addresses have accounts.
         _hasher.hash(password)
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not _verify_password(user, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
     return user if user.active else None
+
+
+def awaiting_verification(user: User) -> bool:
+    """An account that may not sign in yet: its address is to be confirmed."""
+    return verification_required() and not user.email_verified
 
 
 # Password guessing: a progressive delay, never a lock-out.
@@ -285,6 +402,100 @@ def remove_member(organisation: Organisation, user_id: int) -> None:
     db.session.flush()
     _keep_an_owner(organisation)
     db.session.commit()
+
+
+INVITATION_DAYS = 14
+
+
+def invite(organisation: Organisation, inviter: User, email: str, role: str):
+    """Invite an address to the organisation: returns the invitation, the e-mail in the
+    outbox (None without a mail server) and the link (shown to the owner when no e-mail
+    could carry it)."""
+    if role not in ROLES:
+        raise AccountError("Rôle inconnu.")
+    email = normalise_email(email)
+    existing = find_user(email)
+    if existing is not None and membership_of(existing, organisation.id) is not None:
+        raise AccountError("Cette personne est déjà membre de l'association.")
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = Invitation(organisation_id=organisation.id, email=email, role=role, token_hash=_token_digest(token),
+                            invited_by_id=inviter.id, created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    outgoing = None
+    link = f"{current_app.config['BASE_URL']}/invitation/{token}"
+    if notify.mail_enabled():
+        inviter_name = inviter.display_name or inviter.email
+        body = (f"Bonjour,\n\n{inviter_name} vous invite à rejoindre l'association « {organisation.name} » sur Lanterne, "
+                f"comme {ROLE_LABELS[role].lower()}. Les membres d'une association partagent ses demandes d'accès aux "
+                f"documents administratifs.\n\nPour accepter, ouvrez ce lien puis connectez-vous ou créez un compte avec "
+                f"cette adresse ({email}) ; il est valable {INVITATION_DAYS} jours :\n{link}\n")
+        outgoing = notify.queue_mail(f"invitation:{invitation.id}", "invitation",
+                                     notify.build_message(email, f"[Lanterne] Invitation à rejoindre « {organisation.name} »",
+                                                          body), user_id=inviter.id)
+    db.session.commit()
+    return invitation, outgoing, link
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return db.session.scalar(select(Invitation).where(
+        Invitation.token_hash == _token_digest(token), Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow()))
+
+
+def pending_invitations(organisation: Organisation) -> list[Invitation]:
+    return list(db.session.scalars(select(Invitation).where(
+        Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow())
+        .order_by(Invitation.created_at)))
+
+
+def cancel_invitation(organisation: Organisation, invitation_id: int) -> None:
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id, Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None)))
+    if invitation is None:
+        raise AccountError("Cette invitation n'existe pas ou a déjà été acceptée.")
+    db.session.delete(invitation)
+    db.session.commit()
+
+
+def accept_invitations(user: User, opened_token: str | None = None) -> list[Organisation]:
+    """Join the organisations that invited this account's address (still valid
+    invitations); returns them. Called at sign-in and sign-up. The address must be proven:
+    confirmed by e-mail verification, or by the invitation's own link opened in this
+    browser (`opened_token`) - otherwise anyone could sign up with an invited address."""
+    joined = []
+    now = utcnow()
+    pending = select(Invitation).where(
+        Invitation.email == user.email, Invitation.accepted_at.is_(None), Invitation.expires_at > now)
+    if not (verification_required() and user.email_verified):
+        if not opened_token:
+            return []
+        pending = pending.where(Invitation.token_hash == _token_digest(opened_token))
+    for invitation in db.session.scalars(pending):
+        invitation.accepted_at = now
+        if membership_of(user, invitation.organisation_id) is None:
+            db.session.add(Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role))
+            joined.append(invitation.organisation)
+    db.session.commit()
+    return joined
+
+
+def change_role(organisation: Organisation, user_id: int, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError("Rôle inconnu.")
+    membership = db.session.scalar(
+        select(Membership).where(Membership.organisation_id == organisation.id, Membership.user_id == user_id))
+    if membership is None:
+        raise AccountError("Cette personne n'est pas membre de l'association.")
+    membership.role = role
+    _keep_an_owner(organisation)
+    db.session.commit()
+
+
+def leave_organisation(user: User, organisation: Organisation) -> None:
+    """Leave an organisation; its last owner cannot (another must be named first). What the
+    member shared stays with the organisation."""
+    remove_member(organisation, user.id)
 
 
 def _keep_an_owner(organisation: Organisation) -> None:

@@ -82,6 +82,8 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_FROM": environ.get("MAIL_FROM", "lanterne@localhost"),
+        # New accounts confirm their address by an e-mailed link before they can sign in (needs MAIL_SERVER).
+        "EMAIL_VERIFICATION": _bool(environ.get("EMAIL_VERIFICATION")),
         # Links in e-mails and calendar feeds point here.
         "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}").rstrip("/"),
         # Reverse proxies in front of Lanterne whose X-Forwarded-For / -Proto are believed (app.py,

@@ -8,11 +8,12 @@ from workflow.models.notifications import Notification, OutgoingMail
 from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, AccessRequest, HistoryEntry, RequestItem
 from workflow.models.subjects import Subject
-from workflow.models.users import ApiToken, LoginAttempt, Membership, Organisation, RequesterIdentity, User
+from workflow.models.users import ApiToken, Invitation, LoginAttempt, Membership, Organisation, RequesterIdentity, User
 from workflow.models.versions import DataVersion
 
 __all__ = [
-    "ApiToken", "Authority", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign", "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "HistoryEntry",
-    "JobRun", "Letter", "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
+    "ApiToken", "Authority", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign",
+    "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "HistoryEntry", "Invitation", "JobRun", "Letter",
+    "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
     "RequesterIdentity", "Subject", "User",
 ]

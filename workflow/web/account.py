@@ -2,18 +2,23 @@
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import redis
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from workflow.accounts import users as accounts
+from workflow.accounts import personal_data, users as accounts
 from workflow.core import clock
 from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
-from workflow.forms import (IdentityForm, LoginForm, MemberForm, NotificationSettingsForm, OrganisationForm, SignupForm,
-                            sharing_choices)
+from workflow.forms import (ChangePasswordForm, IdentityForm, LoginForm, MemberForm, NewPasswordForm, NotificationSettingsForm,
+                            OrganisationForm, PasswordResetRequestForm, SignupForm, sharing_choices)
+from workflow.jobs import schedule
+from workflow.mail import notify
 from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
 from workflow.models.base import utcnow
+from workflow.models.users import ROLE_LABELS
 
 bp = Blueprint("account", __name__)
 
@@ -47,9 +52,16 @@ def login():
             return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = accounts.authenticate(form.email.data, form.password.data)
         accounts.record_login_attempt(form.email.data, address, user is not None, now)
+        if user is not None and accounts.awaiting_verification(user):
+            resent = accounts.queue_verification(user)  # the first link may be lost or expired (ten minutes apart)
+            _send_now(resent)
+            flash("Confirmez d'abord votre adresse électronique : ouvrez le lien que nous vous avons envoyé par courriel"
+                  + (" (un nouveau lien vient de partir)." if resent is not None else "."), "error")
+            return render_template("account/login.html", form=form), 403
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash("Vous êtes connecté.", "success")
+            _welcome_to(accounts.accept_invitations(user, session.pop(INVITATION_KEY, None)))
             return redirect(_safe_next(request.args.get("next")))
         flash("Adresse électronique ou mot de passe incorrect.", "error")
         status = 401
@@ -61,17 +73,150 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("requests.index"))
     form = SignupForm()
+    if request.method == "GET" and request.args.get("email"):  # from an invitation
+        form.email.data = request.args["email"]
     if form.validate_on_submit():
+        verify = accounts.verification_required()
         try:
-            user = accounts.create_user(form.email.data, form.password.data, form.display_name.data or "")
+            user = accounts.create_user(form.email.data, form.password.data, form.display_name.data or "",
+                                        verified=not verify)
         except accounts.AccountError as error:
             flash(str(error), "error")
         else:
+            if verify:
+                _send_now(accounts.queue_verification(user))
+                flash(f"Votre compte est créé. Pour l'activer, ouvrez le lien que nous venons d'envoyer à {user.email} "
+                      "(valable deux jours).", "info")
+                return redirect(url_for("account.login"))
             login_user(user)
             flash("Votre compte est créé. Bienvenue sur Lanterne.", "success")
+            _welcome_to(accounts.accept_invitations(user, session.pop(INVITATION_KEY, None)))
             return redirect(url_for("requests.index"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/signup.html", form=form), status
+
+
+def _send_now(outgoing) -> None:
+    """Hand a queued e-mail to the workers; without Redis the outbox keeps it for the sweep."""
+    if outgoing is None:
+        return
+    try:
+        schedule.enqueue_mail(outgoing.id)
+    except redis.exceptions.RedisError:
+        pass
+
+
+# The invitation link opened in this browser, until its holder signs in or up.
+INVITATION_KEY = "invitation_token"
+
+
+def _welcome_to(organisations) -> None:
+    for organisation in organisations:
+        flash(f"Vous avez rejoint l'association « {organisation.name} », qui vous y avait invité.", "success")
+
+
+@bp.route("/inscription/verifier/<token>")
+def verify_email(token: str):
+    user = accounts.verify_email(token)
+    if user is None:
+        flash("Ce lien de confirmation n'est pas valable ou a expiré.", "error")
+    else:
+        flash("Votre adresse est confirmée : vous pouvez vous connecter.", "success")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/invitation/<token>")
+def invitation(token: str):
+    invitation = accounts.invitation_for_token(token)
+    if invitation is None:
+        flash("Cette invitation n'est plus valable : elle a déjà servi, a été annulée ou date de plus de "
+              f"{accounts.INVITATION_DAYS} jours.", "error")
+        return redirect(url_for("requests.index" if current_user.is_authenticated else "account.login"))
+    if current_user.is_authenticated and current_user.email == invitation.email:
+        _welcome_to(accounts.accept_invitations(current_user, token))
+        return redirect(url_for("account.organisation", organisation_id=invitation.organisation_id))
+    session[INVITATION_KEY] = token  # opening the link proves the address: accepted at sign-in or sign-up here
+    return render_template("account/invitation.html", invitation=invitation,
+                           has_account=accounts.find_user(invitation.email) is not None)
+
+
+RESET_SENT = ("Si un compte existe pour cette adresse, un courriel vient de lui être envoyé avec un lien pour choisir "
+              "un nouveau mot de passe. Le lien est valable une heure.")
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+def forgotten_password():
+    form = PasswordResetRequestForm()
+    if notify.mail_enabled() and form.validate_on_submit():
+        # The same answer whether the address has an account or not.
+        _send_now(accounts.queue_password_reset(form.email.data))
+        flash(RESET_SENT, "info")
+        return redirect(url_for("account.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/forgotten_password.html", form=form, mail_enabled=notify.mail_enabled()), status
+
+
+@bp.route("/mot-de-passe-oublie/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        flash("Ce lien n'est plus valable : il a déjà servi, ou date de plus d'une heure. Demandez-en un nouveau.", "error")
+        return redirect(url_for("account.forgotten_password"))
+    form = NewPasswordForm()
+    form.personal = (user.email, user.display_name)
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data)  # ends every session, this link's validity too
+        if current_user.is_authenticated:
+            session.clear()
+            logout_user()
+        flash("Votre mot de passe est changé ; toutes vos sessions sont fermées. Connectez-vous avec le nouveau.", "success")
+        return redirect(url_for("account.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/reset_password.html", form=form, email=user.email), status
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    form.personal = (current_user.email, current_user.display_name)
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.password.data)
+        except accounts.AccountError as error:
+            form.current.errors = [str(error)]
+        else:
+            login_user(current_user._get_current_object())  # this session goes on under the new session version; the others are ended
+            flash("Votre mot de passe est changé. Vos autres sessions (autres appareils, « rester connecté ») sont fermées.",
+                  "success")
+            return redirect(url_for("account.profile"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/change_password.html", form=form), status
+
+
+@bp.get("/compte/mes-donnees.zip")
+def export_data():
+    """RGPD arts. 15 and 20: the person's rows as JSON and the files of their own requests."""
+    content = personal_data.export_zip(current_user)
+    filename = f"lanterne-mes-donnees-{utcnow().date().isoformat()}.zip"
+    return Response(content, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/compte/supprimer", methods=["GET", "POST"])
+def delete_account():
+    """RGPD art. 17: the page says what will happen, then asks for the password."""
+    plan = personal_data.deletion_plan(current_user)
+    if request.method == "POST" and not plan.blockers:
+        if not accounts.check_password(current_user, request.form.get("password", "")):
+            flash("Mot de passe incorrect : le compte n'est pas supprimé.", "error")
+            return render_template("account/delete.html", plan=plan), 422
+        personal_data.delete_account(current_user._get_current_object())
+        session.clear()
+        logout_user()
+        flash("Votre compte est supprimé, ainsi que vos données privées. Ce que vous aviez partagé avec une association "
+              "lui reste.", "info")
+        return redirect(url_for("account.login"))
+    return render_template("account/delete.html", plan=plan), 409 if request.method == "POST" else 200
 
 
 @bp.post("/deconnexion")
@@ -155,14 +300,61 @@ def organisation(organisation_id: int):
         status = 422
         if form.validate_on_submit():
             try:
-                accounts.add_member(organisation, form.email.data, form.role.data)
+                invitation, outgoing, link = accounts.invite(organisation, current_user, form.email.data,
+                                                             form.role.data)
             except accounts.AccountError as error:
                 flash(str(error), "error")
             else:
-                flash("Le membre est enregistré.", "success")
+                _send_now(outgoing)
+                if outgoing is not None:
+                    flash(f"L'invitation est envoyée à {invitation.email}. La personne rejoindra l'association en se "
+                          "connectant ou en créant un compte avec cette adresse.", "success")
+                else:
+                    flash(f"L'invitation de {invitation.email} est enregistrée, mais aucun courriel n'est parti (pas de "
+                          f"serveur de messagerie) : transmettez-lui vous-même ce lien, valable {accounts.INVITATION_DAYS} "
+                          f"jours : {link}", "warning")
                 return redirect(url_for("account.organisation", organisation_id=organisation_id))
     my_role = accounts.membership_of(current_user, organisation_id).role
-    return render_template("account/organisation.html", organisation=organisation, form=form, my_role=my_role), status
+    invitations = accounts.pending_invitations(organisation) if my_role == "owner" else []
+    return render_template("account/organisation.html", organisation=organisation, form=form, my_role=my_role,
+                           invitations=invitations, roles=ROLE_LABELS), status
+
+
+@bp.post("/compte/associations/<int:organisation_id>/membres/<int:user_id>/role")
+def change_role(organisation_id: int, user_id: int):
+    organisation = _organisation_for(organisation_id, manage=True)
+    try:
+        accounts.change_role(organisation, user_id, request.form.get("role", ""))
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash("Le rôle est changé.", "success")
+    return redirect(url_for("account.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/compte/associations/<int:organisation_id>/invitations/<int:invitation_id>/annuler")
+def cancel_invitation(organisation_id: int, invitation_id: int):
+    organisation = _organisation_for(organisation_id, manage=True)
+    try:
+        accounts.cancel_invitation(organisation, invitation_id)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash("L'invitation est annulée : son lien ne sert plus.", "success")
+    return redirect(url_for("account.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/compte/associations/<int:organisation_id>/quitter")
+def leave_organisation(organisation_id: int):
+    organisation = _organisation_for(organisation_id)
+    try:
+        accounts.leave_organisation(current_user, organisation)
+    except accounts.AccountError as error:
+        flash(f"{error} Nommez d'abord un autre responsable.", "error")
+        return redirect(url_for("account.organisation", organisation_id=organisation_id))
+    flash(f"Vous avez quitté l'association « {organisation.name} ». Les demandes que vous y avez partagées lui restent.",
+          "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.post("/compte/associations/<int:organisation_id>/membres/<int:user_id>/retirer")
