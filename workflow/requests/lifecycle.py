@@ -2,6 +2,8 @@
 deadlines. The law itself lives in the pure modules `deadlines` and `states`."""
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import date, timezone
 from typing import Any
@@ -65,12 +67,16 @@ def clean_lines(text: str | list[str] | None) -> list[str]:
 _NUMBERING_LOCK = 0x4C4E54  # "LNT"
 
 
+NUMBERING_ATTEMPTS = 8
+
+
 def _lock_numbering() -> None:
     """On PostgreSQL, drafts are numbered one transaction at a time (a transaction-level
     advisory lock, released by the commit or the rollback). Without it, concurrent drafts
     read the same last number, collide at the commit and retry in step: with threaded web
     workers, a campaign (two numbers) could fail five times running. SQLite serialises
-    writers itself; the retry below covers what remains."""
+    writers but not the reading of the last number: the retries in create_requests, each after
+    a random while, cover it."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
 
@@ -104,7 +110,7 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
     problem = draft_problem(owner, draft.requester, draft.organisation_id)
     if problem:
         raise DraftError(problem)
-    for attempt in range(5):
+    for attempt in range(NUMBERING_ATTEMPTS):
         year = clock.today().year
         _lock_numbering()
         first = int(_next_reference(year).rsplit("-", 1)[1])
@@ -129,8 +135,11 @@ def create_requests(owner: User, authorities: list[Authority], draft: Draft,
             break
         except IntegrityError:  # another request took the same number meanwhile: count again
             db.session.rollback()
-            if attempt == 4:
+            if attempt == NUMBERING_ATTEMPTS - 1:
                 raise
+            # After a random while: drafts that collided would otherwise count again in step and
+            # collide again (SQLite, where no lock orders them; threads of one web worker).
+            time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
     return created, campaign
 
 
