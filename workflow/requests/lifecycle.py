@@ -71,14 +71,20 @@ NUMBERING_ATTEMPTS = 8
 
 
 def _lock_numbering() -> None:
-    """On PostgreSQL, drafts are numbered one transaction at a time (a transaction-level
-    advisory lock, released by the commit or the rollback). Without it, concurrent drafts
-    read the same last number, collide at the commit and retry in step: with threaded web
-    workers, a campaign (two numbers) could fail five times running. SQLite serialises
-    writers but not the reading of the last number: the retries in create_requests, each after
-    a random while, cover it."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Drafts are numbered one transaction at a time: a transaction-level advisory lock on
+    PostgreSQL, the write lock on SQLite, released by the commit or the rollback. Without
+    it, concurrent drafts read the same last number, collide at the commit and retry in
+    step: with threaded web workers, a campaign (two numbers) failed five times running.
+    The retries in create_requests, each after a random while, cover what remains."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+    elif dialect == "sqlite":
+        # The database's write lock, taken before the last number is read: end the read
+        # transaction the request opened (nothing is pending in it), then begin by writing
+        # (a statement that changes no row still takes the lock; others wait, busy_timeout).
+        db.session.commit()
+        db.session.execute(text("UPDATE data_versions SET value = value WHERE 0"))
 
 
 def _next_reference(year: int) -> str:
