@@ -164,3 +164,17 @@ def test_no_page_carries_inline_script_or_style():
         if re.search(r"<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=", text):
             offenders.append(template.name)
     assert offenders == []
+
+
+def test_no_page_title_carries_markup():
+    """A page's title block is the text of <title>: markup there shows as text in the tab
+    (and a section put there by mistake is missing from the page)."""
+    import re
+    from pathlib import Path
+
+    offenders = []
+    for template in (Path(__file__).resolve().parents[2] / "templates").rglob("*.html"):
+        for title in re.findall(r"{%\s*block title\s*%}(.*?){%\s*endblock", template.read_text(), flags=re.S):
+            if "<" in title:
+                offenders.append(template.name)
+    assert offenders == []
