@@ -274,6 +274,20 @@ class _Batch:
     def __len__(self) -> int:
         return len(self.inserts) + len(self.updates)
 
+    def update(self, current: dict[str, Any], wanted: dict[str, Any], directory: _Directory, report: Report) -> None:
+        """Bring an existing entry to the imported values, but for the fields changed in
+        Lanterne; the change is recorded in the history and counted."""
+        before, after, kept = _changes(current, wanted, directory.protected.get(current["id"], set()))
+        report.kept_fields += kept
+        if not after:
+            report.unchanged += 1
+            return
+        current.update(after)
+        self.updates.append({"id": current["id"], **after, "search_text": _search_text(current)})
+        self.changes.append({"authority_id": current["id"], "source": "import", "before": before, "after": after,
+                             "reason": self.reason})
+        report.updated += 1
+
     def flush(self) -> None:
         if self.inserts:
             # Without RETURNING: psycopg then runs one statement, parsed once, for every row (a
@@ -352,16 +366,7 @@ def _import_annuaire(stream: IO[str], on_read: Callable[[int], None] | None) -> 
             batch.insert_changes[source_id] = wanted
             report.added += 1
         else:
-            before, after, kept = _changes(current, wanted, directory.protected.get(current["id"], set()))
-            report.kept_fields += kept
-            if after:
-                current.update(after)
-                batch.updates.append({"id": current["id"], **after, "search_text": _search_text(current)})
-                batch.changes.append({"authority_id": current["id"], "source": "import", "before": before,
-                                      "after": after, "reason": batch.reason})
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            batch.update(current, wanted, directory, report)
         if len(batch) >= BATCH_SIZE:
             batch.flush()
     batch.flush()
@@ -391,16 +396,7 @@ def import_pradas(rows: Iterable[dict[str, str]]) -> Report:
             continue
         current = candidates[0]
         wanted = {name: row[name][:254] for name in ("prada_name", "prada_email") if row.get(name)}
-        before, after, kept = _changes(current, wanted, directory.protected.get(current["id"], set()))
-        report.kept_fields += kept
-        if after:
-            current.update(after)
-            batch.updates.append({"id": current["id"], **after})
-            batch.changes.append({"authority_id": current["id"], "source": "import", "before": before, "after": after,
-                                  "reason": batch.reason})
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        batch.update(current, wanted, directory, report)
         if len(batch) >= BATCH_SIZE:
             batch.flush()
     batch.flush()
