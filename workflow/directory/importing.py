@@ -34,8 +34,6 @@ SOURCE_PREFIX = "annuaire:"
 
 # ------------------------------------------------------------ the mapping, in one place
 
-# What the annuaire sets on an entry (never the notes, the PRADA or the verified mark).
-ANNUAIRE_FIELDS = ("name", "kind", "address_lines", "postal_code", "city", "email", "website", "department_code")
 # `pivot[].type_service_local` -> our kind; the rest is "autre".
 ANNUAIRE_KINDS = {
     "mairie": "commune", "mairie_mairie_annexe": "commune", "mairie_com": "commune",
@@ -103,7 +101,8 @@ def department_of(insee_code: str, postal_code: str = "") -> str:
 
 
 def annuaire_entry(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """(source_id, fields) for one record of the annuaire, None for one we cannot use."""
+    """(source_id, fields) for one record of the annuaire, None for one we cannot use. The
+    fields are those the annuaire knows: never the notes, the PRADA or the verified mark."""
     source = record.get("id")
     name = _text(record.get("nom"))
     if source in (None, "") or not name:
