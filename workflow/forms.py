@@ -13,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
-from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, password_problem, writable_organisations
+from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, password_problem
 from workflow.documents.filing import FilingMeta
 from workflow.models import Document, AccessRequest
 from workflow.models.authorities import AUTHORITY_KINDS
@@ -34,7 +34,7 @@ def choices(labels: Mapping[str, str]) -> list[SelectChoice]:
 def sharing_choices(user) -> list[SelectChoice]:
     """The "share with" choices: private, or an organisation the user may write for."""
     return [SelectChoice("", "Personne : privé")] + [
-        SelectChoice(str(organisation.id), organisation.name) for organisation in writable_organisations(user)
+        SelectChoice(str(organisation.id), organisation.name) for organisation in user.writable_organisations
     ]
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from workflow.core.extensions import db
 from workflow.models import AccessRequest, Campaign, Membership, Organisation, RequesterIdentity, User
+from workflow.models.users import WRITE_ROLES
 
-WRITE_ROLES = ("owner", "editor")
 
 
 def _organisation_ids(user: User, roles: tuple[str, ...] | None = None):

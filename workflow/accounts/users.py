@@ -510,11 +510,6 @@ def _keep_an_owner(organisation: Organisation) -> None:
         raise AccountError("Une association doit garder au moins un responsable.")
 
 
-def writable_organisations(user: User) -> list[Organisation]:
-    """Organisations in which `user` may create and change shared things."""
-    return [membership.organisation for membership in user.memberships if membership.role in ("owner", "editor")]
-
-
 IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representative_role", "address", "email", "phone",
                    "organisation_id")
 
@@ -529,7 +524,7 @@ def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
         setattr(identity, name, values.get(name))
     if identity.kind != "association":
         identity.rna_number = identity.representative = identity.representative_role = None
-    if identity.organisation_id not in {organisation.id for organisation in writable_organisations(user)}:
+    if identity.organisation_id not in {organisation.id for organisation in user.writable_organisations}:
         identity.organisation_id = None
     if shared_with is not None:
         identity.organisation_id = shared_with

@@ -81,7 +81,7 @@ def _target_scope(scope: object, organisation_id: object) -> str | None:
         if not is_database_id(organisation_id):
             raise ApiError(422, "« organisation_id » doit être un identifiant d'organisation.")
         return f"organisation:{organisation_id}"
-    writable = [m.organisation_id for m in g.api_user.memberships if m.role in ("owner", "editor")]
+    writable = [organisation.id for organisation in g.api_user.writable_organisations]
     if len(writable) != 1:
         raise ApiError(422 if writable else 403, "Précisez « organisation_id »." if writable else
                        "Vous n'êtes rédacteur d'aucune organisation : utilisez « scope »: « personal ».")

@@ -169,9 +169,7 @@ def set_override(user: User, authority: Authority, fields: dict[str, Any], organ
     """Keep the given coordinates for the letters of `organisation`'s requests (or of the
     user's own requests not shared, without an organisation). Fields equal to the shared
     entry's are not kept; an override left empty is removed. Returns it, or None."""
-    if organisation is not None and not any(
-            membership.organisation_id == organisation.id and membership.role in ("owner", "editor")
-            for membership in user.memberships):
+    if organisation is not None and organisation not in user.writable_organisations:
         raise NotAllowed("Vous ne pouvez pas modifier les courriers de cette organisation.")
     other = set(fields) - set(OVERRIDABLE_FIELDS)
     if other:
@@ -277,9 +275,8 @@ def scopes(user: User) -> dict[str, str]:
     """Where `user` may send a change, the first being the default."""
     shared = ({"directory": "L'annuaire commun (tous les utilisateurs)"} if is_maintainer(user) else
               {"proposal": "Proposer la modification aux responsables de l'annuaire"})
-    organisations = {f"organisation:{membership.organisation_id}":
-                     f"Les courriers de « {membership.organisation.name} » seulement"
-                     for membership in user.memberships if membership.role in ("owner", "editor")}
+    organisations = {f"organisation:{organisation.id}": f"Les courriers de « {organisation.name} » seulement"
+                     for organisation in user.writable_organisations}
     return {**shared, **organisations, "personal": "Mes courriers non partagés seulement"}
 
 

@@ -13,6 +13,8 @@ from workflow.core.extensions import db
 from workflow.models.base import TimestampMixin, utcnow
 
 ROLES = ("owner", "editor", "viewer")
+# The roles that create and change what is shared with an organisation (a viewer reads).
+WRITE_ROLES = ("owner", "editor")
 ROLE_LABELS = {"owner": "Responsable", "editor": "Rédacteur", "viewer": "Lecteur"}
 
 
@@ -49,6 +51,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def organisation_ids(self) -> list[int]:
         return [membership.organisation_id for membership in self.memberships]
+
+    @property
+    def writable_organisations(self) -> list[Organisation]:
+        """Organisations in which this user may create and change shared things."""
+        return [membership.organisation for membership in self.memberships if membership.role in WRITE_ROLES]
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -16,6 +16,7 @@ from workflow.law.deadlines import DEADLINE_LABELS, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Deadline, Membership, Reminder, AccessRequest, User
 from workflow.models.base import utcnow
+from workflow.models.users import WRITE_ROLES
 
 DEFAULT_OFFSETS: dict[str, tuple[int, ...]] = {
     "implicit_refusal": (-7, -1, 0),      # a week and a day before, and the day it is born
@@ -91,7 +92,7 @@ def recipients(access_request: AccessRequest) -> list[User]:
     people = {access_request.owner_id: access_request.owner}
     if access_request.organisation_id:
         for membership in db.session.scalars(select(Membership).where(
-                Membership.organisation_id == access_request.organisation_id, Membership.role.in_(("owner", "editor")))):
+                Membership.organisation_id == access_request.organisation_id, Membership.role.in_(WRITE_ROLES))):
             people[membership.user_id] = membership.user
     return [user for user in people.values() if user.active]
 

@@ -114,9 +114,8 @@ def drop_override(authority_id: int, scope: str):
     organisation = None
     if scope != "personnel":
         # Only an organisation the user writes for: another's overrides are not theirs to see or drop.
-        organisation = next((membership.organisation for membership in current_user.memberships
-                             if str(membership.organisation_id) == scope and membership.role in ("owner", "editor")),
-                            None)
+        organisation = next((organisation for organisation in current_user.writable_organisations
+                             if str(organisation.id) == scope), None)
         if organisation is None:
             abort(404)
     override = sharing.override_of(authority, current_user, organisation)
