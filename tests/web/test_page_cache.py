@@ -147,6 +147,18 @@ def test_the_version_rises_once_per_transaction_that_changes_the_dashboard(alice
     assert db.session.scalar(select(AccessRequest.subject)) == "Objet corrigé"
 
 
+def test_a_user_row_changes_the_pages_only_through_the_name_they_show(client, alice, metz):
+    make_request(alice, metz, "LNT-2026-0309")
+    start = page_cache.version(page_cache.DASHBOARD)
+    client.post("/deconnexion")  # raises the account's session version: nothing a page shows
+    db.session.expire_all()
+    assert page_cache.version(page_cache.DASHBOARD) == start
+    user = db.session.get(type(alice), alice.id)
+    user.display_name = "Alice Martin"  # shown as the assignee of requests
+    db.session.commit()
+    assert page_cache.version(page_cache.DASHBOARD) == start + 1
+
+
 def test_a_worker_s_change_raises_the_version(client, alice, metz):
     access_request = make_request(alice, metz, "LNT-2026-0309")
     client.get("/")

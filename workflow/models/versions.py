@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import chain
 
 from flask import g, has_app_context
-from sqlalchemy import BigInteger, String, event, select, update
+from sqlalchemy import BigInteger, String, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflow.core.extensions import db
@@ -32,6 +32,10 @@ PART_TABLES = {
     REQUEST_PAGE: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users", "request_items",
                              "events", "documents", "document_items", "request_history"}),
 }
+# A changed row of these tables changes a part only through these columns: the pages show
+# a user's name, not their session or settings (a log-out raises the session version and
+# must not re-render every page of every user). Added and deleted rows always count.
+SHOWN_COLUMNS = {"users": frozenset({"display_name", "email"})}
 _CHANGED = "lanterne_changed_parts"
 
 
@@ -56,9 +60,14 @@ def _note(session: Session, table_name: str | None) -> None:
 
 
 def _note_flush(session: Session, _context) -> None:
-    # After a flush, new/dirty/deleted still hold what the flush wrote.
-    for row in chain(session.new, session.dirty, session.deleted):
+    # After a flush, new/dirty/deleted (and each attribute's history) still hold what the flush wrote.
+    for row in chain(session.new, session.deleted):
         _note(session, getattr(row, "__tablename__", None))
+    for row in session.dirty:
+        table_name = getattr(row, "__tablename__", None)
+        shown = SHOWN_COLUMNS.get(table_name)
+        if shown is None or any(inspect(row).attrs[name].history.has_changes() for name in shown):
+            _note(session, table_name)
 
 
 def _note_statement(state) -> None:
