@@ -133,6 +133,7 @@ def test_a_maintainer_accepts_a_proposal_and_the_history_says_who_what_and_why(c
     assert "Personne responsable de l'accès aux documents (PRADA) : « » → « Mme Exemple »" in history
     assert "Coordonnées vérifiées : « non »" in history
     assert "Annuaire de référence de Lanterne" in history  # the seed is its first entry
+    assert "Type : « Commune »" in history and "slug" not in history  # labels, not the stored keys
     again = maud.post(f"/autorites/propositions/{proposal.id}/refuser", follow_redirects=True)
     assert "Cette proposition a déjà été traitée." in page_text(again)
 
