@@ -128,7 +128,7 @@ def test_the_api_takes_what_the_declaration_says(client, before_court, monkeypat
     ({"type": "refused", "appeal_routes_stated": "yes"},
      {"appeal_routes_stated": ["La mention des voies et délais de recours : vrai ou faux (true ou false) attendu, "
                                "pas « yes »."]}),
-    ({"type": "refused", "grounds": "x" * 2001}, {"grounds": ["Motifs du refus : 2000 caractères au plus."]}),
+    ({"type": "refused", "grounds": "x" * 2001}, {"grounds": ["Motifs invoqués : 2000 caractères au plus."]}),
 ])
 def test_the_api_refuses_values_the_declaration_refuses(client, before_court, payload, fields):
     access_request, headers = before_court

@@ -246,14 +246,17 @@ def test_explicit_refusal_replaces_implicit_one() -> None:
     deadlines = compute_deadlines(
         RequestFacts(received=D("2026-01-11"), refused=D("2026-01-20"), acknowledgement="none")
     )
-    assert "implicit_refusal" not in deadlines
+    # The implicit refusal is never born: the explicit one came first.
+    assert deadlines["implicit_refusal"].state == "superseded"
+    assert "a précédé la naissance du refus implicite" in deadlines["implicit_refusal"].state_note
     referral = deadlines["cada_referral"]
+    assert referral.state == "open"
     assert referral.starts_from == D("2026-01-20")
     assert referral.safe_date == D("2026-03-20")
     assert referral.legal_date == D("2026-03-23")  # 21 Mar is a Saturday
     # A regularly notified explicit refusal makes the delay run without acknowledgement.
     assert referral.enforceable
-    assert "deux mois après la notification du refus explicite, le 20 janvier 2026" in referral.explanation
+    assert "deux mois après le refus explicite du 20 janvier 2026, jour de sa notification" in referral.explanation
 
 
 def test_cada_referral_explains_doctrine_is_not_settled() -> None:
@@ -346,11 +349,11 @@ def test_court_appeal_from_explicit_decision_after_opinion() -> None:
     deadlines = compute_deadlines(
         RequestFacts(cada_registered=D("2023-01-05"), cada_opinion=D("2023-01-30"), decision_after_opinion=D("2023-02-10"), department="75")
     )
-    assert "confirmed_refusal" not in deadlines  # the explicit decision came first
+    assert deadlines["confirmed_refusal"].state == "superseded"  # the explicit decision came first
     court_appeal = deadlines["court_appeal"]
     assert court_appeal.starts_from == D("2023-02-10")
     assert (court_appeal.safe_date, court_appeal.legal_date) == (D("2023-04-10"), D("2023-04-11"))
-    assert "la notification de la décision prise par l'administration après l'avis de la CADA, le 10 février 2023" in court_appeal.explanation
+    assert "deux mois après la décision prise après l'avis de la CADA du 10 février 2023, jour de sa notification" in court_appeal.explanation
 
 
 def test_late_explicit_decision_keeps_confirmed_refusal() -> None:
@@ -361,12 +364,17 @@ def test_late_explicit_decision_keeps_confirmed_refusal() -> None:
 
 def test_nothing_to_compute() -> None:
     assert compute_deadlines(RequestFacts()) == {}
-    assert compute_deadlines(RequestFacts(received=D("2026-01-11"), answered_in_full=D("2026-02-01"))) == {}
+    # Documents communicated in full: every deadline still to come is moot.
+    deadlines = compute_deadlines(RequestFacts(received=D("2026-01-11"), answered_in_full=D("2026-02-01")))
+    assert {kind: deadline.state for kind, deadline in deadlines.items()} == {
+        "implicit_refusal": "superseded", "cada_referral": "superseded"}
+    assert deadlines["cada_referral"].state_note == "Documents communiqués le 1er février 2026."
 
 
 def test_kinds_order() -> None:
     deadlines = compute_deadlines(
-        RequestFacts(received=D("2026-01-11"), cada_registered=D("2026-03-01"), cada_opinion=D("2026-03-20"))
+        RequestFacts(received=D("2026-01-11"), cada_registered=D("2026-03-01"), cada_opinion=D("2026-03-20"),
+                     judgment=D("2026-12-01"))
     )
     assert tuple(deadlines) == KINDS
     assert all(deadline.kind == kind for kind, deadline in deadlines.items())
@@ -392,10 +400,13 @@ def test_no_compliant_acknowledgement_makes_deadlines_not_enforceable(ack: str, 
     assert note is not None
     assert note.startswith("Le délai de saisine de la CADA ne vous est pas opposable : ")
     assert reason in note
-    assert "délai raisonnable, en principe un an à compter du jour où vous avez eu connaissance de la décision" in note
+    assert ("délai raisonnable, qui ne dépasse pas en principe un an à compter du jour où vous avez eu "
+            "connaissance de la décision") in note
+    # Never presented as certain.
+    assert "il l'apprécie au cas par cas : ne comptez pas sur cette limite" in note
     assert "CE, Ass., 13 juillet 2016, Czabaj, n° 387763" in note
     assert "CE, 18 mars 2019, n° 417270" in note
-    assert note.endswith("Par prudence, agissez quand même avant la date sûre du 11 avril 2026.")
+    assert note.endswith("Par prudence, agissez avant la date sûre du 11 avril 2026.")
     # The safe date is still the one shown.
     assert referral.date == referral.safe_date == D("2026-04-11")
     assert "voir l'avertissement" in referral.legal_explanation
@@ -409,10 +420,23 @@ def test_no_compliant_acknowledgement_makes_deadlines_not_enforceable(ack: str, 
     assert deadlines["implicit_refusal"].enforceable is True
 
 
-@pytest.mark.parametrize("ack", ["compliant", None])
-def test_compliant_or_unknown_acknowledgement_is_enforceable(ack: str | None) -> None:
-    referral = compute_deadlines(RequestFacts(received=D("2026-01-11"), acknowledgement=ack))["cada_referral"]  # type: ignore[arg-type]
+def test_compliant_acknowledgement_is_enforceable() -> None:
+    referral = compute_deadlines(RequestFacts(received=D("2026-01-11"), acknowledgement="compliant"))["cada_referral"]
     assert referral.enforceable and referral.enforceability_note is None
+    assert referral.enforceability == "enforceable"
+
+
+def test_unknown_acknowledgement_is_to_check() -> None:
+    # "No acknowledgement recorded" is not "no acknowledgement received": ask, and count on
+    # the safe date meanwhile (crpa.md §3.2).
+    deadlines = compute_deadlines(RequestFacts(received=D("2026-01-11"), cada_registered=D("2026-04-01")))
+    for kind in ("cada_referral", "court_appeal"):
+        deadline = deadlines[kind]
+        assert deadline.enforceable and deadline.enforceability == "to_check"
+        assert deadline.enforceability_note is not None
+        assert deadline.enforceability_note.startswith("À vérifier : ")
+        assert "R112-5" in deadline.enforceability_note and "un an" not in deadline.enforceability_note
+    assert "comptez sur la date sûre du 11 avril 2026" in deadlines["cada_referral"].enforceability_note or ""
 
 
 def test_refusal_without_appeal_routes_is_not_enforceable() -> None:
@@ -423,7 +447,7 @@ def test_refusal_without_appeal_routes_is_not_enforceable() -> None:
     assert not referral.enforceable
     note = referral.enforceability_note
     assert (
-        "le refus notifié le 20 janvier 2026 n'indique pas les voies et délais de recours, dont "
+        "le refus explicite du 20 janvier 2026 n'indique pas les voies et délais de recours, dont "
         "la saisine obligatoire de la CADA (CRPA, art. L311-14), si bien que le délai de deux "
         "mois ne court pas"
     ) in note
@@ -582,7 +606,8 @@ def test_property_compute_never_raises(facts: RequestFacts) -> None:
         if deadline.binds_user:
             assert deadline.date == deadline.safe_date
             assert deadline.legal_date is not None and deadline.legal_date > deadline.safe_date
-            assert deadline.enforceable == (deadline.enforceability_note is None)
+            assert deadline.enforceable == (deadline.enforceability != "not_enforceable")
+            assert (deadline.enforceability == "enforceable") == (deadline.enforceability_note is None)
         else:
             assert deadline.safe_date is None and deadline.legal_date is None
     json.dumps(cli_payload(facts), ensure_ascii=False)

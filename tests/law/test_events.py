@@ -18,9 +18,9 @@ def test_the_declaration_names_known_types_and_distinct_inputs() -> None:
     inputs: dict[str, EventField] = {}
     for event_type in EVENT_DATA:
         for spec in EVENT_DATA[event_type]:
-            assert spec.kind in ("date", "text", "longtext", "choice", "bool")
+            assert spec.kind in ("date", "text", "longtext", "choice", "bool", "amount", "url", "item_outcomes")
             assert spec.label.strip()
-            assert (spec.kind == "choice") == bool(spec.choices)
+            assert (spec.kind in ("choice", "item_outcomes")) == bool(spec.choices)
         for spec in input_fields(event_type):
             assert inputs.setdefault(spec.input_name, spec) == spec
     # Lanterne's own data is shown but never asked for.

@@ -18,7 +18,7 @@ from workflow.law.states import (
     check_event,
     derive_status,
     facts_from_events,
-    latest_opinion_outcome,
+    status_outcome,
     likely_next_event,
     next_action,
     receipt_date,
@@ -55,8 +55,8 @@ SENT_3_MARCH = [ev("sent", "2026-03-03", channel="email")]
 
 
 def test_every_status_and_event_has_a_french_label() -> None:
-    assert set(STATUS_LABELS) == set(STATUSES) and len(STATUSES) == 13
-    assert set(EVENT_LABELS) == set(EVENT_TYPES) and len(EVENT_TYPES) == 12
+    assert set(STATUS_LABELS) == set(STATUSES) and len(STATUSES) == 22
+    assert set(EVENT_LABELS) == set(EVENT_TYPES) and len(EVENT_TYPES) == 21
     assert STATUS_LABELS["implicitly_refused"] == "Refus implicite"
     assert EVENT_LABELS["cada_referred"] == "Saisine de la CADA"
     assert all(label.strip() for label in [*STATUS_LABELS.values(), *EVENT_LABELS.values()])
@@ -224,9 +224,11 @@ def test_referral_before_implicit_refusal() -> None:
 
 
 def test_referral_before_implicit_refusal_of_estimated_postal_receipt() -> None:
-    # Postal sending 8 Jan: receipt estimated 11 Jan, implicit refusal 11 Feb.
+    # Postal sending 8 Jan, no receipt recorded: the refusal is born 8 Feb at the earliest
+    # (a letter cannot arrive before it is sent), so a referral from then on is recorded.
     history = [ev("sent", "2026-01-08", channel="postal")]
-    assert "ne naîtra que le 11 février 2026" in refused_with(history, ev("cada_referred", "2026-02-09"))
+    assert "ne naîtra que le 8 février 2026" in refused_with(history, ev("cada_referred", "2026-02-07"))
+    check_event(history, ev("cada_referred", "2026-02-09"))
 
 
 def test_referral_before_explicit_refusal_date() -> None:
@@ -311,7 +313,7 @@ def test_court_before_confirmed_refusal() -> None:
     assert refused_with(OPINION, ev("court_filed", "2026-03-14")) == (
         "Le tribunal administratif ne peut être saisi qu'après un refus confirmé : il naîtra le "
         "15 mars 2026, deux mois après l'enregistrement de la saisine par la CADA, sauf "
-        "décision expresse de refus de l'administration après l'avis."
+        "refus explicite de l'administration notifié depuis la saisine de la CADA."
     )
     check_event(OPINION, ev("court_filed", "2026-03-16"))
 
@@ -524,12 +526,17 @@ def test_postal_acknowledgement_without_card_ends_the_estimate() -> None:
 
 
 def test_missing_acknowledgement() -> None:
+    # "No acknowledgement recorded" is not "no acknowledgement received": only the user says.
     events = [ev("sent", "2026-01-11", channel="email")]
     assert facts_from_events(events, "57").acknowledgement is None
-    assert facts_from_events(events, "57", D("2026-02-11")).acknowledgement is None
-    assert facts_from_events(events, "57", D("2026-02-12")).acknowledgement == "none"
+    assert facts_from_events(events, "57", D("2026-06-12")).acknowledgement is None
     with_referral = events + [ev("cada_referred", "2026-02-12")]
-    assert facts_from_events(with_referral, "57").acknowledgement == "none"
+    assert facts_from_events(with_referral, "57").acknowledgement is None
+    stated = events + [ev("no_acknowledgement", "2026-02-20")]
+    assert facts_from_events(stated, "57").acknowledgement == "none"
+    # An acknowledgement that arrives after all replaces the statement.
+    late = stated + [ev("acknowledged", "2026-02-25", r112_5=True)]
+    assert facts_from_events(late, "57").acknowledgement == "compliant"
 
 
 def test_facts_of_a_full_chain() -> None:
@@ -543,10 +550,11 @@ def test_facts_of_a_full_chain() -> None:
     ]
     facts = facts_from_events(events, "2a")
     assert facts.department == "2A"
-    assert facts.refused == D("2026-01-10") and facts.refusal_states_appeal_routes is False
+    assert [(d.day, d.appeal_routes_stated) for d in facts.decisions] == [
+        (D("2026-01-10"), False), (D("2026-02-20"), True)]
     assert (facts.cada_referred, facts.cada_registered, facts.cada_opinion) == (D("2026-01-12"), D("2026-01-15"), D("2026-02-05"))
     assert facts.opinion_received_by_authority == D("2026-02-09")
-    assert facts.decision_after_opinion == D("2026-02-20")
+    assert facts.authority_replied == D("2026-02-20")
     assert facts.answered_in_full is None
     deadlines = compute_deadlines(facts)
     assert deadlines["court_appeal"].starts_from == D("2026-02-20")
@@ -555,23 +563,26 @@ def test_facts_of_a_full_chain() -> None:
 
 def test_refusal_after_opinion_is_the_decision_after_opinion() -> None:
     facts = facts_from_events(OPINION + [ev("refused", "2026-02-10")], "75")
-    assert facts.refused == D("2026-01-10")
-    assert facts.decision_after_opinion == D("2026-02-10")
+    assert [(d.day, d.what) for d in facts.decisions] == [
+        (D("2026-01-10"), "le refus explicite"), (D("2026-02-10"), "le refus explicite pris après l'avis de la CADA")]
+    court = compute_deadlines(facts)["court_appeal"]
+    assert court.starts_from == D("2026-02-10")
+    assert compute_deadlines(facts)["confirmed_refusal"].state == "superseded"
 
 
 def test_full_answer_leaves_nothing_to_compute() -> None:
     events = [ev("sent", "2026-01-11", channel="email"), ev("answered", "2026-01-20")]
     facts = facts_from_events(events, "57")
     assert facts.answered_in_full == D("2026-01-20")
-    assert compute_deadlines(facts) == {}
+    assert {deadline.state for deadline in compute_deadlines(facts).values()} == {"superseded"}
     partial_later = events + [ev("partially_answered", "2026-01-25")]
     assert facts_from_events(partial_later, "57").answered_in_full is None
 
 
 def test_facts_ignore_future_events_with_today() -> None:
     events = [ev("sent", "2026-01-11", channel="email"), ev("refused", "2026-01-25")]
-    assert facts_from_events(events, "57", D("2026-01-20")).refused is None
-    assert facts_from_events(events, "57").refused == D("2026-01-25")
+    assert facts_from_events(events, "57", D("2026-01-20")).decisions == ()
+    assert [d.day for d in facts_from_events(events, "57").decisions] == [D("2026-01-25")]
 
 
 def test_facts_unknown_department() -> None:
@@ -634,9 +645,9 @@ def test_next_action_unknown_status() -> None:
         next_action("lost")
 
 
-def test_latest_opinion_outcome() -> None:
-    assert latest_opinion_outcome(OPINION) == "unfavourable"
-    assert latest_opinion_outcome(REFERRED) is None
+def test_status_outcome() -> None:
+    assert status_outcome(OPINION, "opinion_received") == "unfavourable"
+    assert status_outcome(REFERRED, "opinion_received") is None
 
 
 @pytest.mark.parametrize("events, today", [

@@ -19,7 +19,7 @@ Code and comments are in English; every string shown to a user is in French.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import datetime as dt
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -43,7 +43,10 @@ __all__ = [
     "KINDS",
     "DEADLINE_LABELS",
     "DEPARTMENTS",
+    "DEADLINE_STATES",
+    "DEADLINE_STATE_LABELS",
     "Deadline",
+    "ExplicitDecision",
     "RequestFacts",
     "UnknownDepartment",
     "add_months",
@@ -55,6 +58,7 @@ __all__ = [
     "is_working_day",
     "next_working_day",
     "normalise_department",
+    "open_deadlines",
 ]
 
 KINDS: tuple[str, ...] = (
@@ -64,6 +68,7 @@ KINDS: tuple[str, ...] = (
     "authority_answer_expected",
     "confirmed_refusal",
     "court_appeal",
+    "cassation_appeal",
 )
 
 # What each deadline is, as the request page titles it.
@@ -74,7 +79,33 @@ DEADLINE_LABELS: Mapping[str, str] = MappingProxyType({
     "authority_answer_expected": "Réponse de l'administration à la CADA attendue",
     "confirmed_refusal": "Naissance du refus confirmé",
     "court_appeal": "Saisir le tribunal administratif",
+    "cassation_appeal": "Se pourvoir en cassation devant le Conseil d'État",
 })
+
+# Where a deadline stands: still to come; done in time (the act it calls for is recorded,
+# or the administration did what it had to); its day went by; replaced by a decision that
+# made it moot (an explicit refusal before the implicit one is born...).
+OPEN, MET, PASSED, SUPERSEDED = "open", "met", "passed", "superseded"
+DEADLINE_STATES: tuple[str, ...] = (OPEN, MET, PASSED, SUPERSEDED)
+DEADLINE_STATE_LABELS: Mapping[str, str] = MappingProxyType({
+    OPEN: "À venir", MET: "Respecté", PASSED: "Dépassé", SUPERSEDED: "Sans objet",
+})
+
+# Whether a deadline binding the user can be held against them: it runs; it does not
+# (L112-6, L311-14); or Lanterne does not know (no acknowledgement recorded: ask).
+ENFORCEABLE, NOT_ENFORCEABLE, TO_CHECK = "enforceable", "not_enforceable", "to_check"
+
+
+@dataclass(frozen=True)
+class ExplicitDecision:
+    """A written decision refusing all or part of the request, as notified to the requester:
+    a refusal, a partial communication that expressly refuses the rest, a communication
+    with redactions, a statement that the documents are not held or already published."""
+
+    day: date
+    appeal_routes_stated: bool = True  # the decision states the appeal routes and delays (L311-14)
+    what: str = "le refus explicite"   # how the explanations name it (French)
+
 
 @dataclass(frozen=True)
 class RequestFacts:
@@ -82,18 +113,28 @@ class RequestFacts:
 
     received: date | None = None  # receipt by the administration
     received_is_estimate: bool = False  # postal sending without receipt card
-    acknowledgement: Literal["none", "compliant", "non_compliant"] | None = None  # None = unknown
-    refused: date | None = None  # notification of an explicit refusal
+    # The sending date: a letter cannot arrive before it is sent, so while the receipt is
+    # an estimate the dates the user must meet are counted from it (crpa.md §3.1).
+    sent: date | None = None
+    acknowledgement: Literal["none", "compliant", "non_compliant"] | None = None  # None = unknown: ask
+    refused: date | None = None  # notification of an explicit refusal (shorthand for `decisions`)
     refusal_states_appeal_routes: bool = True
     cada_referred: date | None = None
     cada_registered: date | None = None
     cada_opinion: date | None = None  # date of the opinion
     opinion_received_by_authority: date | None = None
-    decision_after_opinion: date | None = None  # explicit (refusal) decision after the opinion
+    decision_after_opinion: date | None = None  # explicit (refusal) decision after the opinion (shorthand)
     department: str = "57"
     # Addition to the agreed contract: documents communicated in full (initial answer or
-    # after the opinion). Nothing is left to contest, so no deadline is computed.
+    # after the opinion). Nothing is left to contest: every deadline still open is moot.
     answered_in_full: date | None = None
+    # Every explicit decision refusing all or part of the request, whatever its date.
+    decisions: tuple[ExplicitDecision, ...] = ()
+    authority_replied: date | None = None  # the administration's answer after the opinion
+    court_filed: date | None = None
+    judgment: date | None = None  # notification of a judgment open to cassation (a rejection)
+    # With a day, deadlines whose day went by without being met are "passed".
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -108,12 +149,16 @@ class Deadline:
     explanation: str  # French
     binds_user: bool
     enforceable: bool = True
-    enforceability_note: str | None = None  # French: why not enforceable + what to do
+    enforceability_note: str | None = None  # French: why not enforceable (or to check) + what to do
     estimated: bool = False  # derived from an estimated date
     # Addition to the agreed contract: one French sentence per date of a binding
     # deadline, used by the CLI payload and the request page.
     safe_explanation: str | None = None
     legal_explanation: str | None = None
+    state: str = OPEN  # one of DEADLINE_STATES
+    state_note: str = ""  # French: why met, passed or superseded
+    enforceability: str = ENFORCEABLE
+    legal_date_probable: bool = False  # the legal last day rests on a rule that is not settled
 
 
 # ---------------------------------------------------------------- French sentences
@@ -150,22 +195,34 @@ def _czabaj_note(what: str, reason: str, implicit: bool, safe: date) -> str:
         cases += " ; CE, 18 mars 2019, n° 417270, pour les décisions implicites"
     return (
         f"{what} ne vous est pas opposable : {reason}. "
-        "Vous devez néanmoins agir dans un délai raisonnable, en principe un an à compter "
-        f"du jour où vous avez eu connaissance de la décision ({cases}). "
-        f"Par prudence, agissez quand même avant la date sûre du {format_date_fr(safe)}."
+        "Le juge exige néanmoins d'agir dans un délai raisonnable, qui ne dépasse pas en "
+        f"principe un an à compter du jour où vous avez eu connaissance de la décision ({cases}) ; "
+        "il l'apprécie au cas par cas : ne comptez pas sur cette limite. "
+        f"Par prudence, agissez avant la date sûre du {format_date_fr(safe)}."
     )
 
 
-def _enforceability_problem(facts: RequestFacts, basis: Literal["explicit", "implicit"]) -> str | None:
-    """French reason why the deadlines of this chain cannot be held against the user."""
-    if basis == "explicit":
+def _to_check_note(what: str, safe: date) -> str:
+    return (
+        f"À vérifier : {what} ne vous est opposable que si l'administration vous a adressé un "
+        "accusé de réception portant les mentions de l'article R112-5 du CRPA (date de "
+        "réception, date de naissance du refus implicite, service chargé du dossier, voies et "
+        f"délais de recours) ({_ACK_LAW}). Aucun accusé de réception n'est enregistré : "
+        "indiquez si vous en avez reçu un, ou constatez qu'il n'y en a pas. En attendant, "
+        f"comptez sur la date sûre du {format_date_fr(safe)}."
+    )
+
+
+def _enforceability_problem(facts: RequestFacts, decision: ExplicitDecision | None) -> str | None:
+    """French reason why the deadlines of this chain cannot be held against the user; None
+    when they run or when Lanterne does not know (see `_ack_unknown`)."""
+    if decision is not None:
         # A regularly notified explicit decision makes the delays run even without an
         # acknowledgement (L112-6, 2nd paragraph); what matters is L311-14.
-        if facts.refusal_states_appeal_routes:
+        if decision.appeal_routes_stated:
             return None
-        assert facts.refused is not None
         return (
-            f"le refus notifié le {format_date_fr(facts.refused)} n'indique pas les voies et "
+            f"{_named(decision)} n'indique pas les voies et "
             "délais de recours, dont la saisine obligatoire de la CADA (CRPA, art. L311-14), "
             "si bien que le délai de deux mois ne court pas"
         )
@@ -177,16 +234,116 @@ def _enforceability_problem(facts: RequestFacts, basis: Literal["explicit", "imp
             "par l'article R112-5 du CRPA (date de réception, date de naissance de la décision "
             f"implicite, service chargé du dossier, voies et délais de recours) ({_ACK_LAW})"
         )
-    # Unknown acknowledgement: assume the deadline runs (the safe side for the user).
     return None
 
 
-def _estimate_sentence(received: date) -> str:
+def _estimate_sentence(facts: RequestFacts) -> str:
+    received = facts.received
+    assert received is not None
+    if facts.sent is None:
+        return (
+            f" Attention : la date de réception du {format_date_fr(received)} est estimée (envoi "
+            "postal sans avis de réception enregistré) ; enregistrez la date de l'avis de "
+            "réception dès que vous l'avez."
+        )
     return (
-        f" Attention : la date de réception du {format_date_fr(received)} est estimée (envoi "
-        "postal sans avis de réception enregistré) ; enregistrez la date de l'avis de "
-        "réception dès que vous l'avez."
+        f" Attention : aucune date de réception n'est enregistrée pour cet envoi postal. Une lettre "
+        f"ne pouvant pas arriver avant d'être envoyée, les dates que vous devez tenir sont "
+        f"comptées à partir de l'envoi, le {format_date_fr(facts.sent)} (réception la plus "
+        f"précoce possible) ; la réception est estimée au {format_date_fr(received)}. "
+        "Enregistrez la date de l'avis de réception dès que vous l'avez : les dates seront recalculées."
     )
+
+
+def _state(done: date | None, last_day: date, today: date | None, what_done: str) -> tuple[str, str]:
+    """(state, note) of a deadline that `done` (the day the act was recorded) meets."""
+    if done is not None:
+        if done <= last_day:
+            return MET, f"{what_done} le {format_date_fr(done)}."
+        return PASSED, f"{what_done} le {format_date_fr(done)}, après le dernier jour ({format_date_fr(last_day)})."
+    if today is not None and today > last_day:
+        return PASSED, ""
+    return OPEN, ""
+
+
+def _birth_state(born: date, today: date | None) -> tuple[str, str]:
+    """A decision the administration's silence gives birth to: to come, or born."""
+    if today is not None and today > born:
+        return PASSED, f"Né le {format_date_fr(born)} au soir."
+    return OPEN, ""
+
+
+def _named(decision: ExplicitDecision) -> str:
+    """"le refus explicite du 15 octobre 2026"."""
+    return f"{decision.what} du {format_date_fr(decision.day)}"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _decisions(facts: RequestFacts) -> list[ExplicitDecision]:
+    """Every explicit decision, the shorthands included, in date order."""
+    decisions = list(facts.decisions)
+    days = {decision.day for decision in decisions}
+    if facts.refused is not None and facts.refused not in days:
+        decisions.append(ExplicitDecision(facts.refused, facts.refusal_states_appeal_routes))
+    if facts.decision_after_opinion is not None and facts.decision_after_opinion not in days:
+        decisions.append(ExplicitDecision(facts.decision_after_opinion, True, "la décision prise après l'avis de la CADA"))
+    return sorted(decisions, key=lambda decision: decision.day)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A two-month window the user must act in (the CADA referral, the court application)."""
+
+    start: date
+    safe: date
+    legal: date
+    origin: str           # French: "la naissance du refus implicite, le 1er octobre 2026"
+    decision: ExplicitDecision | None  # the explicit decision it runs from, if any
+    probable_from: ExplicitDecision | None = None  # a later decision the legal day rests on
+    later: tuple[str, ...] = ()   # French sentences on later decisions
+
+
+def _window(start: date, origin: str, decision: ExplicitDecision | None, department: str | None) -> _Window:
+    return _Window(start, add_months(start, 2), franc_last_day(start, 2, department), origin, decision)
+
+
+def _later_decisions(window: _Window, later: list[ExplicitDecision], department: str | None,
+                     restart_settled: bool, what: str) -> _Window:
+    """Apply the decisions notified after the window opened (crpa.md §3.1): while the window
+    runs, a new refusal restarts it where the rule is settled (CJA R421-2) — the safe date
+    moves only when it came before the safe date; otherwise only a later legal last day is
+    shown, as probable. After the window closed, it merely confirms: nothing reopens."""
+    for decision in later:
+        named = _named(decision)
+        if decision.day <= window.legal:
+            new_safe = add_months(decision.day, 2)
+            new_legal = franc_last_day(decision.day, 2, department)
+            if restart_settled and decision.day <= window.safe:
+                window = replace(
+                    window, start=decision.day, safe=new_safe, legal=new_legal, decision=decision,
+                    origin=f"{named}, jour de sa notification", probable_from=None,
+                    later=window.later + (
+                        f"Pendant le délai, {named} l'a fait courir à nouveau : « lorsqu'une décision "
+                        "explicite de rejet intervient avant l'expiration de cette période, elle fait à "
+                        "nouveau courir le délai de recours » (CJA, art. R421-2).",),
+                )
+            elif new_legal > window.legal:
+                window = replace(
+                    window, legal=new_legal, probable_from=decision,
+                    later=window.later + (
+                        f"Pendant le délai, {named} pourrait avoir ouvert un nouveau délai de deux mois, "
+                        f"jusqu'au {format_date_fr(new_legal)} : ce point n'est pas tranché ({what}). Ce "
+                        "dernier jour est probable, pas certain : la date sûre reste le "
+                        f"{format_date_fr(window.safe)}.",),
+                )
+        else:
+            window = replace(window, later=window.later + (
+                f"Après la fin du délai, {named} ne fait que confirmer le refus antérieur et ne rouvre "
+                "aucun délai (décision confirmative).",))
+    return window
 
 
 # ------------------------------------------------------------------- the deadlines
@@ -201,7 +358,7 @@ def _implicit_refusal(facts: RequestFacts, received: date) -> Deadline:
         + _SILENCE_NOT_EXTENDED
     )
     if facts.received_is_estimate:
-        text += _estimate_sentence(received)
+        text += _estimate_sentence(facts)
     return Deadline(
         kind="implicit_refusal",
         date=born,
@@ -215,23 +372,31 @@ def _implicit_refusal(facts: RequestFacts, received: date) -> Deadline:
     )
 
 
-def _cada_referral(facts: RequestFacts, start: date, basis: Literal["explicit", "implicit"]) -> Deadline:
-    safe = add_months(start, 2)
-    legal = franc_last_day(start, 2, None)  # the CADA is national: national calendar
-    if basis == "explicit":
-        origin = f"la notification du refus explicite, le {format_date_fr(start)}"
-    else:
-        origin = f"la naissance du refus implicite, le {format_date_fr(start)}"
-    problem = _enforceability_problem(facts, basis)
-    note = (
-        _czabaj_note("Le délai de saisine de la CADA", problem, basis == "implicit", safe)
-        if problem
-        else None
-    )
-    estimated = basis == "implicit" and facts.received_is_estimate
-    shift = _shift_detail(safe + timedelta(days=1), legal, None)
-    not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if note else ""
-    estimate = _estimate_sentence(facts.received) if estimated and facts.received else ""
+def _enforceability(facts: RequestFacts, window: _Window, what: str,
+                    chain_start: ExplicitDecision | None) -> tuple[str, str | None]:
+    """(enforceability, note) of a window. A window that runs from an implicit decision
+    inherits how the chain began (`chain_start`: the explicit decision the CADA window
+    ran from, if any): a defect that kept the first delay from running is inherited."""
+    decision = window.decision or chain_start
+    problem = _enforceability_problem(facts, decision)
+    if problem:
+        return NOT_ENFORCEABLE, _czabaj_note(what, problem, window.decision is None, window.safe)
+    if decision is None and facts.acknowledgement is None:
+        return TO_CHECK, _to_check_note(what[:1].lower() + what[1:], window.safe)
+    return ENFORCEABLE, None
+
+
+def _cada_referral(facts: RequestFacts, window: _Window, estimated: bool) -> Deadline:
+    safe, legal, origin = window.safe, window.legal, window.origin
+    enforceability, note = _enforceability(facts, window, "Le délai de saisine de la CADA", window.decision)
+    shift = _shift_detail(add_months(window.probable_from.day, 2) + timedelta(days=1) if window.probable_from
+                          else safe + timedelta(days=1), legal, None)
+    not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if enforceability == NOT_ENFORCEABLE else ""
+    estimate = _estimate_sentence(facts) if estimated else ""
+    later = "".join(" " + sentence for sentence in window.later)
+    settled = ("Ce dernier jour est probable, pas certain : préférez la date sûre." if window.probable_from else
+               "C'est la lecture de la doctrine courante, mais la jurisprudence ne l'a pas tranchée "
+               "pour la saisine de la CADA : préférez la date sûre.")
 
     safe_text = (
         f"Date sûre pour saisir la CADA : le {format_date_fr(safe)}, deux mois après {origin} "
@@ -243,8 +408,7 @@ def _cada_referral(facts: RequestFacts, start: date, basis: Literal["explicit", 
         f"Dernier jour légal pour saisir la CADA : le {format_date_fr(legal)}, en comptant le "
         "délai de deux mois comme un délai franc, reporté au premier jour ouvrable suivant "
         f"s'il se termine un samedi, un dimanche ou un jour férié (CPC, art. 642){shift}. "
-        "C'est la lecture de la doctrine courante, mais la jurisprudence ne l'a pas tranchée "
-        "pour la saisine de la CADA : préférez la date sûre." + not_binding
+        + settled + not_binding + later
     )
     text = (
         f"Saisissez la CADA au plus tard le {format_date_fr(safe)} : c'est la date sûre, deux "
@@ -253,28 +417,35 @@ def _cada_referral(facts: RequestFacts, start: date, basis: Literal["explicit", 
         "(CPC, art. 642) ; c'est la lecture de la doctrine courante, mais la jurisprudence ne "
         "l'a pas tranchée pour la saisine de la CADA. La saisine de la CADA est obligatoire "
         "avant tout recours devant le tribunal administratif (CRPA, art. L342-1)."
-        + not_binding
-        + estimate
+        + not_binding + later + estimate
     )
+    state, state_note = _state(facts.cada_referred, legal, facts.today, "CADA saisie")
     return Deadline(
         kind="cada_referral",
         date=safe,
         safe_date=safe,
         legal_date=legal,
-        starts_from=start,
+        starts_from=window.start,
         articles=("CRPA, art. R343-1", "CRPA, art. R311-15", "CRPA, art. L342-1", "CPC, art. 642"),
         explanation=text,
         binds_user=True,
-        enforceable=note is None,
+        enforceable=enforceability != NOT_ENFORCEABLE,
         enforceability_note=note,
         estimated=estimated,
         safe_explanation=safe_text,
         legal_explanation=legal_text,
+        state=state,
+        state_note=state_note,
+        enforceability=enforceability,
+        legal_date_probable=window.probable_from is not None,
     )
 
 
-def _cada_opinion_expected(registered: date) -> Deadline:
+def _cada_opinion_expected(facts: RequestFacts, registered: date) -> Deadline:
     expected = add_months(registered, 1)
+    state, note = _state(facts.cada_opinion, expected, facts.today, "Avis rendu")
+    if state == PASSED and facts.cada_opinion is None:
+        note = "L'avis n'est pas encore enregistré : un avis en retard ne fait naître aucune décision."
     return Deadline(
         kind="cada_opinion_expected",
         date=expected,
@@ -289,10 +460,12 @@ def _cada_opinion_expected(registered: date) -> Deadline:
             "naître aucune décision : vous n'avez rien à faire."
         ),
         binds_user=False,
+        state=state,
+        state_note=note,
     )
 
 
-def _authority_answer_expected(facts: RequestFacts) -> Deadline | None:
+def _authority_answer_expected(facts: RequestFacts, answered: date | None) -> Deadline | None:
     start = facts.opinion_received_by_authority or facts.cada_opinion
     if start is None:
         return None
@@ -310,6 +483,7 @@ def _authority_answer_expected(facts: RequestFacts) -> Deadline | None:
             " La date à laquelle l'administration a reçu l'avis n'étant pas connue, ce délai "
             f"est calculé à partir de la date de l'avis, le {format_date_fr(start)}."
         )
+    state, note = _state(answered, expected, facts.today, "Réponse de l'administration")
     return Deadline(
         kind="authority_answer_expected",
         date=expected,
@@ -320,6 +494,8 @@ def _authority_answer_expected(facts: RequestFacts) -> Deadline | None:
         explanation=text,
         binds_user=False,
         estimated=estimated,
+        state=state,
+        state_note=note,
     )
 
 
@@ -336,29 +512,17 @@ def _confirmed_refusal(registered: date) -> Deadline:
             f"Si l'administration n'a pas communiqué les documents au {format_date_fr(born)}, "
             "deux mois après l'enregistrement de votre saisine par la CADA le "
             f"{format_date_fr(registered)}, son silence vaut refus confirmé (CRPA, art. R343-4 "
-            "et R343-5). " + _SILENCE_NOT_EXTENDED
+            "et R343-5). Si elle vous notifie d'ici là un refus explicite, c'est ce refus qu'il "
+            "faudra contester, et le refus confirmé ne naîtra pas. " + _SILENCE_NOT_EXTENDED
         ),
         binds_user=False,
     )
 
 
-def _court_appeal(
-    facts: RequestFacts,
-    department: str,
-    start: date,
-    explicit: bool,
-    chain_problem: tuple[str, bool] | None,
-) -> Deadline:
+def _court_appeal(facts: RequestFacts, department: str, window: _Window,
+                  chain_start: ExplicitDecision | None) -> Deadline:
     court_dep = court_department(department)
-    safe = add_months(start, 2)
-    legal = franc_last_day(start, 2, court_dep)
-    if explicit:
-        origin = (
-            "la notification de la décision prise par l'administration après l'avis de la "
-            f"CADA, le {format_date_fr(start)}"
-        )
-    else:
-        origin = f"la naissance du refus confirmé, le {format_date_fr(start)}"
+    safe, legal, origin = window.safe, window.legal, window.origin
     if court_dep is not None:
         court = "le tribunal administratif de Strasbourg"
         calendar = (
@@ -368,14 +532,16 @@ def _court_appeal(
     else:
         court = "le tribunal administratif"
         calendar = ""
-    note = None
-    if chain_problem is not None:
-        reason, implicit = chain_problem
-        note = _czabaj_note(
-            "Le délai de recours devant le tribunal administratif", reason, implicit, safe
-        )
-    shift = _shift_detail(safe + timedelta(days=1), legal, court_dep)
-    not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if note else ""
+    enforceability, note = _enforceability(facts, window, "Le délai de recours devant le tribunal administratif",
+                                           chain_start)
+    if window.decision is not None and note is not None:
+        note += (" (CE, 11 juillet 2016, n° 391899 : faute de mention des voies et délais de recours, le "
+                 "délai ne court pas contre cette décision.)")
+    nominal = add_months(window.probable_from.day, 2) if window.probable_from else safe
+    shift = _shift_detail(nominal + timedelta(days=1), legal, court_dep)
+    not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if enforceability == NOT_ENFORCEABLE else ""
+    later = "".join(" " + sentence for sentence in window.later)
+    probable = " Ce dernier jour est probable, pas certain : préférez la date sûre." if window.probable_from else ""
 
     safe_text = (
         f"Date sûre pour saisir {court} : le {format_date_fr(safe)}, deux mois après {origin} "
@@ -387,78 +553,168 @@ def _court_appeal(
         "délai de deux mois est un délai franc, reporté au premier jour ouvrable suivant s'il "
         f"se termine un samedi, un dimanche ou un jour férié{calendar} (CPC, art. 642 ; CE, "
         f"13 mai 2015, n° 368892){shift}. La requête doit être enregistrée au greffe au plus "
-        "tard ce jour-là." + not_binding
+        "tard ce jour-là." + probable + not_binding + later
     )
     text = (
         f"Déposez votre requête devant {court} au plus tard le {format_date_fr(safe)} : c'est "
         f"la date sûre, deux mois après {origin} (CJA, art. R421-1 et R421-2). Le dernier jour "
         f"légal est le {format_date_fr(legal)}, jusqu'à minuit : le délai est un délai franc, reporté "
         "au premier jour ouvrable suivant s'il se termine un samedi, un dimanche ou un jour "
-        f"férié{calendar} (CPC, art. 642 ; CE, 13 mai 2015, n° 368892)." + not_binding
+        f"férié{calendar} (CPC, art. 642 ; CE, 13 mai 2015, n° 368892)." + probable + not_binding + later
     )
+    state, state_note = _state(facts.court_filed, legal, facts.today, "Requête déposée")
     return Deadline(
         kind="court_appeal",
         date=safe,
         safe_date=safe,
         legal_date=legal,
-        starts_from=start,
+        starts_from=window.start,
         articles=("CJA, art. R421-1", "CJA, art. R421-2", "CPC, art. 642"),
         explanation=text,
         binds_user=True,
-        enforceable=note is None,
+        enforceable=enforceability != NOT_ENFORCEABLE,
         enforceability_note=note,
         safe_explanation=safe_text,
         legal_explanation=legal_text,
+        state=state,
+        state_note=state_note,
+        enforceability=enforceability,
+        legal_date_probable=window.probable_from is not None,
     )
 
 
+def _cassation_appeal(facts: RequestFacts, judgment: date) -> Deadline:
+    safe = add_months(judgment, 2)
+    legal = franc_last_day(judgment, 2, None)  # the Conseil d'État sits in Paris: national calendar
+    text = (
+        "Le jugement d'un tribunal administratif sur un refus de communiquer des documents "
+        "administratifs est rendu en premier et dernier ressort : il ne peut pas faire l'objet "
+        "d'un appel, seulement d'un pourvoi en cassation devant le Conseil d'État (CJA, art. "
+        "R811-1, 2°), formé par un avocat au Conseil d'État et à la Cour de cassation, dans les "
+        f"deux mois de la notification du jugement, le {format_date_fr(judgment)} (CJA, art. "
+        f"R821-1). Date sûre : le {format_date_fr(safe)} ; dernier jour légal, en comptant un "
+        f"délai franc reporté au premier jour ouvrable (CPC, art. 642) : le {format_date_fr(legal)}."
+    )
+    state, note = _state(None, legal, facts.today, "")
+    return Deadline(
+        kind="cassation_appeal", date=safe, safe_date=safe, legal_date=legal, starts_from=judgment,
+        articles=("CJA, art. R811-1", "CJA, art. R821-1", "CPC, art. 642"), explanation=text, binds_user=True,
+        safe_explanation=f"Date sûre pour se pourvoir en cassation : le {format_date_fr(safe)}, deux mois après la "
+                         f"notification du jugement (CJA, art. R821-1).",
+        legal_explanation=f"Dernier jour légal pour se pourvoir en cassation : le {format_date_fr(legal)}, en "
+                          "comptant un délai franc reporté au premier jour ouvrable (CPC, art. 642).",
+        state=state, state_note=note,
+    )
+
+
+def _supersede(deadline: Deadline, note: str) -> Deadline:
+    if deadline.state != OPEN:
+        return deadline
+    return replace(deadline, state=SUPERSEDED, state_note=note)
+
+
 def compute_deadlines(facts: RequestFacts) -> dict[str, Deadline]:
-    """Every computable deadline of the request, keyed by kind (in KINDS order)."""
+    """Every deadline of the request, keyed by kind (in KINDS order), each with its state."""
     department = normalise_department(facts.department)
     out: dict[str, Deadline] = {}
-    if facts.answered_in_full is not None:
-        return out  # documents communicated: nothing left to contest
+    decisions = _decisions(facts)
+    # The CADA stage begins with the referral (or, when only its registration is known,
+    # with the registration). A decision notified on the day of the referral is the one
+    # referred; a decision after the opinion always belongs to the CADA stage.
+    referred = facts.cada_referred or facts.cada_registered
+    after_opinion_day = facts.decision_after_opinion
+    before_referral = [d for d in decisions if (referred is None or d.day <= referred) and d.day != after_opinion_day]
+    after_referral = [d for d in decisions if d not in before_referral]
 
-    # Steps 2-3: an explicit refusal replaces the implicit one as the CADA window start.
-    basis: Literal["explicit", "implicit"] | None = None
-    cada_start: date | None = None
-    if facts.refused is not None:
-        basis, cada_start = "explicit", facts.refused
-    elif facts.received is not None:
+    # Steps 2-3: the implicit refusal, or an explicit decision notified before it is born.
+    # While the receipt of a postal request is only estimated, the user's window counts
+    # from its earliest possible day, the sending (crpa.md §3.1).
+    implicit: Deadline | None = None
+    earliest_receipt = facts.received
+    if facts.received is not None:
         implicit = _implicit_refusal(facts, facts.received)
+        if facts.received_is_estimate and facts.sent is not None:
+            earliest_receipt = min(facts.sent, facts.received)
+    cada_window: _Window | None = None
+    estimated = False
+    first = before_referral[0] if before_referral else None
+    if first is not None and (implicit is None or first.day <= add_months(earliest_receipt or first.day, 1)):
+        cada_window = _window(first.day, f"{_named(first)}, jour de sa notification", first, None)
+        later = before_referral[1:]
+        if implicit is not None:
+            implicit = replace(implicit, state=SUPERSEDED, state_note=(
+                f"{_capitalised(_named(first))} a précédé la naissance du refus implicite : c'est cette "
+                "décision qui fait courir le délai de saisine de la CADA."))
+    elif implicit is not None:
+        assert earliest_receipt is not None
+        born = add_months(earliest_receipt, 1)
+        state, note = _birth_state(implicit.date, facts.today)
+        implicit = replace(implicit, state=state, state_note=note)
+        estimated = facts.received_is_estimate
+        cada_window = _window(born, f"la naissance du refus implicite, le {format_date_fr(born)}", None, None)
+        later = before_referral
+    if implicit is not None:
         out["implicit_refusal"] = implicit
-        basis, cada_start = "implicit", implicit.date
-    chain_problem: tuple[str, bool] | None = None
-    if basis is not None and cada_start is not None:
-        referral = _cada_referral(facts, cada_start, basis)
-        out["cada_referral"] = referral
-        problem = _enforceability_problem(facts, basis)
-        if problem is not None:
-            chain_problem = (problem, basis == "implicit")
+    chain_start: ExplicitDecision | None = None
+    if cada_window is not None:
+        cada_window = _later_decisions(cada_window, later, None, False,
+                                       "CRPA, art. R343-1 : aucune décision de justice trouvée")
+        out["cada_referral"] = _cada_referral(facts, cada_window, estimated)
+        chain_start = cada_window.decision
 
     # Steps 4-6: CADA registration and what follows.
-    confirmed: Deadline | None = None
+    opinion = facts.cada_opinion
     if facts.cada_registered is not None:
-        out["cada_opinion_expected"] = _cada_opinion_expected(facts.cada_registered)
-    answer = _authority_answer_expected(facts)
+        out["cada_opinion_expected"] = _cada_opinion_expected(facts, facts.cada_registered)
+    after_opinion = [d for d in after_referral if opinion is not None and d.day >= opinion]
+    answer = _authority_answer_expected(
+        facts, min([day for day in (facts.authority_replied, after_opinion[0].day if after_opinion else None)
+                    if day is not None], default=None))
     if answer is not None:
         out["authority_answer_expected"] = answer
+
+    # Step 7: the court application runs from an explicit refusal notified while the CADA
+    # examines the referral (or after its opinion), else from the confirmed refusal.
+    court_window: _Window | None = None
+    confirmed: Deadline | None = None
     if facts.cada_registered is not None:
         confirmed = _confirmed_refusal(facts.cada_registered)
-        # An explicit decision before the end of the two months prevents the silence.
-        if facts.decision_after_opinion is None or facts.decision_after_opinion > confirmed.date:
-            out["confirmed_refusal"] = confirmed
-
-    # Step 7: the court application.
-    if facts.decision_after_opinion is not None:
-        # No field tells whether that decision stated the appeal routes: assume it did.
-        out["court_appeal"] = _court_appeal(facts, department, facts.decision_after_opinion, True, None)
+    explicit = after_referral[0] if after_referral else None
+    if explicit is not None and (confirmed is None or explicit.day <= confirmed.date):
+        court_window = _window(explicit.day, f"{_named(explicit)}, jour de sa notification", explicit,
+                               court_department(department))
+        later_court = after_referral[1:]
+        if confirmed is not None:
+            confirmed = replace(confirmed, state=SUPERSEDED, state_note=(
+                f"{_capitalised(_named(explicit))}, pendant l'examen de votre saisine, est la décision à "
+                "contester devant le tribunal : aucun refus confirmé ne naît après elle (CJA, art. R421-1)."))
     elif confirmed is not None:
-        # The confirmed refusal is a further implicit decision on the same request: a defect
-        # that kept the first delay from running (no compliant acknowledgement, no appeal
-        # routes) is inherited.
-        out["court_appeal"] = _court_appeal(facts, department, confirmed.date, False, chain_problem)
-    return out
+        state, note = _birth_state(confirmed.date, facts.today)
+        confirmed = replace(confirmed, state=state, state_note=note)
+        court_window = _window(confirmed.date, f"la naissance du refus confirmé, le {format_date_fr(confirmed.date)}",
+                               None, court_department(department))
+        later_court = after_referral
+    if confirmed is not None:
+        out["confirmed_refusal"] = confirmed
+    if court_window is not None:
+        court_window = _later_decisions(court_window, later_court, court_department(department), True,
+                                        "CJA, art. R421-2")
+        out["court_appeal"] = _court_appeal(facts, department, court_window, chain_start)
+
+    if facts.judgment is not None:
+        out["cassation_appeal"] = _cassation_appeal(facts, facts.judgment)
+
+    if facts.answered_in_full is not None:
+        # Documents communicated: nothing left to contest.
+        note = f"Documents communiqués le {format_date_fr(facts.answered_in_full)}."
+        out = {kind: _supersede(deadline, note) for kind, deadline in out.items()}
+    return {kind: out[kind] for kind in KINDS if kind in out}
+
+
+def open_deadlines(deadlines: Mapping[str, Deadline]) -> dict[str, Deadline]:
+    """The deadlines still to come or still to meet: what the dashboard, the reminders and
+    the calendar show."""
+    return {kind: deadline for kind, deadline in deadlines.items() if deadline.state == OPEN}
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -484,7 +740,7 @@ def cli_payload(facts: RequestFacts) -> dict:
     explanations: dict[str, str] = {}
     for kind, which in _CLI_ORDER:
         deadline = deadlines.get(kind)
-        if deadline is None:
+        if deadline is None or deadline.state == SUPERSEDED:
             continue
         if which is None:
             key, day, sentence = kind, deadline.date, deadline.explanation

@@ -22,7 +22,8 @@ from workflow.law.calendar import format_date_fr
 __all__ = [
     "EVENT_TYPES", "EVENT_LABELS", "CHANNELS", "CHANNEL_LABELS", "ACCESS_FORMATS", "ACCESS_FORMAT_LABELS",
     "OPINION_LABELS", "REPLY_LABELS", "OPINION_OUTCOMES", "REPLY_OUTCOMES", "EventField", "EVENT_DATA",
-    "input_fields", "field_problem", "data_problems", "event_lines", "as_date",
+    "input_fields", "field_problem", "data_problems", "event_lines", "as_date", "ITEM_OPINION_LABELS", "JUDGMENT_LABELS",
+    "JUDGMENTS_OPEN_TO_CASSATION", "REDACTION_LABELS", "format_amount_fr",
 ]
 
 EV_SENT = "sent"
@@ -37,19 +38,37 @@ EV_CADA_OPINION = "cada_opinion"
 EV_AUTHORITY_REPLY = "authority_reply"
 EV_COURT_FILED = "court_filed"
 EV_CLOSED = "closed"
+EV_NO_ACKNOWLEDGEMENT = "no_acknowledgement"
+EV_DOCUMENTS_NOT_HELD = "documents_not_held"
+EV_TRANSFERRED = "transferred"
+EV_FEES_REQUESTED = "fees_requested"
+EV_FEES_PAID = "fees_paid"
+EV_ALREADY_PUBLISHED = "already_published"
+EV_DOCUMENTS_DURING_PROCEEDINGS = "documents_during_proceedings"
+EV_COURT_WITHDRAWN = "court_withdrawn"
+EV_JUDGMENT = "judgment"
 
 EVENT_LABELS: Mapping[str, str] = MappingProxyType({
     EV_SENT: "Envoi de la demande",
     EV_RECEIVED: "Réception par l'administration",
     EV_ACKNOWLEDGED: "Accusé de réception de l'administration",
+    EV_NO_ACKNOWLEDGEMENT: "Aucun accusé de réception reçu",
     EV_ANSWERED: "Communication des documents",
     EV_PARTIALLY_ANSWERED: "Communication partielle",
     EV_REFUSED: "Refus explicite",
+    EV_DOCUMENTS_NOT_HELD: "L'administration ne détient pas les documents",
+    EV_TRANSFERRED: "Demande transmise à une autre administration",
+    EV_FEES_REQUESTED: "Frais de reproduction demandés",
+    EV_FEES_PAID: "Frais payés",
+    EV_ALREADY_PUBLISHED: "Documents déjà publiés (réponse par un lien)",
     EV_CADA_REFERRED: "Saisine de la CADA",
     EV_CADA_REGISTERED: "Enregistrement de la saisine par la CADA",
     EV_CADA_OPINION: "Avis de la CADA",
     EV_AUTHORITY_REPLY: "Réponse de l'administration après l'avis",
     EV_COURT_FILED: "Requête au tribunal administratif",
+    EV_DOCUMENTS_DURING_PROCEEDINGS: "Documents communiqués pendant l'instance",
+    EV_COURT_WITHDRAWN: "Désistement",
+    EV_JUDGMENT: "Jugement du tribunal administratif",
     EV_CLOSED: "Clôture de la demande",
 })
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_LABELS)
@@ -70,7 +89,27 @@ ACCESS_FORMAT_LABELS: Mapping[str, str] = MappingProxyType({
 ACCESS_FORMATS: tuple[str, ...] = tuple(ACCESS_FORMAT_LABELS)
 
 OPINION_LABELS: Mapping[str, str] = MappingProxyType({
-    "favourable": "Favorable", "unfavourable": "Défavorable", "moot": "Sans objet", "inadmissible": "Irrecevable",
+    "favourable": "Favorable", "partially_favourable": "Partiellement favorable", "unfavourable": "Défavorable",
+    "moot": "Sans objet", "incompetent": "Incompétence de la CADA", "inadmissible": "Irrecevable",
+})
+# The outcome of the CADA's opinion on one requested document, where it gives one.
+ITEM_OPINION_LABELS: Mapping[str, str] = MappingProxyType({
+    "favourable": "Favorable", "unfavourable": "Défavorable", "moot": "Sans objet",
+})
+JUDGMENT_LABELS: Mapping[str, str] = MappingProxyType({
+    "annulled": "Annulation du refus (et injonction de communiquer)",
+    "partially_annulled": "Annulation partielle",
+    "rejected": "Rejet de la requête",
+    "moot": "Non-lieu à statuer",
+})
+# Judgments that leave the requester something to contest: open to cassation only (CJA R811-1, 2°).
+JUDGMENTS_OPEN_TO_CASSATION: frozenset[str] = frozenset({"partially_annulled", "rejected"})
+# Why parts of a communicated document were blacked out (CRPA L311-5 to L311-7).
+REDACTION_LABELS: Mapping[str, str] = MappingProxyType({
+    "public_security": "Sécurité publique, sûreté des personnes ou des systèmes d'information (L311-5, 2°)",
+    "privacy": "Vie privée, appréciation sur une personne (L311-6)",
+    "business_secrecy": "Secret des affaires (L311-6)",
+    "other": "Autre motif, ou non indiqué",
 })
 REPLY_LABELS: Mapping[str, str] = MappingProxyType({
     "communicated": "Documents communiqués", "partial": "Communication partielle", "refused": "Refus maintenu",
@@ -78,7 +117,7 @@ REPLY_LABELS: Mapping[str, str] = MappingProxyType({
 OPINION_OUTCOMES: tuple[str, ...] = tuple(OPINION_LABELS)
 REPLY_OUTCOMES: tuple[str, ...] = tuple(REPLY_LABELS)
 
-Kind = Literal["date", "text", "longtext", "choice", "bool"]
+Kind = Literal["date", "text", "longtext", "choice", "bool", "amount", "url", "item_outcomes"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +159,11 @@ class EventField:
         """The timeline's line for this value, or None."""
         if value is None or value == "" or not self.line:
             return None
+        if self.kind == "item_outcomes" and isinstance(value, Mapping) and isinstance(self.line, str):
+            return "; ".join(self.line.format(value=f"document n° {position} : {self.choices.get(outcome, outcome).lower()}",
+                                              lower="") for position, outcome in sorted(value.items(), key=_position))
+        if self.kind == "amount" and isinstance(self.line, str):
+            return self.line.format(value=format_amount_fr(value), lower="")
         if not isinstance(self.line, str):
             return self.line.get(value, str(value))
         if self.kind == "choice":
@@ -132,6 +176,41 @@ class EventField:
         else:
             text = str(value)
         return self.line.format(value=text, lower=text.lower())
+
+
+def _position(entry: tuple[str, Any]) -> tuple[int, str]:
+    key = str(entry[0])
+    return (int(key), key) if key.isdigit() else (10**9, key)
+
+
+def format_amount_fr(value: Any) -> str:
+    """12.5 -> "12,50 €"."""
+    try:
+        return f"{float(value):.2f}".replace(".", ",") + " €"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+# Data several types of event carry; each type's form input has a name of its own.
+def _appeal_routes(form_name: str = "") -> EventField:
+    return EventField(
+        "appeal_routes_stated", "bool",
+        "La réponse indique les voies et délais de recours, dont la saisine de la CADA (CRPA, art. L311-14)",
+        form_name=form_name, noun="La mention des voies et délais de recours",
+        line={True: "Voies et délais de recours indiqués", False: "Voies et délais de recours non indiqués"})
+
+
+def _grounds(form_name: str = "") -> EventField:
+    return EventField("grounds", "longtext", "Motifs invoqués", max_length=2000, form_name=form_name,
+                      description="Recopiez les motifs invoqués par l'administration.", line="Motifs : {value}")
+
+
+def _redactions(form_name: str = "") -> EventField:
+    return EventField(
+        "redactions", "choice", "Occultations", choices=REDACTION_LABELS, blank="Aucune occultation",
+        form_name=form_name, noun="Motif des occultations",
+        description="Si des passages ont été occultés (noircis), le motif invoqué (CRPA, art. L311-5 à L311-7).",
+        line="Documents communiqués avec des occultations : {lower}")
 
 
 EVENT_DATA: Mapping[str, tuple[EventField, ...]] = MappingProxyType({
@@ -152,13 +231,37 @@ EVENT_DATA: Mapping[str, tuple[EventField, ...]] = MappingProxyType({
         EventField("received_on", "date", "Date de réception indiquée par l'administration",
                    noun="la date de réception", line="Réception indiquée par l'administration : {value}"),
     ),
+    EV_ANSWERED: (_redactions(),),
+    EV_PARTIALLY_ANSWERED: (
+        EventField("refuses_rest", "bool",
+                   "La réponse refuse expressément, par écrit et en donnant ses motifs, les autres documents",
+                   noun="Le refus exprès du reste",
+                   line={True: "Refus exprès des autres documents",
+                         False: "Rien n'est dit des autres documents : refus implicite à la fin du délai d'un mois"}),
+        _redactions("partial_redactions"), _appeal_routes("partial_appeal_routes_stated"), _grounds("partial_grounds"),
+    ),
     EV_REFUSED: (
-        EventField("appeal_routes_stated", "bool",
-                   "Le refus indique les voies et délais de recours, dont la saisine de la CADA (CRPA, art. L311-14)",
-                   noun="La mention des voies et délais de recours",
-                   line={True: "Voies et délais de recours indiqués", False: "Voies et délais de recours non indiqués"}),
-        EventField("grounds", "longtext", "Motifs du refus", max_length=2000,
-                   description="Recopiez les motifs invoqués par l'administration.", line="Motifs : {value}"),
+        _appeal_routes(), _grounds(),
+        EventField("abusive", "bool", "Refus au motif que la demande serait abusive (CRPA, art. L311-2, dernier alinéa)",
+                   noun="Le motif de demande abusive", line={True: "Refus pour demande abusive"}),
+    ),
+    EV_DOCUMENTS_NOT_HELD: (
+        _appeal_routes("not_held_appeal_routes_stated"),
+        EventField("holder", "text", "Administration qui détiendrait les documents, selon la réponse", max_length=200,
+                   line="Détenteur indiqué : {value}"),
+    ),
+    EV_TRANSFERRED: (
+        EventField("to", "text", "Administration à laquelle la demande a été transmise", required=True,
+                   max_length=200, line="Transmise à : {value}",
+                   description="Son nom (ou, par l'API, son identifiant dans l'annuaire)."),
+    ),
+    EV_FEES_REQUESTED: (
+        EventField("amount_eur", "amount", "Montant demandé (en euros)", required=True, noun="le montant demandé",
+                   line="Montant demandé : {value}"),
+    ),
+    EV_ALREADY_PUBLISHED: (
+        EventField("url", "url", "Adresse de la publication indiquée", required=True, max_length=500,
+                   noun="L'adresse de la publication", line="Publication : {value}"),
     ),
     EV_CADA_REFERRED: (
         EventField("how", "choice", "Saisine faite par", form_name="referral_how", noun="Mode de saisine de la CADA",
@@ -172,13 +275,28 @@ EVENT_DATA: Mapping[str, tuple[EventField, ...]] = MappingProxyType({
     ),
     EV_CADA_OPINION: (
         EventField("outcome", "choice", "Sens de l'avis", choices=OPINION_LABELS, form_name="opinion_outcome",
-                   noun="Sens de l'avis de la CADA", line="Avis {lower}"),
+                   noun="Sens de l'avis de la CADA",
+                   line={"favourable": "Avis favorable", "partially_favourable": "Avis partiellement favorable",
+                         "unfavourable": "Avis défavorable", "moot": "Avis sans objet",
+                         "incompetent": "La CADA s'est déclarée incompétente", "inadmissible": "Avis irrecevable"}),
+        EventField("item_outcomes", "item_outcomes", "Sens de l'avis document par document", choices=ITEM_OPINION_LABELS,
+                   noun="Le sens de l'avis par document", line="{value}",
+                   description="Pour un avis partiellement favorable : le sens de l'avis pour chaque document "
+                               "demandé, par son numéro dans la liste."),
         EventField("received_by_authority", "date", "Date de réception de l'avis par l'administration",
                    noun="la réception de l'avis", line="Avis reçu par l'administration le {value}"),
     ),
     EV_AUTHORITY_REPLY: (
         EventField("outcome", "choice", "Réponse de l'administration", choices=REPLY_LABELS, form_name="reply_outcome",
                    noun="Sens de la réponse de l'administration", line="{value}"),
+    ),
+    EV_JUDGMENT: (
+        EventField("outcome", "choice", "Sens du jugement", choices=JUDGMENT_LABELS, form_name="judgment_outcome",
+                   required=True, noun="Sens du jugement", line="{value}"),
+        EventField("notified_on", "date", "Date de notification du jugement", noun="la notification du jugement",
+                   line="Jugement notifié le {value}",
+                   description="Le délai de pourvoi court de la notification ; sans elle, Lanterne compte "
+                               "prudemment à partir de la date du jugement."),
     ),
 })
 
@@ -214,6 +332,22 @@ def field_problem(spec: EventField, value: Any) -> str | None:
             as_date(value)
         except ValueError:
             return f"Date invalide pour {spec.what} : « {value} » (format attendu AAAA-MM-JJ)."
+    elif spec.kind == "amount":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 1_000_000:
+            return f"Montant invalide pour {spec.what} : « {value} » (un nombre d'euros, par exemple 12,50)."
+    elif spec.kind == "item_outcomes":
+        if not isinstance(value, Mapping) or not value:
+            return f"{spec.what} : un document au moins, par son numéro, avec le sens de l'avis."
+        for position, outcome in value.items():
+            if not str(position).isdigit() or int(position) < 1:
+                return f"{spec.what} : « {position} » n'est pas un numéro de document."
+            if outcome not in spec.choices:
+                return f"{spec.what} : sens inconnu « {outcome} » (un de : {', '.join(spec.choices)})."
+    elif spec.kind == "url":
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")) or " " in value.strip():
+            return f"{spec.what} : une adresse commençant par https:// ou http:// est attendue."
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return f"{spec.label} : {spec.max_length} caractères au plus."
     elif not isinstance(value, str):
         return f"{spec.label} : du texte est attendu."
     elif spec.max_length is not None and len(value) > spec.max_length:

@@ -16,18 +16,20 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from workflow.law.calendar import add_months, format_date_fr, normalise_department
-from workflow.law.deadlines import RequestFacts
+from workflow.law.deadlines import ExplicitDecision, RequestFacts, compute_deadlines
 # Re-exported: the event types, channels and outcomes, declared with their data in events.py.
 from workflow.law.events import (  # noqa: F401
-    ACCESS_FORMAT_LABELS, ACCESS_FORMATS, CHANNEL_LABELS, CHANNELS, EV_ACKNOWLEDGED, EV_ANSWERED, EV_AUTHORITY_REPLY,
-    EV_CADA_OPINION, EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CLOSED, EV_COURT_FILED, EV_PARTIALLY_ANSWERED,
-    EV_RECEIVED, EV_REFUSED, EV_SENT, EVENT_LABELS, EVENT_TYPES, OPINION_OUTCOMES, REPLY_OUTCOMES, as_date, data_problems,
+    ACCESS_FORMAT_LABELS, ACCESS_FORMATS, CHANNEL_LABELS, CHANNELS, EV_ACKNOWLEDGED, EV_ALREADY_PUBLISHED, EV_ANSWERED,
+    EV_AUTHORITY_REPLY, EV_CADA_OPINION, EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CLOSED, EV_COURT_FILED,
+    EV_COURT_WITHDRAWN, EV_DOCUMENTS_DURING_PROCEEDINGS, EV_DOCUMENTS_NOT_HELD, EV_FEES_PAID, EV_FEES_REQUESTED,
+    EV_JUDGMENT, EV_NO_ACKNOWLEDGEMENT, EV_PARTIALLY_ANSWERED, EV_RECEIVED, EV_REFUSED, EV_SENT, EV_TRANSFERRED,
+    EVENT_LABELS, EVENT_TYPES, JUDGMENTS_OPEN_TO_CASSATION, OPINION_OUTCOMES, REPLY_OUTCOMES, as_date, data_problems,
 )
 
 __all__ = [
     "STATUSES", "STATUS_LABELS", "EVENT_TYPES", "EVENT_LABELS", "CHANNELS", "CHANNEL_LABELS", "ACCESS_FORMATS",
     "ACCESS_FORMAT_LABELS", "OPINION_OUTCOMES", "REPLY_OUTCOMES", "POSTAL_DELIVERY_DAYS", "EventFact", "TransitionError",
-    "check_event", "possible_events", "derive_status", "facts_from_events", "next_action", "likely_next_event", "latest_opinion_outcome",
+    "check_event", "possible_events", "derive_status", "facts_from_events", "next_action", "likely_next_event", "status_outcome",
     "receipt_date",
 ]
 
@@ -46,10 +48,21 @@ OPINION_RECEIVED = "opinion_received"
 CONFIRMED_REFUSAL = "confirmed_refusal"
 BEFORE_COURT = "before_court"
 CLOSED = "closed"
+ANSWERED_WITH_REDACTIONS = "answered_with_redactions"
+DOCUMENTS_NOT_HELD = "documents_not_held"
+TRANSFERRED = "transferred"
+FEES_REQUESTED = "fees_requested"
+ALREADY_PUBLISHED = "already_published"
+REFUSED_DURING_REVIEW = "refused_during_review"
+DOCUMENTS_DURING_PROCEEDINGS = "documents_during_proceedings"
+WITHDRAWN = "withdrawn"
+JUDGED = "judged"
 
 STATUSES: tuple[str, ...] = (
-    DRAFT, SENT, AWAITING_RESPONSE, ANSWERED, PARTIALLY_ANSWERED, REFUSED, IMPLICITLY_REFUSED,
-    CADA_REFERRED, CADA_REGISTERED, OPINION_RECEIVED, CONFIRMED_REFUSAL, BEFORE_COURT, CLOSED,
+    DRAFT, SENT, AWAITING_RESPONSE, TRANSFERRED, FEES_REQUESTED, ANSWERED, ANSWERED_WITH_REDACTIONS,
+    PARTIALLY_ANSWERED, REFUSED, IMPLICITLY_REFUSED, DOCUMENTS_NOT_HELD, ALREADY_PUBLISHED, CADA_REFERRED,
+    CADA_REGISTERED, REFUSED_DURING_REVIEW, OPINION_RECEIVED, CONFIRMED_REFUSAL, BEFORE_COURT,
+    DOCUMENTS_DURING_PROCEEDINGS, WITHDRAWN, JUDGED, CLOSED,
 )
 
 STATUS_LABELS: Mapping[str, str] = MappingProxyType({
@@ -66,12 +79,21 @@ STATUS_LABELS: Mapping[str, str] = MappingProxyType({
     CONFIRMED_REFUSAL: "Refus confirmé",
     BEFORE_COURT: "Devant le tribunal administratif",
     CLOSED: "Close",
+    ANSWERED_WITH_REDACTIONS: "Communiqués avec occultations",
+    DOCUMENTS_NOT_HELD: "Documents non détenus, selon l'administration",
+    TRANSFERRED: "Transmise à une autre administration",
+    FEES_REQUESTED: "Frais demandés : en attente de paiement",
+    ALREADY_PUBLISHED: "Déjà publiés, selon l'administration",
+    REFUSED_DURING_REVIEW: "Refus explicite pendant l'examen par la CADA",
+    DOCUMENTS_DURING_PROCEEDINGS: "Documents communiqués pendant l'instance",
+    WITHDRAWN: "Désistement",
+    JUDGED: "Jugement rendu",
 })
 
 # Statuses that the mere passing of a deadline changes, by the deadline's kind: the day
 # after it, the same events give another status (the daily sweep stores it).
 TIME_DRIVEN: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "implicit_refusal": (SENT, AWAITING_RESPONSE),
+    "implicit_refusal": (SENT, AWAITING_RESPONSE, TRANSFERRED),
     "confirmed_refusal": (CADA_REGISTERED, OPINION_RECEIVED),
 })
 
@@ -89,24 +111,34 @@ POSTAL_DELIVERY_DAYS = 3
 # Events that can only happen once in a request's life. Refusals, answers and replies
 # may repeat (e.g. an explicit refusal again after the CADA opinion).
 _ONE_OFF = frozenset({
-    EV_SENT, EV_RECEIVED, EV_ACKNOWLEDGED, EV_CADA_REFERRED, EV_CADA_REGISTERED,
-    EV_CADA_OPINION, EV_COURT_FILED, EV_CLOSED,
+    EV_SENT, EV_RECEIVED, EV_ACKNOWLEDGED, EV_NO_ACKNOWLEDGEMENT, EV_CADA_REFERRED, EV_CADA_REGISTERED,
+    EV_CADA_OPINION, EV_COURT_FILED, EV_COURT_WITHDRAWN, EV_JUDGMENT, EV_CLOSED,
 })
 
 # Events of the first phase: they all need a sending, dated no later than them.
 _AFTER_SENDING: Mapping[str, str] = MappingProxyType({
     EV_RECEIVED: "La réception",
     EV_ACKNOWLEDGED: "L'accusé de réception",
+    EV_NO_ACKNOWLEDGEMENT: "Le constat d'absence d'accusé de réception",
     EV_ANSWERED: "La communication des documents",
     EV_PARTIALLY_ANSWERED: "La communication partielle",
     EV_REFUSED: "Le refus",
+    EV_DOCUMENTS_NOT_HELD: "La réponse indiquant que les documents ne sont pas détenus",
+    EV_TRANSFERRED: "La transmission à une autre administration",
+    EV_FEES_REQUESTED: "La demande de frais",
+    EV_ALREADY_PUBLISHED: "La réponse renvoyant à une publication",
 })
 _BEFORE_SENDING: Mapping[str, str] = MappingProxyType({
     EV_RECEIVED: "la réception",
     EV_ACKNOWLEDGED: "l'accusé de réception",
+    EV_NO_ACKNOWLEDGEMENT: "l'absence d'accusé de réception",
     EV_ANSWERED: "la communication des documents",
     EV_PARTIALLY_ANSWERED: "la communication partielle",
     EV_REFUSED: "le refus",
+    EV_DOCUMENTS_NOT_HELD: "la réponse indiquant que les documents ne sont pas détenus",
+    EV_TRANSFERRED: "sa transmission à une autre administration",
+    EV_FEES_REQUESTED: "la demande de frais",
+    EV_ALREADY_PUBLISHED: "la réponse renvoyant à une publication",
 })
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -252,6 +284,12 @@ def _check_after_sending(events: list[EventFact], new: EventFact) -> None:
             f"{_AFTER_SENDING[new.type]} ne peut pas précéder l'envoi "
             f"(envoi le {format_date_fr(sent.date)})."
         )
+    if new.type == EV_NO_ACKNOWLEDGEMENT:
+        ack = _first(events, EV_ACKNOWLEDGED)
+        if ack is not None:
+            raise TransitionError(
+                f"Un accusé de réception est enregistré (le {format_date_fr(ack.date)}) : corrigez-le "
+                "plutôt que de constater son absence.")
     if new.type == EV_ACKNOWLEDGED and new.data.get("received_on"):
         received_on = _as_date(new.data["received_on"], "la date de réception")
         if received_on < sent.date:
@@ -325,8 +363,9 @@ def _check_closure(events: list[EventFact], new: EventFact) -> None:
 
 def _check_referral(events: list[EventFact], new: EventFact) -> None:
     before = [e for e in events if e.date <= new.date]
-    if any(e.type in (EV_REFUSED, EV_PARTIALLY_ANSWERED) for e in before):
-        return  # explicit (possibly partial) refusal
+    if any(e.type in _ANSWERS_OPEN_TO_REFERRAL or (e.type == EV_ANSWERED and e.data.get("redactions"))
+           for e in before):
+        return  # an explicit (possibly partial) refusal, or an answer the requester may contest
     if _first(events, EV_SENT) is None:
         raise TransitionError(
             "La CADA ne peut être saisie qu'après un refus, et aucun envoi de la demande "
@@ -339,8 +378,10 @@ def _check_referral(events: list[EventFact], new: EventFact) -> None:
             "pas de refus à soumettre à la CADA. Si la communication est incomplète, "
             "enregistrez une communication partielle."
         )
-    received, _ = receipt_date(events)
+    received, estimate = receipt_date(events)
     assert received is not None
+    if estimate:  # lenient: the earliest the refusal can be born is a month after the sending
+        received = _first(events, EV_SENT).date  # type: ignore[union-attr]
     born = add_months(received, 1)
     # Lenient on the birth day itself, as agreed: a referral sent that day reaches the
     # CADA once the refusal exists.
@@ -359,13 +400,11 @@ def _check_court(events: list[EventFact], new: EventFact) -> None:
             "Le tribunal administratif ne peut être saisi qu'après la saisine de la CADA, "
             "obligatoire avant tout recours (CRPA, art. L342-1)."
         )
-    before = [e for e in events if e.date <= new.date]
-    opinion = _first(before, EV_CADA_OPINION)
-    for event in before:
-        if event.type == EV_AUTHORITY_REPLY and event.data.get("outcome") in ("refused", "partial"):
-            return
-        if event.type == EV_REFUSED and opinion is not None and event.date >= opinion.date:
-            return
+    # The court window opens with the decision to contest: an explicit refusal notified
+    # since the referral, or the confirmed refusal born of silence (the deadline engine).
+    court = compute_deadlines(facts_from_events([e for e in events if e.date <= new.date], "75")).get("court_appeal")
+    if court is not None and court.starts_from <= new.date:
+        return
     registered = _first(events, EV_CADA_REGISTERED)
     if registered is None:
         raise TransitionError(
@@ -379,8 +418,27 @@ def _check_court(events: list[EventFact], new: EventFact) -> None:
     raise TransitionError(
         "Le tribunal administratif ne peut être saisi qu'après un refus confirmé : il naîtra "
         f"le {format_date_fr(born)}, deux mois après l'enregistrement de la saisine par la "
-        "CADA, sauf décision expresse de refus de l'administration après l'avis."
+        "CADA, sauf refus explicite de l'administration notifié depuis la saisine de la CADA."
     )
+
+
+def _needs(earlier: str, what: str) -> Callable[[list[EventFact], EventFact], None]:
+    """A check that `earlier` was recorded on or before the new event's date."""
+    def check(events: list[EventFact], new: EventFact) -> None:
+        previous = _first(events, earlier)
+        if previous is None:
+            raise TransitionError(f"Enregistrez d'abord « {EVENT_LABELS[earlier]} » : {what.lower()} ne peut pas "
+                                  "venir avant.")
+        if new.date < previous.date:
+            raise TransitionError(
+                f"{what} ne peut pas précéder « {EVENT_LABELS[earlier]} » (le {format_date_fr(previous.date)}).")
+    return check
+
+
+# Answers that a referral to the CADA may contest (an answer with redactions, too).
+_ANSWERS_OPEN_TO_REFERRAL = frozenset({
+    EV_REFUSED, EV_PARTIALLY_ANSWERED, EV_DOCUMENTS_NOT_HELD, EV_ALREADY_PUBLISHED, EV_FEES_REQUESTED,
+})
 
 
 # What each later event needs before it (the first phase's events: _check_after_sending).
@@ -391,12 +449,31 @@ _CHECKS: Mapping[str, Callable[[list[EventFact], EventFact], None]] = MappingPro
     EV_AUTHORITY_REPLY: _check_reply,
     EV_COURT_FILED: _check_court,
     EV_CLOSED: _check_closure,
+    EV_FEES_PAID: _needs(EV_FEES_REQUESTED, "Le paiement des frais"),
+    EV_DOCUMENTS_DURING_PROCEEDINGS: _needs(EV_COURT_FILED, "Une communication pendant l'instance"),
+    EV_COURT_WITHDRAWN: _needs(EV_COURT_FILED, "Le désistement"),
+    EV_JUDGMENT: _needs(EV_COURT_FILED, "Le jugement"),
 })
 
 
 # -------------------------------------------------------------------- derive_status
 
 _CADA_STAGE = frozenset({CADA_REFERRED, CADA_REGISTERED, OPINION_RECEIVED})
+_BEFORE_CADA = frozenset({SENT, AWAITING_RESPONSE, TRANSFERRED, FEES_REQUESTED, PARTIALLY_ANSWERED, REFUSED,
+                          IMPLICITLY_REFUSED, DOCUMENTS_NOT_HELD, ALREADY_PUBLISHED, ANSWERED_WITH_REDACTIONS})
+# Once the decision to take to court is known, a later opinion or refusal leaves the status.
+_COURT_DECIDED = frozenset({REFUSED_DURING_REVIEW, CONFIRMED_REFUSAL, BEFORE_COURT, DOCUMENTS_DURING_PROCEEDINGS})
+
+
+def _refusal_status(status: str, opinion_seen: bool, before_cada: str) -> str:
+    """The status after an explicit (possibly partial) refusal."""
+    if status in _COURT_DECIDED:
+        return status
+    if opinion_seen:
+        return CONFIRMED_REFUSAL  # the decision after the opinion
+    if status in _CADA_STAGE:
+        return REFUSED_DURING_REVIEW  # the decision to take to court (crpa.md §3.1)
+    return before_cada
 
 
 def derive_status(
@@ -413,41 +490,65 @@ def derive_status(
         kind = event.type
         if kind == EV_SENT:
             status = SENT
-        elif kind in (EV_RECEIVED, EV_ACKNOWLEDGED):
-            pass  # they only fix the receipt date; the clock does the rest
+        elif kind in (EV_RECEIVED, EV_ACKNOWLEDGED, EV_NO_ACKNOWLEDGEMENT):
+            pass  # they only fix the receipt date and whether the delays run; the clock does the rest
         elif kind == EV_ANSWERED:
-            status = ANSWERED
+            status = ANSWERED_WITH_REDACTIONS if event.data.get("redactions") else ANSWERED
         elif kind == EV_PARTIALLY_ANSWERED:
-            if status not in _CADA_STAGE:  # a partial release while the CADA examines
+            if event.data.get("refuses_rest"):
+                status = _refusal_status(status, opinion_seen, PARTIALLY_ANSWERED)
+            elif status not in _CADA_STAGE and status not in _COURT_DECIDED:  # a partial release while the CADA examines
                 status = PARTIALLY_ANSWERED
         elif kind == EV_REFUSED:
-            if opinion_seen:
-                status = CONFIRMED_REFUSAL  # explicit refusal after the opinion
-            elif status not in _CADA_STAGE:
-                status = REFUSED
+            status = _refusal_status(status, opinion_seen, REFUSED)
+        elif kind == EV_DOCUMENTS_NOT_HELD:
+            status = _refusal_status(status, opinion_seen, DOCUMENTS_NOT_HELD)
+        elif kind == EV_ALREADY_PUBLISHED:
+            status = _refusal_status(status, opinion_seen, ALREADY_PUBLISHED)
+        elif kind == EV_TRANSFERRED:
+            if status in (SENT, AWAITING_RESPONSE, FEES_REQUESTED):
+                status = TRANSFERRED
+        elif kind == EV_FEES_REQUESTED:
+            if status in _BEFORE_CADA:
+                status = FEES_REQUESTED
+        elif kind == EV_FEES_PAID:
+            if status == FEES_REQUESTED:
+                status = SENT  # waiting for the documents again; the clock does the rest
         elif kind == EV_CADA_REFERRED:
             status = CADA_REFERRED
         elif kind == EV_CADA_REGISTERED:
-            status = CADA_REGISTERED
+            if status == CADA_REFERRED:
+                status = CADA_REGISTERED
         elif kind == EV_CADA_OPINION:
-            status, opinion_seen = OPINION_RECEIVED, True
+            opinion_seen = True
+            if status not in _COURT_DECIDED:
+                status = OPINION_RECEIVED
         elif kind == EV_AUTHORITY_REPLY:
             outcome = event.data.get("outcome")
             if outcome == "communicated":
                 status = ANSWERED
-            elif outcome in ("partial", "refused"):
+            elif outcome in ("partial", "refused") and status not in (BEFORE_COURT, DOCUMENTS_DURING_PROCEEDINGS):
                 status = CONFIRMED_REFUSAL
         elif kind == EV_COURT_FILED:
             status = BEFORE_COURT
+        elif kind == EV_DOCUMENTS_DURING_PROCEEDINGS:
+            status = DOCUMENTS_DURING_PROCEEDINGS
+        elif kind == EV_COURT_WITHDRAWN:
+            status = WITHDRAWN
+        elif kind == EV_JUDGMENT:
+            status = JUDGED
         elif kind == EV_CLOSED:
             return CLOSED
 
     # The administration's silence changes the status by itself; each refusal is born at
     # the end of its day, so on that day the request is still waiting.
-    if status == SENT:
+    if status in (SENT, TRANSFERRED):
         received, _ = receipt_date(events, default_channel)
         if received is not None and today >= received:
-            status = AWAITING_RESPONSE if today <= add_months(received, 1) else IMPLICITLY_REFUSED
+            if today > add_months(received, 1):
+                status = IMPLICITLY_REFUSED
+            elif status == SENT:
+                status = AWAITING_RESPONSE
     elif status in (CADA_REGISTERED, OPINION_RECEIVED):
         registered = _first(events, EV_CADA_REGISTERED)
         if registered is not None and today > add_months(registered.date, 2):
@@ -455,10 +556,20 @@ def derive_status(
     return status
 
 
-def latest_opinion_outcome(events: Sequence[EventFact]) -> str | None:
-    """Outcome of the CADA opinion (a one-off event), if recorded: for next_action."""
-    opinion = _first(_ordered(events), EV_CADA_OPINION)
-    return opinion.data.get("outcome") if opinion is not None else None
+def status_outcome(events: Sequence[EventFact], status: str) -> str | None:
+    """What refines the next step of a status: the CADA opinion's outcome, the judgment's,
+    or "abusive" for a refusal on that ground."""
+    events = _ordered(events)
+    if status == OPINION_RECEIVED:
+        opinion = _first(events, EV_CADA_OPINION)
+        return opinion.data.get("outcome") if opinion is not None else None
+    if status == JUDGED:
+        judgment = _first(events, EV_JUDGMENT)
+        return judgment.data.get("outcome") if judgment is not None else None
+    if status == REFUSED:
+        refusals = [e for e in events if e.type == EV_REFUSED]
+        return "abusive" if refusals and refusals[-1].data.get("abusive") else None
+    return None
 
 
 # ----------------------------------------------------------------------- next_action
@@ -467,39 +578,66 @@ _NEXT_ACTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
     DRAFT: ("send", "Envoyer la demande"),
     SENT: ("keep_proof", "Conserver la preuve d'envoi et attendre la réception"),
     AWAITING_RESPONSE: ("reminder", "Envoyer une relance"),
+    TRANSFERRED: ("follow_transfer", "Suivre la demande auprès de l'administration à laquelle elle a été transmise : "
+                                     "le délai court depuis la réception par la première (CRPA, art. L114-3)"),
+    FEES_REQUESTED: ("pay_fees", "Payer les frais demandés, ou en contester le montant : ce n'est pas un refus "
+                                 "(CRPA, art. R311-11)"),
     ANSWERED: ("check_documents", "Vérifier les documents reçus, puis clore la demande"),
+    ANSWERED_WITH_REDACTIONS: ("cada_referral", "Vérifier les occultations ; saisir la CADA pour contester celles "
+                                                "qui ne sont pas justifiées (CRPA, art. L311-7)"),
     PARTIALLY_ANSWERED: ("cada_referral", "Rédiger la saisine de la CADA pour les documents manquants"),
     REFUSED: ("cada_referral", "Rédiger la saisine de la CADA"),
     IMPLICITLY_REFUSED: ("cada_referral", "Rédiger la saisine de la CADA"),
+    DOCUMENTS_NOT_HELD: ("cada_referral", "Vérifier la réponse : clore la demande, ou saisir la CADA si vous pensez "
+                                          "que l'administration détient les documents"),
+    ALREADY_PUBLISHED: ("check_publication", "Vérifier la publication indiquée : clore la demande, ou saisir la CADA "
+                                             "si elle ne contient pas les documents demandés (CRPA, art. L311-2)"),
     CADA_REFERRED: ("await_registration", "Attendre l'accusé d'enregistrement de la CADA"),
     CADA_REGISTERED: ("await_opinion", "Attendre l'avis de la CADA"),
+    REFUSED_DURING_REVIEW: ("court_application", "Préparer la requête au tribunal administratif contre le refus "
+                                                 "explicite : c'est lui qu'il faut contester"),
     OPINION_RECEIVED: ("after_opinion", "Écrire à l'administration après l'avis"),
     CONFIRMED_REFUSAL: ("court_application", "Préparer la requête au tribunal administratif"),
     BEFORE_COURT: ("follow_court", "Suivre l'instance devant le tribunal administratif"),
+    DOCUMENTS_DURING_PROCEEDINGS: ("withdraw", "Vérifier les documents reçus ; s'ils sont complets, se désister de "
+                                               "l'instance"),
+    WITHDRAWN: ("close", "Clore la demande"),
+    JUDGED: ("read_judgment", "Lire le jugement"),
     CLOSED: ("none", "Aucune action : la demande est close"),
 })
 
-_AFTER_OPINION: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "favourable": ("after_opinion", "Écrire à l'administration après l'avis"),
-    "unfavourable": (
-        "await_confirmed_refusal",
-        "Lire l'avis défavorable et décider s'il faut saisir le tribunal administratif",
-    ),
-    "moot": ("check_documents", "Vérifier l'avis (demande sans objet), puis clore la demande"),
-    "inadmissible": ("review_opinion", "Lire l'avis d'irrecevabilité et corriger la saisine"),
+_REFINED: Mapping[tuple[str, str], tuple[str, str]] = MappingProxyType({
+    (OPINION_RECEIVED, "favourable"): ("after_opinion", "Écrire à l'administration après l'avis"),
+    (OPINION_RECEIVED, "partially_favourable"): (
+        "after_opinion", "Écrire à l'administration après l'avis partiellement favorable"),
+    (OPINION_RECEIVED, "unfavourable"): (
+        "await_confirmed_refusal", "Lire l'avis défavorable et décider s'il faut saisir le tribunal administratif"),
+    (OPINION_RECEIVED, "moot"): ("check_documents", "Vérifier l'avis (demande sans objet), puis clore la demande"),
+    (OPINION_RECEIVED, "incompetent"): (
+        "review_opinion", "Lire l'avis : la CADA s'est déclarée incompétente (documents qui ne seraient pas "
+                          "administratifs) ; clore la demande ou demander conseil"),
+    (OPINION_RECEIVED, "inadmissible"): ("review_opinion", "Lire l'avis d'irrecevabilité et corriger la saisine"),
+    (JUDGED, "annulled"): (
+        "enforce_judgment", "Veiller à l'exécution du jugement ; à défaut de communication, demander au tribunal "
+                            "d'en assurer l'exécution (CJA, art. L911-4)"),
+    (JUDGED, "partially_annulled"): (
+        "cassation", "Veiller à l'exécution du jugement ; un pourvoi en cassation devant le Conseil d'État "
+                     "(avocat obligatoire) est possible pour le reste"),
+    (JUDGED, "rejected"): (
+        "cassation", "Décider d'un pourvoi en cassation devant le Conseil d'État (avocat obligatoire) : aucun "
+                     "appel n'est possible (CJA, art. R811-1, 2°)"),
+    (JUDGED, "moot"): ("close", "Clore la demande (non-lieu à statuer)"),
+    (REFUSED, "abusive"): (
+        "cada_referral", "Rédiger la saisine de la CADA : elle apprécie si la demande est abusive"),
 })
 
 
-def next_action(status: str, opinion_outcome: str | None = None) -> tuple[str, str]:
-    """(action key, French label) suggested for a status.
-
-    For `opinion_received`, the opinion's outcome refines the advice (default: favourable).
-    """
+def next_action(status: str, outcome: str | None = None) -> tuple[str, str]:
+    """(action key, French label) suggested for a status; `outcome` (see `status_outcome`)
+    refines it: the CADA opinion's outcome (default: favourable), the judgment's..."""
     if status not in _NEXT_ACTIONS:
         raise ValueError(f"Statut inconnu : « {status} ».")
-    if status == OPINION_RECEIVED and opinion_outcome in _AFTER_OPINION:
-        return _AFTER_OPINION[opinion_outcome]
-    return _NEXT_ACTIONS[status]
+    return _REFINED.get((status, outcome or ""), _NEXT_ACTIONS[status])
 
 
 # The event a user most likely records next, by status: the event form offers it first.
@@ -507,7 +645,10 @@ _LIKELY_NEXT_EVENT: Mapping[str, str] = MappingProxyType({
     DRAFT: EV_SENT, SENT: EV_RECEIVED, AWAITING_RESPONSE: EV_ANSWERED, IMPLICITLY_REFUSED: EV_CADA_REFERRED,
     REFUSED: EV_CADA_REFERRED, PARTIALLY_ANSWERED: EV_CADA_REFERRED, CADA_REFERRED: EV_CADA_REGISTERED,
     CADA_REGISTERED: EV_CADA_OPINION, OPINION_RECEIVED: EV_AUTHORITY_REPLY, CONFIRMED_REFUSAL: EV_COURT_FILED,
-    BEFORE_COURT: EV_CLOSED, ANSWERED: EV_CLOSED,
+    BEFORE_COURT: EV_JUDGMENT, ANSWERED: EV_CLOSED, TRANSFERRED: EV_ANSWERED, FEES_REQUESTED: EV_FEES_PAID,
+    ANSWERED_WITH_REDACTIONS: EV_CADA_REFERRED, DOCUMENTS_NOT_HELD: EV_CLOSED, ALREADY_PUBLISHED: EV_CLOSED,
+    REFUSED_DURING_REVIEW: EV_COURT_FILED, DOCUMENTS_DURING_PROCEEDINGS: EV_COURT_WITHDRAWN, WITHDRAWN: EV_CLOSED,
+    JUDGED: EV_CLOSED,
 })
 
 
@@ -518,11 +659,38 @@ def likely_next_event(status: str) -> str:
 
 # ---------------------------------------------------------------- facts_from_events
 
+# Events after which nothing is left to contest, when they are the last decisive one.
 _DECISIVE = frozenset({
-    EV_ANSWERED, EV_PARTIALLY_ANSWERED, EV_REFUSED, EV_CADA_REFERRED, EV_CADA_REGISTERED,
-    EV_CADA_OPINION, EV_AUTHORITY_REPLY, EV_COURT_FILED,
+    EV_ANSWERED, EV_PARTIALLY_ANSWERED, EV_REFUSED, EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CADA_OPINION,
+    EV_AUTHORITY_REPLY, EV_COURT_FILED, EV_DOCUMENTS_NOT_HELD, EV_ALREADY_PUBLISHED,
 })
-_CADA_EVENTS = frozenset({EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CADA_OPINION, EV_AUTHORITY_REPLY, EV_COURT_FILED})
+
+
+def _explicit_decision(event: EventFact, after_opinion: bool) -> ExplicitDecision | None:
+    """The explicit decision an event notifies, if it refuses all or part of the request
+    (crpa.md §3.1). Unless the user said otherwise, the decision is taken to state the
+    appeal routes: the delays then run, which is the safe side for the user."""
+    routes = bool(event.data.get("appeal_routes_stated", True))
+    if event.type == EV_REFUSED:
+        what = "le refus pour demande abusive" if event.data.get("abusive") else "le refus explicite"
+        if after_opinion:
+            what = "le refus explicite pris après l'avis de la CADA"
+        return ExplicitDecision(event.date, routes, what)
+    if event.type == EV_PARTIALLY_ANSWERED:
+        if event.data.get("refuses_rest"):
+            return ExplicitDecision(event.date, routes, "la communication partielle refusant le reste")
+        if event.data.get("redactions"):
+            return ExplicitDecision(event.date, routes, "la communication avec occultations")
+        return None  # the rest is refused implicitly when the month ends
+    if event.type == EV_ANSWERED and event.data.get("redactions"):
+        return ExplicitDecision(event.date, routes, "la communication avec occultations")
+    if event.type == EV_DOCUMENTS_NOT_HELD:
+        return ExplicitDecision(event.date, routes, "la réponse indiquant que les documents ne sont pas détenus")
+    if event.type == EV_ALREADY_PUBLISHED:
+        return ExplicitDecision(event.date, True, "la réponse renvoyant à une publication")
+    if event.type == EV_AUTHORITY_REPLY and event.data.get("outcome") in ("refused", "partial"):
+        return ExplicitDecision(event.date, True, "la décision prise après l'avis de la CADA")
+    return None
 
 
 def facts_from_events(
@@ -532,45 +700,36 @@ def facts_from_events(
     *,
     default_channel: str | None = None,
 ) -> RequestFacts:
-    """Deadline facts of a request. With `today`, later-dated events are ignored and a
-    missing acknowledgement counts as 'none' once the implicit refusal is born."""
+    """Deadline facts of a request. With `today`, later-dated events are ignored and the
+    deadlines' states count the days gone by."""
     department = normalise_department(department)
     events = _ordered(events)
     if today is not None:
         events = [e for e in events if e.date <= today]
 
     received, estimate = receipt_date(events, default_channel)
+    sent = _first(events, EV_SENT)
 
-    ack = _first(events, EV_ACKNOWLEDGED)
+    # Only what the user said: "no acknowledgement recorded" is not "none received" (§3.2).
     acknowledgement: str | None = None
-    if ack is not None:
-        r112_5 = ack.data.get("r112_5")
-        acknowledgement = {True: "compliant", False: "non_compliant"}.get(r112_5)
-    elif received is not None:
-        # By the time the implicit refusal is born (or the user went to the CADA), an
-        # acknowledgement with the R112-5 mentions should have arrived: none was recorded.
-        late = today is not None and today > add_months(received, 1)
-        if late or any(e.type in _CADA_EVENTS for e in events):
+    for event in events:
+        if event.type == EV_ACKNOWLEDGED:
+            acknowledgement = {True: "compliant", False: "non_compliant"}.get(event.data.get("r112_5"))
+        elif event.type == EV_NO_ACKNOWLEDGEMENT:
             acknowledgement = "none"
 
     opinion = _first(events, EV_CADA_OPINION)
-    refused: EventFact | None = None
-    decision_after: date | None = None
+    decisions = []
     for event in events:
-        after_opinion = opinion is not None and event.date >= opinion.date
-        if event.type == EV_REFUSED:
-            if after_opinion:
-                decision_after = decision_after or event.date
-            elif refused is None:
-                refused = event
-        elif event.type == EV_AUTHORITY_REPLY and event.data.get("outcome") in ("refused", "partial"):
-            decision_after = decision_after or event.date
+        decision = _explicit_decision(event, opinion is not None and event.date >= opinion.date)
+        if decision is not None:
+            decisions.append(decision)
 
     answered_in_full: date | None = None
     decisive = [e for e in events if e.type in _DECISIVE]
     if decisive:
         last = decisive[-1]
-        if last.type == EV_ANSWERED or (
+        if (last.type == EV_ANSWERED and not last.data.get("redactions")) or (
             last.type == EV_AUTHORITY_REPLY and last.data.get("outcome") == "communicated"
         ):
             answered_in_full = last.date
@@ -583,19 +742,27 @@ def facts_from_events(
     if opinion is not None and opinion.data.get("received_by_authority"):
         opinion_received = _as_date(opinion.data["received_by_authority"], "la réception de l'avis")
 
+    judgment = _first(events, EV_JUDGMENT)
+    judgment_notified = None
+    if judgment is not None and judgment.data.get("outcome") in JUDGMENTS_OPEN_TO_CASSATION:
+        # Without the notification's date, count from the judgment's: never later than the law.
+        judgment_notified = (_as_date(judgment.data["notified_on"], "la notification du jugement")
+                             if judgment.data.get("notified_on") else judgment.date)
+
     return RequestFacts(
         received=received,
         received_is_estimate=estimate,
+        sent=sent.date if sent is not None else None,
         acknowledgement=acknowledgement,  # type: ignore[arg-type]
-        refused=refused.date if refused is not None else None,
-        refusal_states_appeal_routes=(
-            bool(refused.data.get("appeal_routes_stated", True)) if refused is not None else True
-        ),
         cada_referred=_date_of(EV_CADA_REFERRED),
         cada_registered=_date_of(EV_CADA_REGISTERED),
         cada_opinion=opinion.date if opinion is not None else None,
         opinion_received_by_authority=opinion_received,
-        decision_after_opinion=decision_after,
         department=department,
         answered_in_full=answered_in_full,
+        decisions=tuple(decisions),
+        authority_replied=_date_of(EV_AUTHORITY_REPLY),
+        court_filed=_date_of(EV_COURT_FILED),
+        judgment=judgment_notified,
+        today=today,
     )

@@ -27,7 +27,7 @@ from workflow.law.states import (
     check_event,
     derive_status,
     facts_from_events,
-    latest_opinion_outcome,
+    status_outcome,
     next_action,
     receipt_date,
     status_changes_after,
@@ -210,7 +210,7 @@ def situation(access_request: AccessRequest, today: date | None = None) -> Situa
     return Situation(
         status=status,
         deadlines=deadlines,
-        next_action=next_action(status, latest_opinion_outcome(facts)),
+        next_action=next_action(status, status_outcome(facts, status)),
         received_on=received_on,
         received_is_estimate=estimate,
         today=today,
