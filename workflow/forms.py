@@ -3,6 +3,7 @@ messages in French."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Mapping, Sequence
 
 from flask_wtf import FlaskForm
@@ -229,13 +230,41 @@ class EventFormBase(Form):
                 if event_type in offered and (specs := input_fields(event_type, self.declaration))]
 
 
+_ITEM_OUTCOME_WORDS = {"favorable": "favourable", "defavorable": "unfavourable", "sans objet": "moot"}
+
+
 def _event_value(spec: EventField, value):
-    """A form field's value as the event's data keeps it."""
+    """A form field's value as the event's data keeps it. What cannot be read is kept as
+    typed: the declaration's check (workflow/law/events.py) then says what is wrong."""
     if spec.kind == "bool":
         return bool(value)
     if spec.kind == "date":
         return value.isoformat() if value else None
+    if spec.kind == "amount" and value:
+        try:
+            return float(value.replace(" ", "").replace("\u202f", "").replace("€", "").replace(",", "."))
+        except ValueError:
+            return value
+    if spec.kind == "item_outcomes" and value:
+        return _item_outcomes(value)
     return value
+
+
+def _item_outcomes(text: str) -> dict | str:
+    """"1 : favorable" per line (or "1 favorable, 2 défavorable") → {"1": "favourable", ...}."""
+    outcomes = {}
+    for part in re.split(r"[\n;,]+", text):
+        part = part.strip()
+        if not part:
+            continue
+        match = re.fullmatch(r"(?:n°|no|document)?\s*(\d+)\s*[:\-–]?\s*(.+)", part, re.IGNORECASE)
+        if match is None:
+            return text
+        word = unicodedata.normalize("NFKD", match.group(2)).encode("ascii", "ignore").decode().lower().strip(" .")
+        if word not in _ITEM_OUTCOME_WORDS:
+            return text
+        outcomes[match.group(1)] = _ITEM_OUTCOME_WORDS[word]
+    return outcomes or text
 
 
 def _event_input(spec: EventField):
@@ -250,7 +279,7 @@ def _event_input(spec: EventField):
     validators = [Optional()]
     if spec.max_length is not None:  # the page's error summary names the field: the message does not
         validators.append(Length(max=spec.max_length, message=f"{spec.max_length} caractères au plus."))
-    field_class = TextAreaField if spec.kind == "longtext" else StringField
+    field_class = TextAreaField if spec.kind in ("longtext", "item_outcomes") else StringField
     return field_class(spec.label, validators=validators, filters=[_strip], description=spec.description)
 
 

@@ -4,6 +4,7 @@ An API module with its own routes may add them with `SPEC["paths"].update({...})
 from typing import Any, Mapping
 
 from workflow.api import bp
+from workflow.law.deadlines import DEADLINE_STATES, ENFORCEABLE, KINDS, NOT_ENFORCEABLE, TO_CHECK
 from workflow.law.events import ACCESS_FORMATS, CHANNELS, EVENT_DATA, EVENT_LABELS, EVENT_TYPES, EventField, input_fields
 from workflow.models.authorities import AUTHORITY_KINDS
 from workflow.requests import limits
@@ -36,15 +37,21 @@ DEADLINE = {
     "type": "object",
     "required": ["kind", "date", "explanation"],
     "properties": {
-        "kind": {"type": "string", "enum": ["implicit_refusal", "cada_referral", "cada_opinion_expected",
-                                            "authority_answer_expected", "confirmed_refusal", "court_appeal"]},
+        "kind": {"type": "string", "enum": list(KINDS)},
         "date": {"type": "string", "format": "date"},
         "safe_date": {"type": ["string", "null"], "format": "date"},
         "legal_date": {"type": ["string", "null"], "format": "date"},
         "explanation": {"type": "string"},
         "enforceable": {"type": "boolean"},
+        "enforceability": {"type": "string", "enum": [ENFORCEABLE, NOT_ENFORCEABLE, TO_CHECK],
+                           "description": "to_check : aucun accusé de réception enregistré, à vérifier"},
         "enforceability_note": {"type": ["string", "null"]},
         "estimated": {"type": "boolean"},
+        "state": {"type": "string", "enum": list(DEADLINE_STATES),
+                  "description": "open : à venir ; met : respecté ; passed : échu ; superseded : sans objet"},
+        "state_note": {"type": "string"},
+        "legal_date_probable": {"type": "boolean",
+                                "description": "Le dernier jour légal repose sur une règle non tranchée"},
     },
 }
 
@@ -57,6 +64,14 @@ def _data_schema(spec: EventField) -> dict:
         schema["type"] = "boolean"
     elif spec.kind == "date":
         schema.update(type="string", format="date")
+    elif spec.kind == "amount":
+        schema.update(type="number", minimum=0)
+    elif spec.kind == "item_outcomes":
+        schema.update(type="object", propertyNames={"pattern": "^[1-9][0-9]*$"},
+                      additionalProperties={"type": "string", "enum": list(spec.choices)},
+                      description=f"{spec.label} : numéro du document dans la liste → sens de l'avis")
+    elif spec.kind == "url":
+        schema.update(type="string", format="uri", maxLength=spec.max_length)
     else:
         schema["type"] = "string"
         if spec.max_length is not None:

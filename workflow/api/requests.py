@@ -31,8 +31,12 @@ def deadline_json(kind: str, computed) -> dict:
         "legal_date": computed.legal_date.isoformat() if computed.legal_date else None,
         "explanation": computed.explanation,
         "enforceable": computed.enforceable,
+        "enforceability": computed.enforceability,
         "enforceability_note": computed.enforceability_note,
         "estimated": computed.estimated,
+        "state": computed.state,
+        "state_note": computed.state_note,
+        "legal_date_probable": computed.legal_date_probable,
     }
 
 
@@ -227,7 +231,16 @@ def record_event(request_id: int):
         occurred_on = date.fromisoformat(str(raw_date))
     except ValueError:
         raise ApiError(422, "Données invalides.", {"date": ["Une date au format AAAA-MM-JJ."]})
+    transferred_to = None
+    if event_type == "transferred" and is_database_id(payload.get("to")):
+        # `to` may name the authority by its id in the directory: the event keeps its name.
+        transferred_to = db.session.get(Authority, payload["to"])
+        if transferred_to is None:
+            raise ApiError(422, "Données invalides.", {"to": [f"Aucune autorité n° {payload['to']} dans l'annuaire."]})
+        payload = {**payload, "to": transferred_to.name}
     data = event_data_from_json(event_type, payload)
+    if transferred_to is not None:
+        data["to_authority_id"] = transferred_to.id
     note = payload.get("note") or ""
     if not isinstance(note, str) or len(note) > limits.EVENT_NOTE_MAX_LENGTH:
         raise ApiError(422, "Données invalides.", {"note": [f"Un texte de {limits.EVENT_NOTE_MAX_LENGTH} caractères au plus."]})

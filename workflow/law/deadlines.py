@@ -88,7 +88,7 @@ DEADLINE_LABELS: Mapping[str, str] = MappingProxyType({
 OPEN, MET, PASSED, SUPERSEDED = "open", "met", "passed", "superseded"
 DEADLINE_STATES: tuple[str, ...] = (OPEN, MET, PASSED, SUPERSEDED)
 DEADLINE_STATE_LABELS: Mapping[str, str] = MappingProxyType({
-    OPEN: "À venir", MET: "Respecté", PASSED: "Dépassé", SUPERSEDED: "Sans objet",
+    OPEN: "À venir", MET: "Respecté", PASSED: "Échu", SUPERSEDED: "Sans objet",
 })
 
 # Whether a deadline binding the user can be held against them: it runs; it does not
@@ -159,6 +159,9 @@ class Deadline:
     state_note: str = ""  # French: why met, passed or superseded
     enforceability: str = ENFORCEABLE
     legal_date_probable: bool = False  # the legal last day rests on a rule that is not settled
+    # The explicit decision a window runs from ("le refus explicite"...), "" when it runs
+    # from an implicit one: what a letter names as the refusal referred or contested.
+    decision: str = ""
 
 
 # ---------------------------------------------------------------- French sentences
@@ -438,6 +441,7 @@ def _cada_referral(facts: RequestFacts, window: _Window, estimated: bool) -> Dea
         state_note=state_note,
         enforceability=enforceability,
         legal_date_probable=window.probable_from is not None,
+        decision=window.decision.what if window.decision else "",
     )
 
 
@@ -580,6 +584,7 @@ def _court_appeal(facts: RequestFacts, department: str, window: _Window,
         state_note=state_note,
         enforceability=enforceability,
         legal_date_probable=window.probable_from is not None,
+        decision=window.decision.what if window.decision else "",
     )
 
 

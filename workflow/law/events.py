@@ -254,6 +254,7 @@ EVENT_DATA: Mapping[str, tuple[EventField, ...]] = MappingProxyType({
         EventField("to", "text", "Administration à laquelle la demande a été transmise", required=True,
                    max_length=200, line="Transmise à : {value}",
                    description="Son nom (ou, par l'API, son identifiant dans l'annuaire)."),
+        EventField("to_authority_id", "text", "Identifiant de l'administration dans l'annuaire", system=True),
     ),
     EV_FEES_REQUESTED: (
         EventField("amount_eur", "amount", "Montant demandé (en euros)", required=True, noun="le montant demandé",
@@ -281,8 +282,9 @@ EVENT_DATA: Mapping[str, tuple[EventField, ...]] = MappingProxyType({
                          "incompetent": "La CADA s'est déclarée incompétente", "inadmissible": "Avis irrecevable"}),
         EventField("item_outcomes", "item_outcomes", "Sens de l'avis document par document", choices=ITEM_OPINION_LABELS,
                    noun="Le sens de l'avis par document", line="{value}",
-                   description="Pour un avis partiellement favorable : le sens de l'avis pour chaque document "
-                               "demandé, par son numéro dans la liste."),
+                   description="Pour un avis partiellement favorable : une ligne par document demandé, par son "
+                               "numéro dans la liste, par exemple « 1 : favorable », « 2 : défavorable », "
+                               "« 3 : sans objet »."),
         EventField("received_by_authority", "date", "Date de réception de l'avis par l'administration",
                    noun="la réception de l'avis", line="Avis reçu par l'administration le {value}"),
     ),

@@ -91,7 +91,9 @@ class LetterContext:
     cada_registered_on: date | None = None
     cada_case_number: str = ""
     opinion_on: date | None = None
-    opinion_outcome: str = ""  # "favourable" | "unfavourable" | "moot" | "inadmissible"
+    opinion_outcome: str = ""  # workflow.law.events.OPINION_LABELS' keys
+    # Where the opinion gives one: its outcome per requested document, by its number in the list.
+    opinion_item_outcomes: Mapping[str, str] = field(default_factory=dict)
     series: tuple[SeriesEntry, ...] = ()
     annexes: tuple[str, ...] = ()  # extra annexes, after each letter's standard ones
 

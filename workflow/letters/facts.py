@@ -29,6 +29,7 @@ class Refusal:
     implicit: bool
     day: date
     estimated: bool = False  # implicit, and computed from an estimated date of receipt
+    confirmed: bool = False  # implicit, born of the silence kept after the CADA referral (R343-5)
 
 
 class _Facts:
@@ -63,7 +64,13 @@ class _Facts:
         wins; otherwise the implicit refusal born from silence, which must be born (at the
         end of its day) before the letter's date when `require`."""
         ctx = self.ctx
-        if ctx.refusal_on is not None and not ctx.refusal_is_implicit:
+        referral = self.deadline("cada_referral")
+        if referral is not None:
+            # The refusal the CADA window runs from (the law module): an explicit decision
+            # notified after the implicit refusal was born, or after the referral, is not it.
+            if referral.decision:
+                return Refusal(implicit=False, day=referral.starts_from)
+        elif ctx.refusal_on is not None and not ctx.refusal_is_implicit:
             return Refusal(implicit=False, day=ctx.refusal_on)
         implicit = self.deadline("implicit_refusal")
         if implicit is None:
@@ -83,6 +90,45 @@ class _Facts:
                 ),
             )
         return Refusal(implicit=True, day=implicit.date, estimated=ctx.received_is_estimate)
+
+    def decision_in_force(self) -> Refusal | None:
+        """The decision a recours gracieux targets: once the CADA was referred, the decision
+        to take to court (an explicit refusal since the referral, or the confirmed refusal
+        born of silence), never the first refusal; before, the refusal referred."""
+        court = self.deadline("court_appeal")
+        if court is None or court.state == "superseded":
+            if self.ctx.cada_registered_on is not None or self.deadline("confirmed_refusal") is not None:
+                raise LetterNotReady(self.ctx.kind, message=(
+                    "La CADA examine votre saisine : la décision à contester sera le refus que l'administration "
+                    "vous notifiera, ou le refus confirmé né de son silence. Préparez le recours gracieux ensuite."))
+            return self.first_refusal(require=True)
+        if court.decision:
+            return Refusal(implicit=False, day=court.starts_from)
+        if self.ctx.letter_date <= court.starts_from:
+            raise LetterNotReady(self.ctx.kind, message=(
+                f"Le refus confirmé ne naît qu'à la fin de la journée du {format_date_fr(court.starts_from)} "
+                "(CRPA, art. R343-4 et R343-5) : c'est lui que viserait le recours gracieux. Datez le courrier d'un "
+                "jour postérieur."))
+        return Refusal(implicit=True, day=court.starts_from, confirmed=True)
+
+
+@dataclass(frozen=True)
+class OpinionItem:
+    """The CADA's opinion on one requested document, quoted as the opinion gives it."""
+
+    position: int
+    description: str
+    outcome: str  # favourable | unfavourable | moot
+
+
+def opinion_items(ctx: LetterContext) -> tuple[OpinionItem, ...]:
+    """The per-document outcomes recorded with the opinion, for the documents of the request."""
+    items = []
+    for key, outcome in sorted(ctx.opinion_item_outcomes.items(), key=lambda entry: int(entry[0])):
+        position = int(key)
+        if 1 <= position <= len(ctx.items):
+            items.append(OpinionItem(position, ctx.items[position - 1], outcome))
+    return tuple(items)
 
 
 _CRPA_GROUND = re.compile(r"CRPA,\s*art\.\s*([LR]\d+-\d+)(\s+et\s+suivants)?\.?", re.I)
@@ -217,12 +263,12 @@ def _after_opinion(facts: _Facts) -> dict[str, Any]:
     facts.need(ctx.opinion_outcome, "le sens de l'avis de la CADA")
     facts.check()
     assert sent is not None and opinion is not None
-    if ctx.opinion_outcome != "favourable":
+    if ctx.opinion_outcome not in ("favourable", "partially_favourable"):
         raise LetterNotReady(
             ctx.kind,
             message=(
-                "Ce courrier suppose un avis favorable de la CADA ; l'avis enregistré n'est pas "
-                "favorable. Envisagez plutôt un recours devant le tribunal administratif."
+                "Ce courrier suppose un avis favorable, ou partiellement favorable, de la CADA ; l'avis "
+                "enregistré ne l'est pas. Envisagez plutôt un recours devant le tribunal administratif."
             ),
         )
     refusal = facts.first_refusal(require=False)
@@ -233,6 +279,8 @@ def _after_opinion(facts: _Facts) -> dict[str, Any]:
         "sent": sent,
         "opinion_on": opinion,
         "case_number": ctx.cada_case_number,
+        "partial": ctx.opinion_outcome == "partially_favourable",
+        "opinion_items": opinion_items(ctx),
         "refusal": refusal,
         "answer_due": answer.date if answer is not None and not answer.estimated else None,
         "confirmed_refusal": facts.deadline("confirmed_refusal"),
@@ -242,10 +290,21 @@ def _after_opinion(facts: _Facts) -> dict[str, Any]:
 def _recours_gracieux(facts: _Facts) -> dict[str, Any]:
     ctx = facts.ctx
     sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande")
-    refusal = facts.first_refusal(require=True)
+    facts.check()
+    refusal = facts.decision_in_force()
     facts.check()
     assert sent is not None and refusal is not None
-    return {"sent": sent, "refusal": refusal}
+    court = facts.deadline("court_appeal")
+    after_cada = court is not None and court.state != "superseded"
+    return {
+        "sent": sent,
+        "refusal": refusal,
+        "after_cada": after_cada,
+        # Lanterne's safe court date: the recours gracieux never moves it (crpa.md §3.3).
+        "court_safe_date": court.safe_date if after_cada and court is not None else None,
+        "registered_on": ctx.cada_registered_on,
+        "opinion_on": ctx.opinion_on,
+    }
 
 
 def _court_appeal(facts: _Facts) -> tuple[date | None, date | None, Deadline | None]:
@@ -266,8 +325,8 @@ def _court_application(facts: _Facts) -> dict[str, Any]:
     ctx = facts.ctx
     sent, registered, appeal = _court_appeal(facts)
     assert sent is not None and registered is not None and appeal is not None
-    confirmed = facts.deadline("confirmed_refusal")
-    contested_implicit = confirmed is not None and appeal.starts_from == confirmed.date
+    # The contested decision is the one the court window runs from (the law module).
+    contested_implicit = not appeal.decision
     contested_day = appeal.starts_from
     if ctx.letter_date <= contested_day and contested_implicit:
         raise LetterNotReady(
@@ -278,24 +337,24 @@ def _court_application(facts: _Facts) -> dict[str, Any]:
                 "Datez la requête d'un jour postérieur."
             ),
         )
-    # The first answer, unless it is the contested decision itself.
-    first: Refusal | None = None
-    implicit = facts.deadline("implicit_refusal")
-    if ctx.refusal_on is not None and not ctx.refusal_is_implicit and (
-        contested_implicit or ctx.refusal_on != contested_day
-    ):
-        first = Refusal(implicit=False, day=ctx.refusal_on)
-    elif implicit is not None:
-        first = Refusal(implicit=True, day=implicit.date, estimated=ctx.received_is_estimate)
+    # The refusal referred to the CADA, unless it is the contested decision itself.
+    first = facts.first_refusal(require=False)
+    if first is not None and not first.implicit and not contested_implicit and first.day == contested_day:
+        first = None
     return {
         "sent": sent,
         "registered_on": registered,
         "case_number": ctx.cada_case_number,
         "contested_implicit": contested_implicit,
         "contested_day": contested_day,
+        # An explicit refusal notified while the CADA examined the referral is the decision
+        # to contest, as one taken after its opinion is (crpa.md §3.1).
+        "contested_when": ("après l'avis de la CADA" if ctx.opinion_on is not None and contested_day >= ctx.opinion_on
+                           else "pendant l'examen de ma saisine par la CADA"),
         "first_refusal": first,
         "opinion_on": ctx.opinion_on,
         "opinion_outcome": ctx.opinion_outcome,
+        "opinion_items": opinion_items(ctx),
         "in_time": ctx.letter_date <= (appeal.legal_date or appeal.date),
         "time_limit_unenforceable": not appeal.enforceable,
         "court_is_tribunal": ctx.recipient.name.lower().startswith("tribunal"),

@@ -168,8 +168,16 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
         cada_case_number=(registered.data or {}).get("case_number", "") if registered else "",
         opinion_on=opinion.occurred_on if opinion else None,
         opinion_outcome=(opinion.data or {}).get("outcome", "") if opinion else "",
+        opinion_item_outcomes=dict((opinion.data or {}).get("item_outcomes") or {}) if opinion else {},
         series=_series(access_request, today) if kind == "cada_referral" else (),
     )
+
+
+def court_deadline(access_request: AccessRequest):
+    """The court application's deadline while it is still to meet, else None: a recours
+    gracieux never moves it (crpa.md §3.3), and its page says so."""
+    deadline = request_service.situation(access_request).deadlines.get("court_appeal")
+    return deadline if deadline is not None and deadline.state == "open" else None
 
 
 def not_ready_reason(access_request: AccessRequest, kind: str) -> str:

@@ -25,6 +25,9 @@ class Deadline(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
     enforceable: Mapped[bool] = mapped_column(Boolean, default=True)
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # open | met | passed | superseded (workflow.law.deadlines), as computed when the request
+    # last changed: an "open" deadline whose day went by is late.
+    state: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
 
     request = relationship("AccessRequest")
 

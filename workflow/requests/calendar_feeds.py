@@ -59,7 +59,9 @@ def feed_for_token(token: str) -> CalendarFeed | None:
 
 
 def feed_deadlines(feed: CalendarFeed) -> list[tuple[Deadline, AccessRequest]]:
-    query = select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id).order_by(Deadline.due_on)
+    # Met or superseded deadlines are not in the user's diary any more.
+    query = (select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id)
+             .where(Deadline.state.in_(("open", "passed"))).order_by(Deadline.due_on))
     if feed.organisation_id:
         query = query.where(AccessRequest.organisation_id == feed.organisation_id)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import defer, joinedload
 
 from workflow.accounts.access import visible_to
@@ -18,13 +18,12 @@ CLOSED_STATUSES = ("closed", "answered", "draft")
 SECTION_LIMIT = 20
 # Counted exactly up to here ("plus de 200" beyond): the count stays cheap however many.
 COUNT_LIMIT = 200
-# A deadline is overdue when its date passed and the request still waits for that step.
-OVERDUE_WHEN = {
-    "cada_referral": ("refused", "implicitly_refused", "partially_answered"),
-    "court_appeal": ("confirmed_refusal",),
-    "cada_opinion_expected": ("cada_registered",),
-    "authority_answer_expected": ("opinion_received",),
-}
+# A deadline is overdue when its day went by and what it calls for was not done (its state,
+# workflow.law.deadlines): the user's own (referral, court, cassation) or the administration's
+# and the CADA's. The births of refusals are not overdue: they happen.
+OVERDUE_KINDS = ("cada_referral", "court_appeal", "cassation_appeal", "cada_opinion_expected",
+                 "authority_answer_expected")
+NOT_DONE = ("open", "passed")
 
 
 @dataclass(frozen=True)
@@ -78,12 +77,12 @@ def _deadlines(user: User, filters: Filters, *conditions) -> Section:
 
 
 def overdue(user: User, today: date, filters: Filters) -> Section:
-    waiting = or_(*(and_(Deadline.kind == kind, AccessRequest.status.in_(statuses)) for kind, statuses in OVERDUE_WHEN.items()))
-    return _deadlines(user, filters, Deadline.due_on < today, waiting)
+    return _deadlines(user, filters, Deadline.due_on < today, Deadline.kind.in_(OVERDUE_KINDS),
+                      Deadline.state.in_(NOT_DONE), AccessRequest.status.not_in(CLOSED_STATUSES))
 
 
 def upcoming(user: User, start: date, end: date, filters: Filters) -> Section:
-    return _deadlines(user, filters, Deadline.due_on >= start, Deadline.due_on <= end,
+    return _deadlines(user, filters, Deadline.due_on >= start, Deadline.due_on <= end, Deadline.state == "open",
                       AccessRequest.status.not_in(CLOSED_STATUSES))
 
 

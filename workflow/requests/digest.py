@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from workflow.mail import notify
 from workflow.accounts.access import visible_to
 from workflow.law.deadlines import DEADLINE_LABELS, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Deadline, AccessRequest, User
+from workflow.requests.dashboard import NOT_DONE, OVERDUE_KINDS
 
 DIGEST_WEEKDAY = 0  # Monday
 
@@ -20,7 +21,9 @@ def digest_lines(user: User, today: date) -> list[str]:
         select(Deadline, AccessRequest)
         .join(AccessRequest, Deadline.request_id == AccessRequest.id)
         .where(visible_to(AccessRequest, user), AccessRequest.status.not_in(("closed", "answered", "draft")),
-               Deadline.due_on <= today + timedelta(days=7), Deadline.due_on >= today - timedelta(days=30))
+               Deadline.due_on <= today + timedelta(days=7), Deadline.due_on >= today - timedelta(days=30),
+               # What is still to do: nothing met or superseded; late only what someone had to do.
+               Deadline.state.in_(NOT_DONE), or_(Deadline.due_on >= today, Deadline.kind.in_(OVERDUE_KINDS)))
         .order_by(Deadline.due_on)
     ).all()
     lines = []

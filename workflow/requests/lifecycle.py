@@ -16,7 +16,7 @@ from workflow.accounts.access import draft_problem
 from workflow.core import clock
 from workflow.requests import reminders
 from workflow.law.deadlines import Deadline as ComputedDeadline
-from workflow.law.deadlines import DEADLINE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
+from workflow.law.deadlines import DEADLINE_LABELS, DEADLINE_STATE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Authority, Campaign, Deadline, Event, AccessRequest, RequesterIdentity, RequestItem, User
 from workflow.law.events import event_lines
@@ -229,7 +229,7 @@ def recompute(access_request: AccessRequest, today: date | None = None) -> Situa
         db.session.add(Deadline(
             request_id=access_request.id, kind=kind, due_on=computed.date, safe_date=computed.safe_date,
             legal_date=computed.legal_date, explanation=computed.explanation,
-            enforceable=computed.enforceable, estimated=computed.estimated,
+            enforceable=computed.enforceable, estimated=computed.estimated, state=computed.state,
         ))
     db.session.flush()
     reminders.sync(access_request, current.today)
@@ -317,6 +317,11 @@ class TimelineEntry:
     corrected_from: tuple[date, ...] = ()
     event_id: int | None = None
     proof_document_id: int | None = None
+    state: str = ""                # deadlines: open | met | passed | superseded
+
+    @property
+    def state_label(self) -> str:
+        return DEADLINE_STATE_LABELS.get(self.state, "")
 
 
 def timeline(access_request: AccessRequest, current: Situation) -> list[TimelineEntry]:
@@ -350,14 +355,18 @@ def timeline(access_request: AccessRequest, current: Situation) -> list[Timeline
         ))
     for kind, computed in current.deadlines.items():
         lines = []
+        if computed.state_note:
+            lines.append(computed.state_note)
         if computed.safe_date and computed.legal_date:
-            lines = [f"Date sûre : {format_date_fr(computed.safe_date)}",
-                     f"Dernier jour légal : {format_date_fr(computed.legal_date)}"]
+            probable = " (probable, non tranché)" if computed.legal_date_probable else ""
+            lines += [f"Date sûre : {format_date_fr(computed.safe_date)}",
+                      f"Dernier jour légal : {format_date_fr(computed.legal_date)}{probable}"]
         warning = computed.enforceability_note or ""
         if computed.estimated:
             warning = (warning + " " if warning else "") + "Calculé à partir d'une date de réception estimée."
         entries.append(TimelineEntry(
             day=computed.date, title=DEADLINE_LABELS.get(kind, kind), kind="deadline",
             past=computed.date < current.today, detail=computed.explanation, lines=tuple(lines), warning=warning,
+            state=computed.state,
         ))
     return sorted(entries, key=lambda entry: (entry.day, entry.kind != "event"))

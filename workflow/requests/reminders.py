@@ -58,7 +58,9 @@ def plan(deadlines: dict[str, date], offsets: dict[str, tuple[int, ...]]) -> lis
 def sync(access_request: AccessRequest, today: date) -> None:
     """Make the request's unsent reminders match its stored deadlines (in the caller's
     transaction). Sent reminders stay as history; reminders already past are not created."""
-    rows = db.session.scalars(select(Deadline).where(Deadline.request_id == access_request.id)).all()
+    # Only what is still to come: a met or superseded deadline calls for no reminder.
+    rows = db.session.scalars(select(Deadline).where(Deadline.request_id == access_request.id,
+                                                     Deadline.state == "open")).all()
     deadline_days = {row.kind: (row.safe_date or row.due_on) for row in rows}
     if access_request.status in OPEN_STATUSES_EXCLUDED:
         deadline_days = {}

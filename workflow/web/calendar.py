@@ -43,7 +43,8 @@ def index():
     weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     rows = db.session.execute(
         select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id)
-        .where(visible_to(AccessRequest, current_user), Deadline.due_on >= weeks[0][0], Deadline.due_on <= weeks[-1][-1])
+        .where(visible_to(AccessRequest, current_user), Deadline.due_on >= weeks[0][0], Deadline.due_on <= weeks[-1][-1],
+               Deadline.state != "superseded")
         .order_by(Deadline.due_on)
     ).all()
     by_day: dict[date, list] = {}

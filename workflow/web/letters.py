@@ -63,7 +63,9 @@ def show(request_id: int, kind: str):
                            emails=[mail for mail in emails if mail.payload.get("kind") == kind],
                            email_to=request_letters.email_recipient(access_request), mail_enabled=notify.mail_enabled(),
                            recipient_changes=request_letters.recipient_changes(access_request),
-                           event_type=request_letters.EVENT_OF_LETTER.get(kind)), 409 if not_ready else 200
+                           event_type=request_letters.EVENT_OF_LETTER.get(kind),
+                           court_deadline=request_letters.court_deadline(access_request) if kind == "recours_gracieux" else None,
+                           ), 409 if not_ready else 200
 
 
 @bp.route("/<kind>.html")
