@@ -287,3 +287,104 @@ def test_the_forking_worker_of_flask_worker_delivers(access_request, mailbox):
     db.session.refresh(outgoing)
     assert outgoing.status == "sent"
     assert mailbox.subjects() == ["Par le worker"]
+
+
+# A request recorded late: its reminders whose day has passed go out at once, one per
+# deadline still ahead, and never twice.
+
+def at_paris(day, hour):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(hour, 0), tzinfo=clock.PARIS)
+
+
+def notices_of(access_request):
+    return db.session.scalars(select(Notification).where(Notification.request_id == access_request.id)
+                              .order_by(Notification.id)).all()
+
+
+def test_a_request_recorded_late_gets_its_reminder_at_once_after_the_8_oclock_run(access_request, mailbox, monkeypatch):
+    today = clock.today()
+    monkeypatch.setattr(clock, "now", lambda: at_paris(today, 14))  # past today's 8:00 run
+    received = today - timedelta(days=26)
+    born = add_months(received, 1)
+    left = (born - today).days
+    assert 1 < left < 7  # the week-before reminder is past, the day-before one ahead
+    service.record_event(access_request, "sent", received)
+    service.record_event(access_request, "received", received)
+
+    due = {kind: row.due_on for kind, row in reminder_rows(access_request).items()}
+    assert due["implicit_refusal-7"] == today  # caught up: due today, not on its planned day
+    assert due["implicit_refusal-1"] == born - timedelta(days=1)
+    assert due["implicit_refusal+0"] == born
+    run_worker()
+    subject = (f"[Lanterne] Dans {left} jours : naissance du refus implicite, le {sweep_format(born)} "
+               "(LNT-2026-0007 · Ville de Metz)")
+    assert mailbox.subjects() == [subject]
+    from email.utils import parsedate_to_datetime
+
+    assert parsedate_to_datetime(mailbox.messages[0]["Date"]).astimezone(clock.PARIS).date() == today
+    assert f"/demandes/{access_request.id}/courriers/reminder" in mailbox.messages[0].get_content()
+    [notice] = notices_of(access_request)
+    assert notice.title == subject.removeprefix("[Lanterne] ")
+    assert notice.created_at.astimezone(clock.PARIS).date() == today
+
+    # Idempotent: recomputing, today's sweep and tomorrow's add and send nothing more.
+    service.recompute(access_request, today)
+    db.session.commit()
+    sweep.run(today)
+    sweep.run(today + timedelta(days=1))
+    service.recompute(access_request, today + timedelta(days=1))
+    db.session.commit()
+    run_worker()
+    assert mailbox.subjects() == [subject]
+    assert {kind for kind in reminder_rows(access_request) if kind.startswith("implicit_refusal")} == {
+        "implicit_refusal-7", "implicit_refusal-1", "implicit_refusal+0"}
+    # The day-before reminder still goes out on its own day.
+    sweep.run(born - timedelta(days=1))
+    run_worker()
+    assert mailbox.subjects()[1:] == [
+        f"[Lanterne] Dans 1 jour : naissance du refus implicite, le {sweep_format(born)} (LNT-2026-0007 · Ville de Metz)"]
+
+
+def test_several_passed_reminders_of_one_deadline_make_one_and_a_passed_deadline_none(access_request, mailbox,
+                                                                                      monkeypatch):
+    today = clock.today()
+    monkeypatch.setattr(clock, "now", lambda: at_paris(today, 9))
+    # Received long ago: the implicit refusal is born and past; the CADA referral window
+    # closes in two days, after both of its reminders' days (-15 and -3).
+    sent = today - timedelta(days=100)
+    received = sent
+    while add_months(add_months(received, 1), 2) != today + timedelta(days=2):
+        received += timedelta(days=1)
+    service.record_event(access_request, "sent", sent)
+    service.record_event(access_request, "received", received)
+    cada_safe = today + timedelta(days=2)
+
+    rows = reminder_rows(access_request)
+    assert {kind: row.due_on for kind, row in rows.items()} == {"cada_referral-3": today}
+    run_worker()
+    subject = (f"[Lanterne] Dans 2 jours : saisir la CADA, le {sweep_format(cada_safe)} "
+               "(LNT-2026-0007 · Ville de Metz)")
+    assert mailbox.subjects() == [subject]
+    assert f"/demandes/{access_request.id}/courriers/cada_referral" in mailbox.messages[0].get_content()
+    assert [notice.title for notice in notices_of(access_request)] == [subject.removeprefix("[Lanterne] ")]
+    sweep.run(today + timedelta(days=1))
+    service.recompute(access_request, today + timedelta(days=1))
+    db.session.commit()
+    run_worker()
+    assert len(mailbox.messages) == 1
+
+
+def test_a_reminder_caught_up_before_8_oclock_waits_for_8_oclock(access_request, monkeypatch):
+    today = clock.today()
+    monkeypatch.setattr(clock, "now", lambda: at_paris(today, 7))
+    received = today - timedelta(days=26)
+    service.record_event(access_request, "sent", received)
+    service.record_event(access_request, "received", received)
+    caught_up = reminder_rows(access_request)["implicit_refusal-7"]
+    assert caught_up.due_on == today
+    assert f"reminder-{caught_up.id}" in scheduled_ids()  # for 8:00 today
+    from workflow.requests.reminders import send_time
+
+    assert send_time(today) == at_paris(today, 8)

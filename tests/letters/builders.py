@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from workflow.law.deadlines import RequestFacts, compute_deadlines
-from workflow.letters.rendering import CADA_PARTY, LetterContext, Party, SeriesEntry
+from workflow.letters.rendering import CADA_PARTY, LetterContext, Party, SeriesEntry, SeriesReferral
 
 D = date.fromisoformat
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +60,28 @@ SERIES = (
     ),
 )
 
+# The same request to five administrations: a series (CRPA L342-1; threshold in
+# workflow/law/series.py), every other request refused.
+SERIES_OF_FIVE = (
+    *SERIES,
+    SeriesEntry(
+        authority="Commune de Montigny-lès-Metz",
+        reference="LNT-2026-0004",
+        sent_on=D("2026-01-09"),
+        refusal_kind="explicit",
+        refused_on=D("2026-02-10"),
+    ),
+    SeriesEntry(
+        authority="Commune de Marly",
+        reference="LNT-2026-0005",
+        sent_on=D("2026-01-09"),
+        refusal_kind="implicit",
+        refused_on=D("2026-02-13"),
+    ),
+)
+# The series' one referral, recorded on the request to Metz Métropole.
+REFERRAL = SeriesReferral(authority="Metz Métropole", reference="LNT-2026-0003", referred_on=D("2026-02-20"))
+
 
 def flat(text: str) -> str:
     """Spaces normalised: non-breaking spaces to spaces, runs of white space to one."""
@@ -92,7 +114,19 @@ def context(kind: str, **overrides) -> LetterContext:
             request_sent_on=D("2026-01-09"),
             request_received_on=D("2026-01-11"),
             refusal_is_implicit=True,
-            series=SERIES,
+            series=SERIES_OF_FIVE,
+            is_series=True,
+        )
+    elif kind == "cada_series_notice":
+        # Received 30 January: the implicit refusal is born on 28 February, after the letter.
+        facts = RequestFacts(received=D("2026-01-30"))
+        base.update(
+            letter_date=D("2026-02-25"),
+            request_sent_on=D("2026-01-28"),
+            request_received_on=D("2026-01-30"),
+            series=SERIES_OF_FIVE,
+            is_series=True,
+            series_referral=REFERRAL,
         )
     elif kind == "after_opinion":
         facts = RequestFacts(

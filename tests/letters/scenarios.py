@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.letters.builders import ASSOCIATION, ITEMS, PERSON, SERIES, VILLE, D, context
+from tests.letters.builders import ASSOCIATION, ITEMS, PERSON, REFERRAL, SERIES, SERIES_OF_FIVE, VILLE, D, context
 from workflow.law.deadlines import RequestFacts, compute_deadlines
 from workflow.letters.rendering import LetterContext, Party, SeriesEntry
 
 POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
-# A request of the campaign not refused yet, not sent yet (no date), no reference.
-PENDING = SeriesEntry(authority="Commune de Woippy", reference="", sent_on=None)
+# A request of the series sent later, not refused yet.
+PENDING = SeriesEntry(authority="Commune de Woippy", reference="LNT-2026-0006", sent_on=D("2026-01-28"))
 
 
 def court_explicit(**overrides) -> LetterContext:
@@ -64,6 +64,15 @@ def _recours_implicit(**overrides) -> LetterContext:
                    deadlines=compute_deadlines(facts), **overrides)
 
 
+def _notice_refused(**overrides) -> LetterContext:
+    """The notice to an administration that refused by silence, once the CADA registered the referral."""
+    facts = RequestFacts(received=D("2026-01-11"))
+    return context("cada_series_notice", request_sent_on=D("2026-01-09"), request_received_on=D("2026-01-11"),
+                   letter_date=D("2026-03-05"), deadlines=compute_deadlines(facts),
+                   series_referral=replace(REFERRAL, registered_on=D("2026-03-02"), case_number="20261234"),
+                   **overrides)
+
+
 def _estimated(kind: str, **overrides) -> LetterContext:
     facts = RequestFacts(received=D("2026-01-11"), received_is_estimate=True)
     return context(kind, received_is_estimate=True, deadlines=compute_deadlines(facts), **overrides)
@@ -86,7 +95,11 @@ def scenarios() -> dict[str, LetterContext]:
         "association-postal.reminder": context("reminder", sender=ASSOCIATION, **postal),
         "series.cada_referral": context("cada_referral"),
         "series-association-postal.cada_referral": context("cada_referral", sender=ASSOCIATION, channel="postal"),
-        "series-pending.cada_referral": context("cada_referral", series=(*SERIES, PENDING)),
+        "series-pending.cada_referral": context("cada_referral", series=(*SERIES_OF_FIVE[:3], PENDING)),
+        "below-threshold.cada_referral": context("cada_referral", series=(*SERIES, PENDING), is_series=False),
+        "pending.cada_series_notice": context("cada_series_notice"),
+        "refused-registered.cada_series_notice": _notice_refused(),
+        "association-postal.cada_series_notice": context("cada_series_notice", sender=ASSOCIATION, **postal),
         "single-implicit.cada_referral": context("cada_referral", series=()),
         "single-explicit.cada_referral": _cada_explicit(),
         "estimated-receipt.cada_referral": _estimated("cada_referral", series=()),

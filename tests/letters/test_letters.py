@@ -57,15 +57,29 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "cada_referral": (
         "Commission d'accès aux documents administratifs", "TSA 50730", "75334 Paris Cedex 07",
         "L342-1", "R343-1", "Demandeur : Camille Durand, demeurant 3 rue Serpenoise, 57000 Metz",
-        "Administrations concernées :", "; ainsi que : Préfecture de la Moselle, Metz Métropole (voir la liste ci-dessous)",
+        "Administrations concernées :",
+        "; ainsi que : Préfecture de la Moselle, Metz Métropole, Commune de",
+        "voici les 5 demandes de la série",
         "demande du 9 janvier 2026",
         "une décision implicite de refus est née le 11 février 2026",
         "Préfecture de la Moselle : demande du 9 janvier 2026 (réf. LNT-2026-0002), refus implicite né le 12 février 2026",
         "Metz Métropole : demande du 9 janvier 2026 (réf. LNT-2026-0003), refus explicite du 3 février 2026",
-        "Ville de Metz : demande du 9 janvier 2026 (réf. LNT-2026-0001), refus implicite né le 11 février 2026",
+        "Ville de Metz : demande du 9 janvier 2026 (réf. LNT-2026-0001), refus implicite né le 11 février 2026 "
+        "(refus objet de la présente saisine)",
+        "Commune de Marly : demande du 9 janvier 2026 (réf. LNT-2026-0005), refus implicite né le 13 février 2026",
+        "J'informe de la présente saisine chacune des autres administrations de la série.",
         "Pièces jointes", "Copie de ma demande du 9 janvier 2026",
         "réception par l'administration le 11 janvier 2026, d'où découle la naissance du refus implicite le 11 février 2026",
-        "Pour chacune des autres administrations (Préfecture de la Moselle, Metz Métropole)",
+        "Pour chacune des autres demandes de la série (Préfecture de la Moselle, Metz Métropole, ",
+        "Commune de Marly) : copie de la demande et preuve de son envoi",
+    ),
+    "cada_series_notice": (
+        "Par une demande du 28 janvier 2026 (réf. LNT-2026-0001), reçue par vos services le 30 janvier 2026",
+        "À ce jour, cette demande n'a fait l'objet d'aucune décision de refus.",
+        "elle fait partie d'une série de 5 demandes ayant le même objet",
+        "je vous informe que j'ai saisi la CADA, le 20 février 2026, du refus opposé par Metz Métropole à la "
+        "demande de la série qui lui était adressée (réf. LNT-2026-0003)",
+        "L342-1",
     ),
     "after_opinion": (
         "a rendu le 9 avril 2026 (dossier n° 20261234) un avis favorable", "R343-3",
@@ -474,7 +488,7 @@ def test_letter_filename():
     assert letter_filename(context("reminder"), ".DOCX") == "LNT-2026-0001-relance.docx"
     assert letter_filename(context("cada_referral"), "txt") == "LNT-2026-0001-saisine-cada.txt"
     assert letter_filename(context("request", reference='a/../"b'), "pdf") == "a-b-demande.pdf"
-    assert {letter_filename(context(kind), "pdf") for kind in LETTER_KINDS}.__len__() == 6
+    assert {letter_filename(context(kind), "pdf") for kind in LETTER_KINDS}.__len__() == len(LETTER_KINDS) == 7
 
 
 def test_kinds_have_one_template_each():

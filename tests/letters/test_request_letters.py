@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from docx import Document as DocxDocument
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.helpers import PASSWORD, page_text
 from workflow.accounts import users as accounts
@@ -161,37 +161,135 @@ def test_letters_are_private(client, access_request, make_user):
     assert client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"}).status_code == 404
 
 
-def test_the_cada_referral_of_a_campaign_lists_the_series(client, access_request):
-    """The same request to several administrations (L342-1, al. 2): one referral names
-    every refusal, read from each sibling request's events."""
-    metz = access_request.authority
-    slugs = ["prefecture-moselle", "metz-metropole", "departement-moselle"]
-    ids = [str(metz.id)] + [str(db.session.scalar(select(Authority.id).where(Authority.slug == s))) for s in slugs]
+def campaign_of(client, slugs, channel="email"):
+    """A campaign from the form: the same request to each authority; {slug: request}."""
+    ids = [str(db.session.scalar(select(Authority.id).where(Authority.slug == slug))) for slug in slugs]
     identity = db.session.scalar(select(RequesterIdentity))
     client.post("/demandes/nouvelle", data={
         "authority_ids": ids, "subject": "Vidéoprotection", "items": "Marchés de vidéoprotection",
-        "requester_id": str(identity.id), "channel": "email", "access_format": "email", "organisation_id": ""})
+        "requester_id": str(identity.id), "channel": channel, "access_format": "email", "organisation_id": ""})
     requests = {r.authority.slug: r for r in db.session.scalars(select(AccessRequest).where(AccessRequest.campaign_id.is_not(None)))}
-    assert set(requests) == {"ville-de-metz", *slugs}
-    for slug in ("ville-de-metz", "prefecture-moselle", "metz-metropole"):
-        client.post(f"/demandes/{requests[slug].id}/evenements", data={"type": "sent", "occurred_on": "2026-01-09"})
-        client.post(f"/demandes/{requests[slug].id}/evenements", data={"type": "received", "occurred_on": "2026-01-12"})
-    client.post(f"/demandes/{requests['metz-metropole'].id}/evenements", data={"type": "refused", "occurred_on": "2026-02-03"})
+    assert set(requests) == set(slugs)
+    return requests
+
+
+def record(client, access_request, type_, occurred_on, **data):
+    response = client.post(f"/demandes/{access_request.id}/evenements", data={"type": type_, "occurred_on": occurred_on, **data})
+    assert response.status_code == 302, page_text(response)
+
+
+def letter_text(client, access_request, kind):
+    response = client.get(f"/demandes/{access_request.id}/courriers/{kind}.txt")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return " ".join(response.get_data(as_text=True).replace("\u00a0", " ").split())
+
+
+def test_below_the_series_threshold_each_refusal_has_its_referral_and_the_others_are_facts(client, access_request):
+    """Three requests sent (a fourth still a draft): no series (CRPA L342-1, threshold in
+    workflow/law/series.py). The referral is of Metz's refusal only, and lists the other
+    requests sent as facts; the Préfecture's refusal gets its own referral."""
+    slugs = ["ville-de-metz", "prefecture-moselle", "metz-metropole", "departement-moselle"]
+    requests = campaign_of(client, slugs)
+    for slug in slugs[:3]:
+        record(client, requests[slug], "sent", "2026-01-09")
+        record(client, requests[slug], "received", "2026-01-12")
+    record(client, requests["metz-metropole"], "refused", "2026-02-03")
 
     main = requests["ville-de-metz"]
-    text = " ".join(client.get(f"/demandes/{main.id}/courriers/cada_referral.txt").get_data(as_text=True).split())
-    text = text.replace("\u00a0", " ")
-    assert "Administrations concernées :" in text
-    others = {slug: requests[slug] for slug in slugs}
-    assert (f"1. Ville de Metz : demande du 9 janvier 2026 (réf. {main.reference}), "
+    text = letter_text(client, main, "cada_referral")
+    assert "Administration concernée : Ville de Metz" in text
+    assert "série" not in text
+    assert ("Pour votre information, la même demande a été adressée à d'autres administrations ; la présente saisine "
+            "ne porte que sur le refus opposé par l'administration (Ville de Metz).") in text
+    prefecture, metropole = requests["prefecture-moselle"], requests["metz-metropole"]
+    assert (f"1. {prefecture.authority.name} : demande du 9 janvier 2026 (réf. {prefecture.reference}), "
             "refus implicite né le 12 février 2026") in text
-    assert (f"{others['prefecture-moselle'].authority.name} : demande du 9 janvier 2026 "
-            f"(réf. {others['prefecture-moselle'].reference}), refus implicite né le 12 février 2026") in text
-    assert (f"{others['metz-metropole'].authority.name} : demande du 9 janvier 2026 "
-            f"(réf. {others['metz-metropole'].reference}), refus explicite du 3 février 2026") in text
-    assert (f"{others['departement-moselle'].authority.name} : demande "
-            f"(réf. {others['departement-moselle'].reference}), pas encore de refus") in text
-    assert "Pour chacune des autres administrations" in text
+    assert (f"2. {metropole.authority.name} : demande du 9 janvier 2026 (réf. {metropole.reference}), "
+            "refus explicite du 3 février 2026") in text
+    assert requests["departement-moselle"].reference not in text  # never sent: not a request addressed
+    assert "Pour chacune des autres demandes" not in text
+    assert "refus implicite né le 12 février 2026" in letter_text(client, prefecture, "cada_referral")
+    # No series: no notice, and the campaign page says why.
+    response = client.get(f"/demandes/{prefecture.id}/courriers/cada_series_notice")
+    assert response.status_code == 409
+    assert "cette demande n'en fait pas partie" in page_text(response)
+    page = page_text(client.get(f"/campagnes/{main.campaign_id}"))
+    assert "3 demandes envoyées, chacune à une administration différente." in page
+    assert ("En dessous de 5 demandes, ce n'est pas une série : chaque refus fait l'objet de sa propre saisine de la "
+            "CADA") in page
+    assert "Lanterne n'a pas pu vérifier ce nombre dans le texte officiel" in page
+
+
+def test_a_series_has_one_referral_naming_it_and_a_notice_to_each_other_administration(client, access_request):
+    slugs = ["ville-de-metz", "prefecture-moselle", "metz-metropole", "departement-moselle", "region-grand-est"]
+    requests = campaign_of(client, slugs)
+    for slug in slugs[:4]:
+        record(client, requests[slug], "sent", "2026-01-09")
+        record(client, requests[slug], "received", "2026-01-12")
+    record(client, requests["metz-metropole"], "refused", "2026-02-03")
+    region = requests["region-grand-est"]
+    record(client, region, "sent", "2026-02-10")
+    record(client, region, "received", "2026-02-12")  # its implicit refusal is born on 12 March
+    main, prefecture = requests["ville-de-metz"], requests["prefecture-moselle"]
+    campaign_page = f"/campagnes/{main.campaign_id}"
+    page = page_text(client.get(campaign_page))
+    assert "5 demandes envoyées, chacune à une administration différente. Elles forment une série" in page
+    assert "décret n° 2022-1335 du 19 octobre 2022 (article R343-3-1 du CRPA)" in page
+    assert "Aucune saisine de la CADA n'est encore enregistrée." in page
+    assert page_text(client.get(f"/demandes/{prefecture.id}/courriers/cada_series_notice")).count(
+        "une fois la saisine de la CADA enregistrée") == 1
+
+    text = letter_text(client, main, "cada_referral")
+    assert "refus de communication (Ville de Metz) – série de 5 demandes" in text
+    assert "voici les 5 demandes de la série" in text
+    assert (f"1. Ville de Metz : demande du 9 janvier 2026 (réf. {main.reference}), refus implicite né le "
+            "12 février 2026 (refus objet de la présente saisine)") in text
+    metropole = requests["metz-metropole"]
+    assert (f"{metropole.authority.name} : demande du 9 janvier 2026 (réf. {metropole.reference}), "
+            "refus explicite du 3 février 2026") in text
+    assert (f"{region.authority.name} : demande du 10 février 2026 (réf. {region.reference}), "
+            "pas de refus à ce jour (en attente de réponse)") in text
+    assert "J'informe de la présente saisine chacune des autres administrations de la série." in text
+
+    response = client.post(f"/demandes/{main.id}/courriers/cada_referral/envoye", data={"sent_on": "2026-02-20"})
+    assert response.status_code == 302
+    # One referral for the series: the Préfecture's refusal is not referred again.
+    response = client.get(f"/demandes/{prefecture.id}/courriers/cada_referral")
+    assert response.status_code == 409
+    assert (f"la CADA, qui ne peut être saisie que d'un refus pour toute la série, l'a été le 20 février 2026 "
+            f"(demande {main.reference}, Ville de Metz)") in page_text(response)
+
+    # The notice, from the Préfecture's request page.
+    request_page = page_text(client.get(f"/demandes/{prefecture.id}"))
+    assert (f"la CADA a été saisie le 20 février 2026 depuis la demande {main.reference} (Ville de Metz), pour toute "
+            "la série. Informez-en l'administration : Information de la saisine de la CADA — pas encore envoyée.") in request_page
+    notice = letter_text(client, prefecture, "cada_series_notice")
+    assert f"une demande du 9 janvier 2026 (réf. {prefecture.reference}), reçue par vos services le 12 janvier 2026" in notice
+    assert "une décision implicite de refus est née le 12 février 2026" in notice
+    assert "elle fait partie d'une série de 5 demandes ayant le même objet" in notice
+    assert (f"je vous informe que j'ai saisi la CADA, le 20 février 2026, du refus opposé par Ville de Metz à la "
+            f"demande de la série qui lui était adressée (réf. {main.reference})") in notice
+    assert "À ce jour, cette demande n'a fait l'objet d'aucune décision de refus." in letter_text(
+        client, region, "cada_series_notice")
+    assert client.get(f"/demandes/{main.id}/courriers/cada_series_notice").status_code == 409
+    assert client.get(f"/demandes/{prefecture.id}/courriers/cada_series_notice.pdf").status_code == 200
+    assert client.get(f"/demandes/{prefecture.id}/courriers/cada_series_notice.docx").status_code == 200
+
+    # Recorded when sent: a frozen letter with its day, no event of the chain.
+    events_before = db.session.scalar(select(func.count(Event.id)).where(Event.request_id == prefecture.id))
+    response = client.post(f"/demandes/{prefecture.id}/courriers/cada_series_notice/envoye", data={"sent_on": "2026-02-21"})
+    assert response.status_code == 302
+    letter = db.session.scalar(select(Letter).where(Letter.request_id == prefecture.id, Letter.kind == "cada_series_notice"))
+    assert letter.sent_on == date(2026, 2, 21) and letter.pdf_sha256
+    assert db.session.scalar(select(func.count(Event.id)).where(Event.request_id == prefecture.id)) == events_before
+    assert "Information de la saisine de la CADA — envoyée le 21 février 2026." in page_text(client.get(f"/demandes/{prefecture.id}"))
+    page = page_text(client.get(campaign_page))
+    assert f"Saisine de la CADA enregistrée le 20 février 2026, sur la demande {main.reference} (Ville de Metz)." in page
+    assert f"{prefecture.authority.name} {prefecture.reference} envoyée le 21 février 2026" in page
+    assert f"{region.authority.name} {region.reference} à envoyer" in page
+    assert page.count("à envoyer") == 3  # Metz Métropole, the Département, the Région
+    assert "La saisine de la CADA de cette demande vaut pour toute la série de 5 demandes" in page_text(
+        client.get(f"/demandes/{main.id}"))
 
 
 def test_the_court_comes_from_the_cja_table_not_the_department(client, access_request):

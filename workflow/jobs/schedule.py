@@ -13,6 +13,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
+from workflow.core import clock
 from workflow.core.clock import PARIS
 from workflow.core.extensions import db
 from workflow.models import Reminder
@@ -71,7 +72,7 @@ def schedule_reminder(reminder_id: int, due_on: date, now: datetime | None = Non
     if _is_live(job_id):
         return False
     when = send_time(due_on)
-    if when <= (now or datetime.now(timezone.utc)):
+    if when <= (now or clock.now()):
         queue().enqueue("workflow.jobs.tasks.send_reminder", reminder_id, job_id=job_id)
     else:
         queue().enqueue_at(when, "workflow.jobs.tasks.send_reminder", reminder_id, job_id=job_id)

@@ -16,11 +16,14 @@ from workflow.law.deadlines import Deadline
 LETTERS_DIR: Path = Path(__file__).resolve().parents[2] / "letters"
 STYLESHEET: Path = LETTERS_DIR / "letter.css"
 
-# The six letters of the chain, with their titles (UI labels, and the <title> of a letter).
+# The letters of the chain, with their titles (UI labels, and the <title> of a letter);
+# "cada_series_notice" tells each other administration of a series (L342-1) that the CADA
+# was referred.
 LETTER_KINDS: dict[str, str] = {
     "request": "Demande de communication",
     "reminder": "Relance",
     "cada_referral": "Saisine de la CADA",
+    "cada_series_notice": "Information de la saisine de la CADA",
     "after_opinion": "Courrier après avis favorable de la CADA",
     "recours_gracieux": "Recours gracieux",
     "court_application": "Requête au tribunal administratif",
@@ -69,6 +72,18 @@ class SeriesEntry:
 
 
 @dataclass(frozen=True)
+class SeriesReferral:
+    """The one referral of a series (L342-1), as recorded on the request that carries it:
+    what the notice to each other administration of the series states."""
+
+    authority: str
+    reference: str
+    referred_on: date
+    registered_on: date | None = None  # the CADA's registration, once recorded
+    case_number: str = ""
+
+
+@dataclass(frozen=True)
 class LetterContext:
     kind: str  # one of LETTER_KINDS
     reference: str  # "LNT-2026-0001"
@@ -94,7 +109,9 @@ class LetterContext:
     opinion_outcome: str = ""  # workflow.law.events.OPINION_LABELS' keys
     # Where the opinion gives one: its outcome per requested document, by its number in the list.
     opinion_item_outcomes: Mapping[str, str] = field(default_factory=dict)
-    series: tuple[SeriesEntry, ...] = ()
+    series: tuple[SeriesEntry, ...] = ()  # the other requests of the campaign that were sent
+    is_series: bool = False  # the campaign is a series in the sense of L342-1 (law/series.py)
+    series_referral: SeriesReferral | None = None  # for the notice: the series' one referral
     annexes: tuple[str, ...] = ()  # extra annexes, after each letter's standard ones
 
 

@@ -138,6 +138,7 @@ _CITED: dict[str, frozenset[str]] = {
     "request": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
     "reminder": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
     "cada_referral": frozenset({"L300-2", "L311-1", "L311-7"}),
+    "cada_series_notice": frozenset({"L300-1", "L311-1", "L342-1"}),
     "after_opinion": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
     "recours_gracieux": frozenset({"L300-1", "L300-2", "L311-1", "L311-7", "L311-9"}),
     "court_application": frozenset({"L300-1", "L300-2", "L311-1", "L311-7"}),
@@ -252,8 +253,25 @@ def _cada_referral(facts: _Facts) -> dict[str, Any]:
         "sent": sent,
         "refusal": refusal,
         "series": series,
+        "is_series": ctx.is_series and bool(series),
+        "series_count": len(series) + 1,
         "series_authorities": tuple(entry.authority.strip() for entry in series),
     }
+
+
+def _cada_series_notice(facts: _Facts) -> dict[str, Any]:
+    ctx = facts.ctx
+    sent = facts.need(ctx.request_sent_on, "la date d'envoi de la demande")
+    referral = ctx.series_referral
+    if referral is None or not ctx.is_series:
+        raise LetterNotReady(ctx.kind, message=(
+            "L'information de la saisine de la CADA ne concerne que les demandes d'une série (CRPA, "
+            "art. L342-1) dont la saisine est enregistrée sur une autre demande de la série."))
+    facts.check()
+    refusal = facts.first_refusal(require=False)
+    if refusal is not None and refusal.implicit and ctx.letter_date <= refusal.day:
+        refusal = None  # not born yet on the letter's date
+    return {"sent": sent, "refusal": refusal, "referral": referral, "series_count": len(ctx.series) + 1}
 
 
 def _after_opinion(facts: _Facts) -> dict[str, Any]:
@@ -365,6 +383,7 @@ _KIND_FACTS: dict[str, Callable[[_Facts], dict[str, Any]]] = {
     "request": lambda facts: {},
     "reminder": _reminder,
     "cada_referral": _cada_referral,
+    "cada_series_notice": _cada_series_notice,
     "after_opinion": _after_opinion,
     "recours_gracieux": _recours_gracieux,
     "court_application": _court_application,

@@ -1,5 +1,5 @@
-"""Letters of the CRPA chain: request, reminder, CADA referral, letter after the CADA's
-opinion, recours gracieux and application to the tribunal administratif.
+"""Letters of the CRPA chain: request, reminder, CADA referral (and, for a series, the
+notice of it to the other administrations), letter after the CADA's opinion, recours gracieux and application to the tribunal administratif.
 
 Pure rendering: no Flask, no database, no network. A `LetterContext` goes in; HTML, PDF,
 DOCX or plain text comes out. The public API of the letters lives here.
@@ -31,6 +31,7 @@ from workflow.letters.context import (
     LetterNotReady,
     Party,
     SeriesEntry,
+    SeriesReferral,
 )
 from workflow.letters.facts import letter_facts
 from workflow.letters.html import email_subject, letter_html, render_html
@@ -52,6 +53,7 @@ __all__ = [
     "Part",
     "Party",
     "SeriesEntry",
+    "SeriesReferral",
     "build_letter",
     "check_letter",
     "format_date_fr",
@@ -75,6 +77,7 @@ _FILENAME_SLUGS: dict[str, str] = {
     "request": "demande",
     "reminder": "relance",
     "cada_referral": "saisine-cada",
+    "cada_series_notice": "information-saisine-cada",
     "after_opinion": "apres-avis-cada",
     "recours_gracieux": "recours-gracieux",
     "court_application": "requete-tribunal",

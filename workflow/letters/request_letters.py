@@ -14,15 +14,17 @@ from sqlalchemy import func, select
 
 from workflow.core import clock
 from workflow.letters import rendering as letter_rendering
+from workflow.letters import series as campaign_series
 from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
 from workflow.directory import sharing
 from workflow.mail import notify
-from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry
+from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry, SeriesReferral
 from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.law import courts
+from workflow.law import series as series_law
 from workflow.law.states import TransitionError
 from workflow.core.storage import file_store
 
@@ -93,33 +95,71 @@ def _first_event(events, type_: str):
     return next((event for event in events if event.type == type_), None)
 
 
-def _refusal(current: request_service.Situation, events) -> tuple[str, date | None]:
-    """("explicit" | "implicit" | "", date): the first refusal of a request, if any."""
-    refused = _first_event(events, "refused")
-    if refused is not None:
-        return "explicit", refused.occurred_on
+def _refusal(current: request_service.Situation) -> tuple[str, date | None]:
+    """("explicit" | "implicit" | "", date): the refusal the request's CADA window runs
+    from (the law module), if any: a later refusal is not the one referred."""
+    referral = current.deadlines.get("cada_referral")
+    if referral is not None and referral.decision:
+        return "explicit", referral.starts_from
     implicit = current.deadlines.get("implicit_refusal")
     if implicit is not None and implicit.date < current.today:
         return "implicit", implicit.date
     return "", None
 
 
-def _series(access_request: AccessRequest, today: date) -> tuple[SeriesEntry, ...]:
-    """The other administrations of the same campaign, for the CADA referral (L342-1)."""
+def _series(access_request: AccessRequest, today: date) -> tuple[tuple[SeriesEntry, ...], bool]:
+    """The other requests of the same campaign that were sent, with their recorded refusal
+    (explicit, or implicit as the deadline engine dates it), for the CADA referral and its
+    notice; and whether the campaign is a series (L342-1, workflow/law/series.py)."""
     if access_request.campaign is None:
-        return ()
+        return (), False
+    requests = campaign_series.sent_requests(access_request.campaign)
     entries = []
-    for sibling in sorted(access_request.campaign.requests, key=lambda r: r.reference):
+    for sibling in requests:
         if sibling.id == access_request.id:
             continue
         events = request_service.effective_events(sibling)
         sent = _first_event(events, "sent")
         current = request_service.situation(sibling, today)
-        refusal_kind, refused_on = _refusal(current, events)
+        refusal_kind, refused_on = _refusal(current)
         entries.append(SeriesEntry(authority=sibling.authority.name, reference=sibling.reference,
                                    sent_on=sent.occurred_on if sent else None,
                                    refusal_kind=refusal_kind, refused_on=refused_on))
-    return tuple(entries)
+    return tuple(entries), series_law.is_series(len(requests))
+
+
+def _series_referral(access_request: AccessRequest, kind: str, is_series: bool) -> SeriesReferral | None:
+    """For a series: the one referral recorded on another of its requests. Its referral
+    letter is then not to be written again (the CADA "ne peut être saisie que d'un refus"),
+    and the notice of it is; the notice needs it."""
+    if kind not in ("cada_referral", campaign_series.NOTICE):
+        return None
+    found = campaign_series.referral(campaign_series.sent_requests(access_request.campaign)) if is_series else None
+    if kind == "cada_referral":
+        if found is not None and found.request.id != access_request.id:
+            raise LetterNotReady(kind, message=(
+                f"Cette demande fait partie d'une série de demandes ayant le même objet (CRPA, art. L342-1) : "
+                f"la CADA, qui ne peut être saisie que d'un refus pour toute la série, l'a été le "
+                f"{letter_rendering.format_date_fr(found.referred_on)} (demande {found.request.reference}, "
+                f"{found.request.authority.name}). Préparez plutôt l'information de la saisine de la CADA "
+                "pour cette administration."))
+        return None
+    if not is_series:
+        raise LetterNotReady(kind, message=(
+            "Ce courrier ne concerne que les demandes d'une série (la même demande envoyée à "
+            f"{series_law.SERIES_MIN_REQUESTS} administrations ou plus, CRPA, art. L342-1) : "
+            "cette demande n'en fait pas partie."))
+    if found is None:
+        raise LetterNotReady(kind, message=(
+            "Ce courrier sera disponible une fois la saisine de la CADA enregistrée sur l'une des demandes de "
+            "la série (courrier « Saisine de la CADA » marqué comme envoyé)."))
+    if found.request.id == access_request.id:
+        raise LetterNotReady(kind, message=(
+            "C'est le refus de cette demande que la CADA examine pour toute la série : l'information de la "
+            "saisine est à envoyer aux autres administrations de la série."))
+    return SeriesReferral(authority=found.request.authority.name, reference=found.request.reference,
+                          referred_on=found.referred_on, registered_on=found.registered_on,
+                          case_number=found.case_number)
 
 
 def size_problem(access_request: AccessRequest) -> str | None:
@@ -153,6 +193,9 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
     opinion = _first_event(events, "cada_opinion")
     implicit = current.deadlines.get("implicit_refusal")
     letter_channel = {"cada_referral": "email", "court_application": "postal"}.get(kind, access_request.channel)
+    series, is_series = (_series(access_request, today) if kind in ("cada_referral", campaign_series.NOTICE)
+                         else ((), False))
+    series_referral = _series_referral(access_request, kind, is_series)
     return LetterContext(
         kind=kind, reference=access_request.reference, sender=sender, recipient=_recipient(access_request, kind),
         authority=_authority_party(access_request.authority, access_request), place=_place(sender, access_request.authority), letter_date=today,
@@ -169,7 +212,7 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
         opinion_on=opinion.occurred_on if opinion else None,
         opinion_outcome=(opinion.data or {}).get("outcome", "") if opinion else "",
         opinion_item_outcomes=dict((opinion.data or {}).get("item_outcomes") or {}) if opinion else {},
-        series=_series(access_request, today) if kind == "cada_referral" else (),
+        series=series, is_series=is_series, series_referral=series_referral,
     )
 
 
@@ -178,6 +221,12 @@ def court_deadline(access_request: AccessRequest):
     gracieux never moves it (crpa.md §3.3), and its page says so."""
     deadline = request_service.situation(access_request).deadlines.get("court_appeal")
     return deadline if deadline is not None and deadline.state == "open" else None
+
+
+def letter_kinds(access_request: AccessRequest) -> dict[str, str]:
+    """The letters a request can have: the notice of a series' referral only in a campaign."""
+    return {kind: title for kind, title in letter_rendering.LETTER_KINDS.items()
+            if kind != campaign_series.NOTICE or access_request.campaign is not None}
 
 
 def not_ready_reason(access_request: AccessRequest, kind: str) -> str:
@@ -228,7 +277,7 @@ def freeze(access_request: AccessRequest, kind: str, sent_on: date, user: User |
     hashes = {extension: store.put(render(context, extension).content) for extension in ("pdf", "docx", "txt")}
     version = (db.session.scalar(select(func.max(Letter.version)).where(
         Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
-    letter = Letter(request_id=access_request.id, kind=kind, version=version, sent_at=utcnow(),
+    letter = Letter(request_id=access_request.id, kind=kind, version=version, sent_at=utcnow(), sent_on=sent_on,
                     pdf_sha256=hashes["pdf"], docx_sha256=hashes["docx"], text_sha256=hashes["txt"])
     db.session.add(letter)
     event_type = EVENT_OF_LETTER.get(kind)
@@ -264,7 +313,7 @@ def email_letter(access_request: AccessRequest, kind: str, user: User, shown_rec
     the address the user was shown (`shown_recipient`), and, if that address changed since
     the request was drafted, only once the user confirmed it."""
     recipient = email_recipient(access_request)
-    if kind not in ("request", "reminder", "after_opinion", "recours_gracieux"):
+    if kind not in ("request", "reminder", "after_opinion", "recours_gracieux", campaign_series.NOTICE):
         raise CannotEmail("Ce courrier ne s'envoie pas à l'administration par courriel depuis Lanterne.")
     if not recipient:
         raise CannotEmail("L'annuaire ne connaît pas d'adresse électronique pour cette autorité : complétez sa fiche.")
@@ -305,6 +354,7 @@ def record_emailed_letter(outgoing: OutgoingMail) -> None:
     version = (db.session.scalar(select(func.max(Letter.version)).where(
         Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
     db.session.add(Letter(request_id=access_request.id, kind=kind, version=version, sent_at=outgoing.sent_at,
+                          sent_on=outgoing.sent_at.astimezone(clock.PARIS).date(),
                           pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
                           text_sha256=payload["text_sha256"]))
     event_type = EVENT_OF_LETTER.get(kind)

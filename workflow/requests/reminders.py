@@ -55,24 +55,56 @@ def plan(deadlines: dict[str, date], offsets: dict[str, tuple[int, ...]]) -> lis
     return sorted(planned, key=lambda reminder: (reminder.due_on, reminder.kind))
 
 
+def catch_up(deadlines: dict[str, date], offsets: dict[str, tuple[int, ...]], existing: set[tuple[str, date]],
+             today: date) -> dict[str, PlannedReminder]:
+    """Pure: for a request recorded late, the one reminder each deadline still calls for.
+
+    For a deadline still ahead (or falling today) whose planned reminders have passed
+    unsent, one reminder, due today, of the latest passed offset: the user hears of the
+    deadline at once, and once. Nothing for a deadline already past (the page shows it as
+    passed), nor when a reminder of that deadline is planned for today anyway.
+    `existing` is the (kind, due_on) of the request's reminders, sent or not: one of the
+    latest passed kind, due on or after its planned day, already covers it (sent on time,
+    or caught up on an earlier day). Keyed by deadline kind; a covering reminder that is
+    still unsent is returned as it stands, so that it is kept."""
+    caught_up = {}
+    for deadline_kind, day in deadlines.items():
+        if day < today:
+            continue
+        planned = plan({deadline_kind: day}, offsets)
+        if any(item.due_on == today for item in planned):
+            continue
+        passed = [item for item in planned if item.due_on < today]
+        if not passed:
+            continue
+        latest = max(passed, key=lambda item: item.due_on)
+        covering = sorted(due_on for kind, due_on in existing if kind == latest.kind and due_on >= latest.due_on)
+        due_on = covering[0] if covering else today
+        caught_up[deadline_kind] = PlannedReminder(latest.kind, deadline_kind, latest.offset, due_on)
+    return caught_up
+
+
 def sync(access_request: AccessRequest, today: date) -> None:
     """Make the request's unsent reminders match its stored deadlines (in the caller's
-    transaction). Sent reminders stay as history; reminders already past are not created."""
+    transaction). Sent reminders stay as history and are never sent again. Reminders whose
+    day has passed are not created as such: a deadline still ahead gets one reminder due
+    today instead (`catch_up`), which the worker sends at once."""
     # Only what is still to come: a met or superseded deadline calls for no reminder.
     rows = db.session.scalars(select(Deadline).where(Deadline.request_id == access_request.id,
                                                      Deadline.state == "open")).all()
     deadline_days = {row.kind: (row.safe_date or row.due_on) for row in rows}
     if access_request.status in OPEN_STATUSES_EXCLUDED:
         deadline_days = {}
-    wanted = {(item.kind, item.due_on) for item in plan(deadline_days, offsets_for(access_request.owner))}
+    offsets = offsets_for(access_request.owner)
     existing = db.session.scalars(select(Reminder).where(Reminder.request_id == access_request.id)).all()
     have = {(reminder.kind, reminder.due_on) for reminder in existing}
+    wanted = {(item.kind, item.due_on) for item in plan(deadline_days, offsets) if item.due_on >= today}
+    wanted |= {(item.kind, item.due_on) for item in catch_up(deadline_days, offsets, have, today).values()}
     for reminder in existing:
         if reminder.sent_at is None and (reminder.kind, reminder.due_on) not in wanted:
             db.session.delete(reminder)
     for kind, due_on in sorted(wanted - have):
-        if due_on >= today:
-            db.session.add(Reminder(request_id=access_request.id, kind=kind, due_on=due_on))
+        db.session.add(Reminder(request_id=access_request.id, kind=kind, due_on=due_on))
     db.session.flush()
 
 
@@ -100,26 +132,30 @@ def recipients(access_request: AccessRequest) -> list[User]:
 
 
 def _wording(reminder: Reminder, access_request: AccessRequest, deadline: Deadline | None) -> tuple[str, str, str]:
-    """(title, body, path) of the notice, in French."""
+    """(title, body, path) of the notice, in French. The days left count from the day the
+    reminder is due to the deadline's date (a reminder caught up for a request recorded
+    late is due sooner than its offset says)."""
     deadline_kind, offset = parse_kind(reminder.kind)
     label = DEADLINE_LABELS.get(deadline_kind, deadline_kind)
-    target = reminder.due_on - timedelta(days=offset)
+    in_sentence = label[:1].lower() + label[1:]  # "saisir la CADA", not "saisir la cada"
+    target = (deadline.safe_date or deadline.due_on) if deadline is not None else reminder.due_on - timedelta(days=offset)
+    days = (target - reminder.due_on).days
     where = f"{access_request.reference} · {access_request.authority.name}"
     path = f"/demandes/{access_request.id}"
-    if deadline_kind == "implicit_refusal" and offset == 0:
+    letter = {"implicit_refusal": "reminder", "cada_referral": "cada_referral",
+              "court_appeal": "court_application"}.get(deadline_kind)
+    if deadline_kind == "implicit_refusal" and days == 0:
         title = f"Le refus implicite naît ce soir : préparez la saisine de la CADA ({where})"
         path = f"/demandes/{access_request.id}/courriers/cada_referral"
     elif deadline_kind == "cada_opinion_expected":
         title = f"L'avis de la CADA est en retard depuis le {format_date_fr(target)} ({where})"
-    elif offset < 0:
-        days = -offset
-        title = f"Dans {days} jour{'s' if days > 1 else ''} : {label.lower()}, le {format_date_fr(target)} ({where})"
-        if deadline_kind == "implicit_refusal":
-            path = f"/demandes/{access_request.id}/courriers/reminder"
-        elif deadline_kind == "cada_referral":
-            path = f"/demandes/{access_request.id}/courriers/cada_referral"
-        elif deadline_kind == "court_appeal":
-            path = f"/demandes/{access_request.id}/courriers/court_application"
+    elif days > 0:
+        title = f"Dans {days} jour{'s' if days > 1 else ''} : {in_sentence}, le {format_date_fr(target)} ({where})"
+        if letter:
+            path = f"/demandes/{access_request.id}/courriers/{letter}"
+    elif days == 0 and letter:
+        title = f"Aujourd'hui : {in_sentence}, le {format_date_fr(target)} ({where})"
+        path = f"/demandes/{access_request.id}/courriers/{letter}"
     else:
         title = f"{label} : {format_date_fr(target)} ({where})"
     body = deadline.explanation if deadline is not None else ""

@@ -6,7 +6,9 @@ from sqlalchemy import select
 from workflow.accounts.access import get_campaign_or_404, visible_to
 from workflow.core.extensions import db
 from workflow.jobs.tasks import render_campaign_letters
+from workflow.letters import series as campaign_series
 from workflow.letters.rendering import LETTER_KINDS
+from workflow.law.series import SERIES_SOURCE
 from workflow.models import Campaign, JobRun
 from workflow.core.params import paginate
 from workflow.jobs.queues import enqueue_after_commit
@@ -31,7 +33,8 @@ def show(campaign_id: int):
     requested = {access_request.id: {item.description for item in access_request.items} for access_request in campaign.requests}
     matrix_rows = list(dict.fromkeys(item.description for access_request in campaign.requests for item in access_request.items))
     return render_template("campaigns/show.html", campaign=campaign, status_labels=STATUS_LABELS,
-                           requested=requested, matrix_rows=matrix_rows)
+                           requested=requested, matrix_rows=matrix_rows, series=campaign_series.state(campaign),
+                           series_source=SERIES_SOURCE)
 
 
 @bp.post("/<int:campaign_id>/courriers")

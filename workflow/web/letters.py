@@ -46,7 +46,8 @@ def _kind_or_404(kind: str) -> str:
 def index(request_id: int):
     access_request = _request_for_letters(request_id)
     letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(access_request, kind),
-                "versions": request_letters.frozen_versions(access_request, kind)} for kind, title in LETTER_KINDS.items()]
+                "versions": request_letters.frozen_versions(access_request, kind)}
+               for kind, title in request_letters.letter_kinds(access_request).items()]
     return render_template("letters/index.html", access_request=access_request, letters=letters)
 
 

@@ -18,6 +18,7 @@ from workflow.accounts.access import editable_by, get_request_or_404, get_visibl
 from workflow.core.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, TeamForm, prefix_ids, sharing_choices
 from workflow.law.deadlines import DEADLINE_LABELS
+from workflow.letters import series as campaign_series
 from workflow.letters.rendering import letter_for_action
 from workflow.models import Authority, Campaign, AccessRequest, RequesterIdentity
 from workflow.core.params import database_id, page_number, paginate
@@ -83,6 +84,7 @@ def _render_show_content(access_request: AccessRequest, event_form: EventFormBas
         action_letter=letter_for_action(current.next_action[0]),
         timeline=request_service.timeline(access_request, current), event_form=event_form,
         team_form=_team_form(access_request, team_form), can_edit=_can_change(access_request),
+        series=campaign_series.state_of_request(access_request),
     ))
 
 
