@@ -45,7 +45,8 @@ def _sender(access_request: AccessRequest) -> Party:
     if identity is None:
         raise LetterNotReady("request", message="Choisissez l'identité du demandeur avant de préparer un courrier.")
     return Party(name=identity.name, address_lines=identity.address_lines, email=identity.email, kind=identity.kind,
-                 rna_number=identity.rna_number or "", representative=identity.representative or "",
+                 rna_number=identity.rna_number or "", local_register=identity.local_register or "",
+                 representative=identity.representative or "",
                  representative_role=identity.representative_role or "")
 
 
