@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from workflow.core import clock
 from workflow.letters import rendering as letter_rendering
+from workflow.letters.facts import defendant
 from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
@@ -207,6 +208,31 @@ def frozen_versions(access_request: AccessRequest, kind: str) -> list[Letter]:
         select(Letter).where(Letter.request_id == access_request.id, Letter.kind == kind).order_by(Letter.version)))
 
 
+@dataclass(frozen=True)
+class SentVersion:
+    letter: Letter
+    sent_on: date  # the legal date of the sending: what the pages show
+
+
+def sent_versions(access_request: AccessRequest, kind: str) -> list[SentVersion]:
+    """The frozen versions of a letter with the day each was sent: the date of the event
+    its sending recorded (`sent`, `cada_referred`, `court_filed`, as corrected), else the
+    day the user gave, else (older rows) the day in Paris it was frozen; never the moment
+    it was frozen."""
+    event_type = EVENT_OF_LETTER.get(kind)
+    recorded = {(event.data or {}).get("letter_version"): event.occurred_on
+                for event in request_service.effective_events(access_request) if event.type == event_type}
+    return [SentVersion(letter, recorded.get(letter.version) or letter.sent_on
+                        or clock.paris_day(letter.sent_at or letter.created_at))
+            for letter in frozen_versions(access_request, kind)]
+
+
+def defendant_to_fill(access_request: AccessRequest) -> bool:
+    """Whether the court application leaves the defendant's legal person and representative
+    for the user to fill in (facts.defendant cannot derive them from the directory)."""
+    return defendant(_authority_party(access_request.authority, access_request)).form == "unknown"
+
+
 def stored(letter: Letter, extension: str) -> RenderedLetter:
     sha256 = {"pdf": letter.pdf_sha256, "docx": letter.docx_sha256, "txt": letter.text_sha256}[extension]
     name = f"{letter.request.reference}-{letter.kind}-v{letter.version}.{extension}"
@@ -221,7 +247,7 @@ def freeze(access_request: AccessRequest, kind: str, sent_on: date, user: User |
     hashes = {extension: store.put(render(context, extension).content) for extension in ("pdf", "docx", "txt")}
     version = (db.session.scalar(select(func.max(Letter.version)).where(
         Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
-    letter = Letter(request_id=access_request.id, kind=kind, version=version, sent_at=utcnow(),
+    letter = Letter(request_id=access_request.id, kind=kind, version=version, sent_at=utcnow(), sent_on=sent_on,
                     pdf_sha256=hashes["pdf"], docx_sha256=hashes["docx"], text_sha256=hashes["txt"])
     db.session.add(letter)
     event_type = EVENT_OF_LETTER.get(kind)
@@ -297,12 +323,12 @@ def record_emailed_letter(outgoing: OutgoingMail) -> None:
     kind = payload["kind"]
     version = (db.session.scalar(select(func.max(Letter.version)).where(
         Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
+    sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
     db.session.add(Letter(request_id=access_request.id, kind=kind, version=version, sent_at=outgoing.sent_at,
-                          pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
+                          sent_on=sent_on, pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
                           text_sha256=payload["text_sha256"]))
     event_type = EVENT_OF_LETTER.get(kind)
     if event_type and not _first_event(request_service.effective_events(access_request), event_type):
-        sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
         data = {"channel": "email", "message_id": outgoing.message_id, "eml_sha256": outgoing.eml_sha256,
                 "letter_version": version}
         try:

@@ -1,10 +1,10 @@
 """Letters of the legal chain. A sent letter is frozen: its bytes are stored by SHA-256."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
@@ -19,7 +19,10 @@ class Letter(TimestampMixin, db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # when it was frozen
+    # The day it was sent, as the user recorded it (or, e-mailed, the day in Paris the server
+    # took it); the event of the chain it carries, when there is one, has the legal date.
+    sent_on: Mapped[Optional[date]] = mapped_column(Date)
     pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     docx_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     text_sha256: Mapped[Optional[str]] = mapped_column(String(64))
