@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
+from workflow.accounts import users as accounts_rules
 from workflow.accounts.users import MIN_PASSWORD_LENGTH, find_user, password_problem
 from workflow.documents.filing import FilingMeta
 from workflow.models import Document, AccessRequest
@@ -22,7 +23,7 @@ from workflow.models.documents import CAME_BY, OUTCOMES
 from workflow.requests import limits
 from workflow.requests.reminders import offsets_for
 from workflow.law.events import ACCESS_FORMAT_LABELS, CHANNEL_LABELS, EVENT_DATA, EVENT_LABELS, EventField, input_fields
-from workflow.models.users import ROLE_LABELS
+from workflow.models.users import IDENTITY_KINDS, ROLE_LABELS
 
 REQUIRED = "Ce champ est obligatoire."
 DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
@@ -319,18 +320,28 @@ _IDENTITY = limits.IDENTITY_MAX_LENGTHS
 
 class IdentityForm(Form):
     """Who a request is sent as (CRPA R112-9-1: surname, first name, postal and e-mail
-    addresses; an association also gives its RNA number)."""
+    addresses; an association also gives its RNA number, or its register entry under local
+    law). The rules are workflow/accounts/users.py's; a missing number is only a warning."""
 
-    kind = SelectField("Vous écrivez en tant que", choices=choices({"person": "Personne", "association": "Association"}),
-                       default="person")
-    name = StringField("Nom et prénom, ou nom de l'association", validators=[DataRequired(REQUIRED), Length(max=_IDENTITY['name'])],
-                       filters=[_strip])
-    rna_number = StringField("Numéro RNA de l'association", filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
-                             validators=[Optional(), Regexp(r"^W\d{9}$", message="Un numéro RNA s'écrit W suivi de neuf chiffres (ex. W573012345).")],
-                             description="Obligatoire pour une association (CRPA, art. R112-9-1).")
-    representative = StringField("Représentée par", validators=[Optional(), Length(max=_IDENTITY['representative'])], filters=[_strip],
-                                 description="Nom et prénom de la personne qui signe pour l'association.")
-    representative_role = StringField("Qualité du représentant", validators=[Optional(), Length(max=_IDENTITY['representative_role'])], filters=[_strip],
+    kind = SelectField("Vous écrivez en tant que", choices=choices(IDENTITY_KINDS), default="person",
+                       description="Un collectif sans personnalité juridique (ni déclaré ni inscrit) écrit par l'une "
+                                   "de ses membres, qui signe les courriers en le nommant.")
+    name = StringField("Nom et prénom, ou nom de l'association ou du collectif",
+                       validators=[DataRequired(REQUIRED), Length(max=_IDENTITY['name'])], filters=[_strip])
+    rna_number = StringField("Numéro RNA de l'association (association déclarée)",
+                             filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+                             validators=[Optional(), Length(max=_IDENTITY['rna_number'], message=accounts_rules.RNA_FORMAT)],
+                             description="W suivi de neuf chiffres. Une demande envoyée par voie électronique le "
+                                         "mentionne (CRPA, art. R112-9-1).")
+    local_register = StringField("Inscription au registre des associations (association inscrite de la Moselle, "
+                                 "du Bas-Rhin ou du Haut-Rhin)",
+                                 validators=[Optional(), Length(max=_IDENTITY['local_register'])], filters=[_strip],
+                                 description="Par exemple : Tribunal judiciaire de Metz, volume 148, folio 12.")
+    representative = StringField("Représentée par, ou personne qui écrit pour le collectif",
+                                 validators=[Optional(), Length(max=_IDENTITY['representative'])], filters=[_strip],
+                                 description="Nom et prénom de la personne qui signe pour l'association ou le collectif.")
+    representative_role = StringField("Qualité du représentant de l'association",
+                                      validators=[Optional(), Length(max=_IDENTITY['representative_role'])], filters=[_strip],
                                       description="Par exemple : président, présidente, secrétaire.")
     address = TextAreaField("Adresse postale", validators=[DataRequired(REQUIRED), Length(max=_IDENTITY['address'])], filters=[_strip],
                             description="Une ligne par ligne d'adresse, code postal et ville compris.")
@@ -343,13 +354,12 @@ class IdentityForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.kind.data == "association":
-            if not self.rna_number.data and not self.rna_number.errors:
-                self.rna_number.errors = ["Indiquez le numéro RNA de l'association (CRPA, art. R112-9-1)."]
-                valid = False
-            if not self.representative.data:
-                self.representative.errors = ["Indiquez qui représente l'association."]
-                valid = False
+        problems = accounts_rules.identity_problems(self.kind.data, self.rna_number.data or "",
+                                                    self.local_register.data or "", self.representative.data or "")
+        for name, problem in problems.items():
+            if not self[name].errors:
+                self[name].errors = [problem]
+            valid = False
         return valid
 
 

@@ -27,6 +27,49 @@ ASSOCIATION = Party(
     representative="Jeanne Martin",
     representative_role="présidente",
 )
+# An association under the local law of Moselle: "inscrite", no RNA number.
+ASSOCIATION_INSCRITE = Party(
+    name="Les Amis de la transparence messine",
+    address_lines=("5 rue Mazelle", "57000 Metz"),
+    email="amis@transparence.example",
+    kind="association",
+    local_register="Tribunal judiciaire de Metz, volume 148, folio 12",
+    representative="Paul Schmitt",
+    representative_role="secrétaire",
+)
+# A group without legal personality: Jeanne Martin writes for it.
+GROUP = Party(
+    name="Technopolice Metz",
+    address_lines=("8 rue du Pont-des-Morts", "57000 Metz"),
+    email="technopolice-metz@example.org",
+    kind="group",
+    representative="Jeanne Martin",
+)
+PREFECTURE = Party(
+    name="Préfecture de la Moselle",
+    address_lines=("9 place de la Préfecture", "57034 Metz Cedex 1"),
+    kind="prefecture",
+)
+METROPOLE = Party(
+    name="Metz Métropole (Eurométropole de Metz)",
+    address_lines=("Harmony Park", "11 boulevard Solidarité", "57070 Metz"),
+    kind="intercommunalite",
+)
+CNIL = Party(
+    name="Commission nationale de l'informatique et des libertés (CNIL)",
+    address_lines=("3 place de Fontenoy", "TSA 80715", "75334 Paris Cedex 07"),
+    kind="autorite_independante",
+)
+POLICE = Party(
+    name="Direction interdépartementale de la police nationale de la Moselle",
+    address_lines=("45 rue Belle-Isle", "57000 Metz"),
+    kind="police",
+)
+DELIBERATIONS = (
+    "Les délibérations du conseil municipal adoptées depuis le 1er janvier 2020 relatives au système de "
+    "vidéoprotection, avec leurs annexes",
+    "Les procès-verbaux des séances au cours desquelles ces délibérations ont été adoptées",
+)
 VILLE = Party(
     name="Ville de Metz",
     address_lines=("Hôtel de Ville", "1 place d'Armes J.-F. Blondel", "BP 21025", "57036 Metz Cedex 1"),

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.letters.builders import ASSOCIATION, ITEMS, PERSON, REFERRAL, SERIES, SERIES_OF_FIVE, VILLE, D, context
+from tests.letters.builders import (ASSOCIATION, ASSOCIATION_INSCRITE, CNIL, DELIBERATIONS, GROUP, ITEMS, METROPOLE,
+                                    PERSON, POLICE, PREFECTURE, REFERRAL, SERIES, SERIES_OF_FIVE, VILLE, D, context)
 from workflow.law.deadlines import RequestFacts, compute_deadlines
 from workflow.letters.rendering import LetterContext, Party, SeriesEntry
 
@@ -126,4 +127,15 @@ def scenarios() -> dict[str, LetterContext]:
         "late.court_application": context("court_application", letter_date=D("2027-06-10")),
         "unfavourable.court_application": context("court_application", opinion_outcome="unfavourable",
                                                   items=ITEMS[:1]),
+        # Who asks: an association inscrite (local law), one with no number yet, a group.
+        "association-inscrite-postal.request": context("request", sender=ASSOCIATION_INSCRITE, **postal),
+        "association-inscrite.court_application": context(
+            "court_application", sender=ASSOCIATION_INSCRITE, authority=PREFECTURE),
+        "association-without-number.cada_referral": context(
+            "cada_referral", sender=replace(ASSOCIATION, rna_number="")),
+        "group.request": context("request", sender=GROUP, items=DELIBERATIONS),
+        "group.court_application": context("court_application", sender=GROUP, authority=METROPOLE),
+        # Defendants the directory cannot name by law: the letter leaves a placeholder.
+        "cnil.court_application": context("court_application", authority=CNIL),
+        "police.court_application": context("court_application", authority=POLICE),
     }

@@ -38,13 +38,13 @@ from workflow.letters.rendering import (
 )
 
 from tests.letters.scenarios import court_explicit
-from tests.letters.builders import ASSOCIATION, ITEMS, PERSON, ROOT, TA_STRASBOURG, VILLE, D, context, flat
+from tests.letters.builders import ASSOCIATION, DELIBERATIONS, ITEMS, PERSON, ROOT, TA_STRASBOURG, VILLE, D, context, flat
 
 
 # What each letter must contain (crpa.md §5): articles and dates, as flat text.
 EXPECTED: dict[str, tuple[str, ...]] = {
     "request": (
-        "L300-1 et suivants", "L311-1", "L311-9", "L311-7", "R112-5", "L2121-26",
+        "L300-1 et suivants", "L311-1", "L311-9", "L311-7", "R112-5",
         "sans qu'elle ait à justifier d'un intérêt ni à indiquer les motifs",
         "Metz, le 8 janvier 2026",
         "À l'attention de la personne responsable de l'accès aux documents administratifs",
@@ -94,7 +94,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     ),
     "court_application": (
         "Requête en annulation", "Tribunal administratif de Strasbourg", "31 avenue de la Paix",
-        "Pour : Camille Durand", "Contre : Ville de Metz, Hôtel de Ville",
+        "Pour : Camille Durand", "Contre : la commune de Metz, représentée par son maire, Hôtel de Ville",
         "une décision implicite de refus confirmé est née le 25 janvier 2027", "R343-4", "R343-5",
         "qui a enregistré ma saisine le 25 novembre 2026 sous le n° 20267777",
         "Par un avis du 17 décembre 2026, la CADA a émis un avis favorable",
@@ -502,12 +502,13 @@ def test_module_is_usable_without_flask():
 
 
 def test_extra_grounds_skip_what_the_letter_already_cites():
-    ctx = context("request", legal_grounds=("CRPA, art. L311-1", "CGCT, art. L2121-26", "CRPA, art. L311-6"))
+    ctx = context("request", items=DELIBERATIONS,
+                  legal_grounds=("CRPA, art. L311-1", "CGCT, art. L2121-26", "CRPA, art. L311-6"))
     text = flat(render_text(ctx)[1])
     assert "Cette demande se fonde également sur les dispositions suivantes : CGCT, art. L2121-26 ; CRPA, art. L311-6." in text
     assert "CRPA, art. L311-1" not in text
     for kind in ("reminder", "after_opinion", "recours_gracieux", "cada_referral", "court_application"):
-        assert "CGCT, art. L2121-26" in flat(render_text(context(kind))[1]), kind
+        assert "CGCT, art. L2121-26" in flat(render_text(context(kind, items=DELIBERATIONS))[1]), kind
     assert "dispositions suivantes" not in flat(render_text(context("request", legal_grounds=("CRPA, art. L300-1",)))[1])
 
 

@@ -2,7 +2,8 @@
 and the deadline engine, downloaded, frozen when sent."""
 import hashlib
 import io
-from datetime import date
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from docx import Document as DocxDocument
@@ -15,6 +16,7 @@ from workflow.directory.authorities import seed_authorities
 from workflow.core.extensions import db
 from workflow.models import Authority, Event, Letter, AccessRequest, RequesterIdentity
 from workflow.core.storage import file_store
+from workflow.letters import request_letters
 
 TODAY = date(2026, 3, 1)
 
@@ -116,9 +118,14 @@ def test_marking_the_request_as_sent_freezes_it_and_starts_the_clock(client, acc
     metz.address_lines = "Autre adresse"
     db.session.commit()
     assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf?version=1").data == frozen
-    assert "Autre adresse" in pdf_text(client.get(f"/demandes/{access_request.id}/courriers/request.pdf").data)
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf").data == frozen  # by default, what was sent
+    draft = client.get(f"/demandes/{access_request.id}/courriers/request.pdf?brouillon=1").data
+    assert "Autre adresse" in pdf_text(draft)
     text = page_text(client.get(f"/demandes/{access_request.id}/courriers/request"))
     assert letter.pdf_sha256 in text and "Versions envoyées" in text
+    # The day it was sent, not the day it was frozen (1 March 2026 here).
+    assert "Envoyé le 9 janvier 2026 (version 1)" in text and "PDF envoyé le 9 janvier 2026" in text
+    assert "1er mars 2026" not in text
 
     # A new version can be sent; the first stays as it was.
     client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-10"})
@@ -310,3 +317,66 @@ def test_the_court_comes_from_the_cja_table_not_the_department(client, access_re
     access_request.authority.department_code = ""
     with pytest.raises(LetterNotReady, match="département"):
         request_letters._court(access_request)
+
+
+# ------------------------------------------------------------------ once sent (frozen)
+# Downloads give the frozen version by default; the pages show the day it was sent (the
+# legal date: its event's, as corrected, in Paris time), never the moment it was frozen.
+
+
+def test_a_corrected_sending_date_is_the_one_shown(client, access_request):
+    client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"})
+    sent = db.session.scalar(select(Event))
+    response = client.post(f"/demandes/{access_request.id}/evenements/{sent.id}/corriger",
+                           data={"occurred_on": "2026-01-08", "note": "Le récépissé de La Poste dit le 8."})
+    assert response.status_code == 302
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/request"))
+    assert "Envoyé le 8 janvier 2026 (version 1)" in page
+    index = page_text(client.get(f"/demandes/{access_request.id}/courriers/"))
+    assert "Envoyé le 8 janvier 2026 : PDF · DOCX · texte (version envoyée, figée)" in index
+
+
+def test_a_letter_without_event_shows_the_day_the_user_gave(client, access_request):
+    client.post(f"/demandes/{access_request.id}/courriers/request/envoye", data={"sent_on": "2026-01-09"})
+    client.post(f"/demandes/{access_request.id}/evenements", data={"type": "received", "occurred_on": "2026-01-12"})
+    client.post(f"/demandes/{access_request.id}/courriers/reminder/envoye", data={"sent_on": "2026-02-20"})
+    letter = db.session.scalar(select(Letter).where(Letter.kind == "reminder"))
+    assert letter.sent_on == date(2026, 2, 20)
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/reminder"))
+    assert "Envoyé le 20 février 2026 (version 1)" in page
+    frozen = client.get(f"/demandes/{access_request.id}/courriers/reminder.pdf")
+    assert frozen.data == file_store().read(letter.pdf_sha256)
+    assert "Metz, le 20 février 2026" in pdf_text(frozen.data)
+
+
+def test_an_emailed_letter_is_dated_in_paris(client, access_request):
+    store = file_store()
+    outgoing = SimpleNamespace(
+        id=1, purpose="request_letter", request_id=access_request.id, message_id="<1@lanterne.example>",
+        eml_sha256=store.put(b"message"), sent_at=datetime(2026, 1, 9, 23, 30, tzinfo=timezone.utc),
+        payload={"kind": "request", "pdf_sha256": store.put(b"%PDF-sent"), "docx_sha256": store.put(b"docx"),
+                 "text_sha256": store.put(b"Objet : sent")})
+    request_letters.record_emailed_letter(outgoing)
+    db.session.commit()
+    # 23:30 UTC on 9 January is 00:30 on 10 January in Paris.
+    assert db.session.scalar(select(Event)).occurred_on == date(2026, 1, 10)
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/request"))
+    assert "Envoyé le 10 janvier 2026 (version 1)" in page and "9 janvier 2026" not in page
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.pdf").data == b"%PDF-sent"
+    assert client.get(f"/demandes/{access_request.id}/courriers/request.txt").data == b"Objet : sent"
+
+
+def test_the_court_application_page_says_how_to_file_it(client, access_request, monkeypatch):
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/court_application"))
+    assert "Télérecours" not in page  # not ready (no CADA step yet): only the reason shows
+    monkeypatch.setattr(request_letters, "not_ready_reason", lambda *args: "")
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/court_application"))
+    assert "l'application Télérecours citoyens" in page
+    assert "joignez une copie de la requête (code de justice administrative, art. R411-3)" in page
+    assert "[à compléter" not in page  # the Ville de Metz is "la commune de Metz, représentée par son maire"
+    police = db.session.scalar(select(Authority).where(Authority.slug == "police-nationale-moselle"))
+    access_request.authority_id = police.id
+    db.session.commit()
+    page = page_text(client.get(f"/demandes/{access_request.id}/courriers/court_application"))
+    assert ("L'annuaire ne permet pas de désigner la personne morale attaquée ni son représentant (Direction "
+            "interdépartementale de la police nationale de la Moselle) : la requête porte « [à compléter …] »") in page

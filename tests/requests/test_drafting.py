@@ -34,16 +34,18 @@ def draft_form(authority_ids, identity, **overrides):
             "organisation_id": "", **overrides}
 
 
-def test_an_association_identity_needs_its_rna_number_and_representative(client, alice):
+def test_an_association_identity_needs_its_representative_and_a_well_formed_rna_number(client, alice):
     data = {"kind": "association", "name": "Technopolice Metz", "address": "1 rue X\n57000 Metz",
             "email": "contact@technopolice-metz.example", "organisation_id": ""}
     response = client.post("/compte/identites/nouvelle", data=data)
     assert response.status_code == 422
     text = page_text(response)
-    assert "Indiquez le numéro RNA de l'association (CRPA, art. R112-9-1)." in text
     assert "Indiquez qui représente l'association." in text
+    assert "Indiquez le numéro RNA" not in text  # a missing number is a warning, not an error
 
     response = client.post("/compte/identites/nouvelle", data={**data, "rna_number": "w573012345x"})
+    assert "Un numéro RNA s'écrit W suivi de neuf chiffres" in page_text(response)
+    response = client.post("/compte/identites/nouvelle", data={**data, "rna_number": "W57301234"})
     assert "Un numéro RNA s'écrit W suivi de neuf chiffres" in page_text(response)
 
     response = client.post("/compte/identites/nouvelle", data={

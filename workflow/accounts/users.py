@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -510,8 +511,47 @@ def _keep_an_owner(organisation: Organisation) -> None:
         raise AccountError("Une association doit garder au moins un responsable.")
 
 
-IDENTITY_FIELDS = ("kind", "name", "rna_number", "representative", "representative_role", "address", "email", "phone",
-                   "organisation_id")
+IDENTITY_FIELDS = ("kind", "name", "rna_number", "local_register", "representative", "representative_role", "address",
+                   "email", "phone", "organisation_id")
+
+# An association "déclarée" (loi du 1er juillet 1901) has a number in the national register
+# of associations (RNA): W and nine digits.
+RNA_NUMBER = re.compile(r"W\d{9}")
+RNA_FORMAT = "Un numéro RNA s'écrit W suivi de neuf chiffres (ex. W573012345)."
+BOTH_REGISTERS = ("Une association est soit déclarée (numéro RNA), soit inscrite au registre des associations du "
+                  "tribunal judiciaire (droit local de la Moselle, du Bas-Rhin et du Haut-Rhin) : n'indiquez que l'un des deux.")
+NO_REGISTER = ("Ni le numéro RNA de l'association (association déclarée) ni son inscription au registre des "
+               "associations du tribunal judiciaire (association inscrite de la Moselle, du Bas-Rhin ou du Haut-Rhin) "
+               "ne sont indiqués. Les courriers peuvent être préparés sans eux, mais une demande adressée par voie "
+               "électronique doit mentionner ce numéro (CRPA, art. R112-9-1) ; devant le tribunal administratif, "
+               "l'association devra en outre produire ses statuts et le mandat ou la délibération qui autorise son "
+               "représentant à agir.")
+
+
+def identity_problems(kind: str, rna_number: str, local_register: str, representative: str) -> dict[str, str]:
+    """Field name -> why these values cannot be saved (French). A missing RNA number or
+    register entry is not one of them: see identity_warnings."""
+    problems: dict[str, str] = {}
+    if kind == "association":
+        if rna_number and not RNA_NUMBER.fullmatch(rna_number):
+            problems["rna_number"] = RNA_FORMAT
+        elif rna_number and local_register:
+            problems["local_register"] = BOTH_REGISTERS
+    if kind == "association" and not representative:
+        problems["representative"] = "Indiquez qui représente l'association."
+    elif kind == "group" and not representative:
+        problems["representative"] = "Indiquez le nom et le prénom de la personne qui écrit pour le collectif."
+    return problems
+
+
+def identity_warnings(identity) -> list[str]:
+    """What the letters of this identity lack without being refused (French), for the
+    identity's form, the draft and the request page."""
+    if identity is None or identity.kind != "association":
+        return []
+    if (identity.rna_number or "").strip() or (identity.local_register or "").strip():
+        return []
+    return [NO_REGISTER]
 
 
 def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
@@ -523,7 +563,9 @@ def save_identity(identity, values: Mapping[str, Any], user: User) -> None:
     for name in IDENTITY_FIELDS:
         setattr(identity, name, values.get(name))
     if identity.kind != "association":
-        identity.rna_number = identity.representative = identity.representative_role = None
+        identity.rna_number = identity.local_register = identity.representative_role = None
+    if identity.kind == "person":
+        identity.representative = None
     if identity.organisation_id not in {organisation.id for organisation in user.writable_organisations}:
         identity.organisation_id = None
     if shared_with is not None:

@@ -7,6 +7,7 @@ from workflow.api import bp
 from workflow.law.deadlines import DEADLINE_STATES, ENFORCEABLE, KINDS, NOT_ENFORCEABLE, TO_CHECK
 from workflow.law.events import ACCESS_FORMATS, CHANNELS, EVENT_DATA, EVENT_LABELS, EVENT_TYPES, EventField, input_fields
 from workflow.models.authorities import AUTHORITY_KINDS
+from workflow.models.users import IDENTITY_KINDS
 from workflow.requests import limits
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -120,8 +121,24 @@ REQUEST_PATHS = {
                     "campaign_title": {"type": "string", "maxLength": limits.CAMPAIGN_TITLE_MAX_LENGTH},
                     "requester": {"type": "object", "required": ["name", "address", "email"], "properties": {
                         **{name: {"type": "string", "maxLength": limits.IDENTITY_MAX_LENGTHS[name]}
-                           for name in ("name", "address", "email", "rna_number", "representative")},
-                        "kind": {"type": "string", "enum": ["person", "association"]},
+                           for name in ("name", "address", "email")},
+                        "kind": {"type": "string", "enum": list(IDENTITY_KINDS), "default": "person",
+                                 "description": "person : une personne ; association : une association, déclarée "
+                                                "(rna_number) ou inscrite sous le droit local de la Moselle, du "
+                                                "Bas-Rhin et du Haut-Rhin (local_register), ou sans l'un ni l'autre "
+                                                "(la demande porte alors un avertissement, CRPA, art. R112-9-1) ; "
+                                                "group : un collectif sans personnalité juridique, au nom duquel "
+                                                "écrit la personne nommée dans representative."},
+                        "rna_number": {"type": "string", "pattern": "^[Ww][0-9]{9}$",
+                                       "description": "Association déclarée : W suivi de neuf chiffres. Un autre "
+                                                      "format est refusé (422)."},
+                        "local_register": {"type": "string", "maxLength": limits.IDENTITY_MAX_LENGTHS["local_register"],
+                                           "description": "Association inscrite : son inscription au registre des "
+                                                          "associations, en texte libre (« Tribunal judiciaire de "
+                                                          "Metz, volume 148, folio 12 ») ; jamais avec rna_number."},
+                        "representative": {"type": "string", "maxLength": limits.IDENTITY_MAX_LENGTHS["representative"],
+                                           "description": "Obligatoire pour une association (qui la représente) et "
+                                                          "pour un collectif (la personne qui écrit et signe)."},
                     }},
                 },
             }}}},
@@ -145,6 +162,9 @@ REQUEST_PATHS = {
                 "200": {"description": "La demande", "content": {"application/json": {"schema": {
                     "allOf": [{"$ref": "#/components/schemas/RequestSummary"}, {"type": "object", "properties": {
                         "deadlines": {"type": "array", "items": DEADLINE},
+                        "warnings": {"type": "array", "items": {"type": "string"},
+                                     "description": "Ce qui manque à l'identité du demandeur sans empêcher les "
+                                                    "courriers (numéro RNA ou inscription au registre...), en français"},
                         "events": {"type": "array", "items": {"type": "object"}},
                         "items": {"type": "array", "items": {"type": "object"}},
                     }}],

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from workflow.letters import request_letters
 from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
+from workflow.accounts import users as accounts
 from workflow.accounts.access import get_request_or_404, identity_problem
 from workflow.api import ApiError, bp, json_body
 from workflow.core.extensions import db
 from workflow.letters.rendering import LETTER_KINDS, LetterNotReady
 from workflow.models import Authority, AccessRequest, RequesterIdentity
+from workflow.models.users import IDENTITY_KINDS
 from workflow.core.params import is_database_id
 from workflow.law.events import data_problems, input_fields
 from workflow.law.states import ACCESS_FORMATS, CHANNELS, EVENT_LABELS, STATUS_LABELS, TransitionError
@@ -59,6 +61,8 @@ def request_json(access_request: AccessRequest) -> dict:
         "received_on": current.received_on.isoformat() if current.received_on else None,
         "received_is_estimate": current.received_is_estimate,
         "next_action": {"key": current.next_action[0], "label": current.next_action[1]},
+        # What the requester's identity lacks without blocking the letters (a missing RNA number...).
+        "warnings": accounts.identity_warnings(access_request.requester),
         "deadlines": [deadline_json(kind, computed) for kind, computed in current.deadlines.items()],
         "events": [
             {"id": event.id, "type": event.type, "label": EVENT_LABELS.get(event.type, event.type),
@@ -73,8 +77,9 @@ def _strings(value) -> bool:
 
 
 def _requester_identity(payload: dict) -> RequesterIdentity:
-    """The API names the requester inline: reuse the caller's private identity with that
-    name and e-mail, or create it. (An API request is private: an organisation's identity
+    """The API names the requester inline: reuse the caller's private identity with exactly
+    these details, or create it. A missing RNA number or register entry is no error (the
+    request page warns about it); a malformed RNA number is. (An API request is private: an organisation's identity
     is never used, workflow/accounts/access.py.)"""
     requester = payload.get("requester")
     if not isinstance(requester, dict):
@@ -90,23 +95,29 @@ def _requester_identity(payload: dict) -> RequesterIdentity:
     if email and "@" not in email:
         errors["requester.email"] = ["Adresse électronique non valide."]
     kind = requester.get("kind", "person")
-    if kind not in ("person", "association"):
-        errors["requester.kind"] = ["« person » ou « association »."]
-    if kind == "association" and not str(requester.get("rna_number") or "").strip():
-        errors["requester.rna_number"] = ["Indiquez le numéro RNA de l'association (CRPA, art. R112-9-1)."]
+    if not isinstance(kind, str) or kind not in IDENTITY_KINDS:
+        errors["requester.kind"] = [f"Un de : {', '.join(IDENTITY_KINDS)}."]
+    rna_number, local_register, representative = (
+        str(requester.get(key) or "").strip() for key in ("rna_number", "local_register", "representative"))
+    rna_number = rna_number.upper()
+    for key, problem in accounts.identity_problems(kind, rna_number, local_register, representative).items():
+        # Without a representative the draft is made; its letters say what they lack (409).
+        if key != "representative":
+            errors.setdefault(f"requester.{key}", [problem])
     if errors:
         raise ApiError(422, "Données invalides.", errors)
+    details = {"rna_number": rna_number if kind == "association" and rna_number else None,
+               "local_register": local_register if kind == "association" and local_register else None,
+               "representative": representative if kind != "person" and representative else None}
     existing = db.session.scalar(select(RequesterIdentity).where(
         RequesterIdentity.owner_id == g.api_user.id, RequesterIdentity.organisation_id.is_(None),
-        RequesterIdentity.name == name, RequesterIdentity.email == email,
-        RequesterIdentity.address == address))
+        RequesterIdentity.kind == kind, RequesterIdentity.name == name, RequesterIdentity.email == email,
+        RequesterIdentity.address == address,
+        *(getattr(RequesterIdentity, key).is_(None) if value is None else getattr(RequesterIdentity, key) == value
+          for key, value in details.items())).order_by(RequesterIdentity.id).limit(1))
     if existing is not None:
         return existing
-    identity = RequesterIdentity(
-        owner_id=g.api_user.id, kind=kind, name=name, address=address, email=email,
-        rna_number=str(requester.get("rna_number") or "").strip().upper() or None,
-        representative=str(requester.get("representative") or "").strip() or None,
-    )
+    identity = RequesterIdentity(owner_id=g.api_user.id, kind=kind, name=name, address=address, email=email, **details)
     db.session.add(identity)
     db.session.flush()
     return identity

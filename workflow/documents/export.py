@@ -87,7 +87,8 @@ def chronology_rows(access_request: AccessRequest, paths: dict[tuple[str, int], 
     event_days = {(event.type, (event.data or {}).get("letter_version")): event.occurred_on
                   for event in request_service.effective_events(access_request)}
     for letter in _sent_letters(access_request):
-        day = event_days.get((EVENT_OF_LETTER.get(letter.kind), letter.version)) or letter.sent_at.date()
+        day = (event_days.get((EVENT_OF_LETTER.get(letter.kind), letter.version)) or letter.sent_on
+               or clock.paris_day(letter.sent_at))
         rows.append(_ChronologyRow(day, "Courrier envoyé",
                                    f"{LETTER_KINDS.get(letter.kind, letter.kind)} (version {letter.version})",
                                    f"SHA-256 {letter.pdf_sha256}", paths.get(("letter", letter.id), "")))

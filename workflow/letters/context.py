@@ -53,10 +53,11 @@ class Party:
     name: str
     address_lines: tuple[str, ...] = ()  # full postal address, last line "57000 Metz"
     email: str = ""
-    kind: str = "person"  # sender: "person" | "association"; recipient: free text
-    rna_number: str = ""  # association: W + 9 digits
-    representative: str = ""  # association's representative, e.g. "Jeanne Martin"
-    representative_role: str = ""  # e.g. "présidente"
+    kind: str = "person"  # sender: "person" | "association" | "group"; recipient: the directory's kind
+    rna_number: str = ""  # association déclarée: W + 9 digits
+    local_register: str = ""  # association inscrite (local law): "Tribunal judiciaire de Metz, volume 148, folio 12"
+    representative: str = ""  # who signs for the association or group, e.g. "Jeanne Martin"
+    representative_role: str = ""  # association: e.g. "présidente"
     prada_name: str = ""  # recipient only: the person responsible for access (PRADA)
 
 

@@ -8,6 +8,7 @@ messages (UI errors shown when a fact is missing) and the `missing` labels they 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
@@ -145,16 +146,94 @@ _CITED: dict[str, frozenset[str]] = {
 }
 
 
+# CGCT L2121-26 (communes) and L5211-46 (their groupings) open to anyone the council's
+# deliberations and minutes, the budgets and accounts and the mayor's (or president's)
+# orders; nothing else. The letter cites them only when an item (or the subject) is one of
+# these documents, recognised by these words (accents and case folded).
+_CGCT_GROUND = re.compile(r"\bL\.?\s*(2121-26|5211-46)\b", re.I)
+_CGCT_DOCUMENTS = re.compile(
+    r"deliberation|proces[- ]verba|\bbudget|\bcomptes? administratifs?\b|\bcomptes? de gestion\b"
+    r"|\bcomptes? (de la commune|communaux)\b|\barretes? municipa"
+    r"|\barretes?\b[^.;]{0,60}\b(du|de la) (maire|president|presidente)\b")
+
+
+def _folded(text: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(char))
+
+
+def cgct_documents_asked(subject: str, items: tuple[str, ...] | list[str]) -> bool:
+    """Whether the subject or an item is a document CGCT L2121-26 / L5211-46 covers:
+    deliberations, minutes, budgets, accounts, mayoral (or presidential) orders."""
+    return any(_CGCT_DOCUMENTS.search(_folded(text)) for text in (subject, *items))
+
+
 def extra_grounds(ctx: LetterContext) -> tuple[str, ...]:
-    """The context's extra grounds, minus the CRPA articles the letter cites anyway."""
+    """The context's extra grounds, minus the CRPA articles the letter cites anyway, and
+    minus CGCT L2121-26 / L5211-46 when no document asked for is of the kinds they cover."""
     cited = _CITED[ctx.kind]
+    cgct_applies = cgct_documents_asked(ctx.subject, clean(ctx.items))
     extra = []
     for ground in clean(ctx.legal_grounds):
         match = _CRPA_GROUND.fullmatch(ground)
         if match and match.group(1).upper() in cited:
             continue
+        if not cgct_applies and _CGCT_GROUND.search(ground):
+            continue
         extra.append(ground)
     return tuple(extra)
+
+
+@dataclass(frozen=True)
+class Defendant:
+    """The administration as a party before the court: its legal person and who represents
+    it, derived from the directory's kind and name. `form` names the template's sentence:
+    "commune" (`place`: "de Metz"), "state" (`representative`: "préfet de la Moselle"),
+    "intercommunality", "department", "region" (`name`, `article`), "hospital",
+    "cnil"; or "unknown" when nothing can be derived: the letter then leaves a placeholder
+    for the user to fill, it never guesses."""
+
+    form: str
+    name: str  # the name as the letter writes it
+    article: str = ""  # "la ", "l'", "le " or "" before `name`
+    place: str = ""
+    representative: str = ""
+
+
+# "Ville de Metz" -> "de Metz"; "Commune d'Ars-sur-Moselle" -> "d'Ars-sur-Moselle"; "Mairie du Ban-Saint-Martin".
+_COMMUNE = re.compile(r"^(?:ville|commune|mairie)\s+((?:de la |de l'|de l’|de |d'|d’|du |des )\S.*)$", re.I)
+_TRAILING_ALIAS = re.compile(r"\s*\([^()]*\)\s*$")  # "Metz Métropole (Eurométropole de Metz)"
+_ARTICLE_OF = {"métropole": "la ", "eurométropole": "l'", "communauté": "la "}
+
+
+def _article(name: str) -> str:
+    return _ARTICLE_OF.get(name.split(" ", 1)[0].lower(), "")
+
+
+def defendant(authority: Party) -> Defendant:
+    """Who the application is against (crpa.md §5: "la commune de Metz, représentée par son
+    maire", "l'État, représenté par le préfet de la Moselle")."""
+    name = _TRAILING_ALIAS.sub("", authority.name.strip()) or authority.name.strip()
+    folded = _folded(name)
+    kind = authority.kind
+    if kind == "commune":
+        match = _COMMUNE.match(name)
+        if match:
+            return Defendant("commune", name, place=match.group(1))
+    elif kind == "prefecture" and re.match(r"^préfecture\s+(de|du|des)\b", name, re.I):
+        return Defendant("state", name, representative="préfet" + name[len("préfecture"):])
+    elif kind == "ministere" and re.match(r"^ministère\s+(de|du|des)\b", name, re.I):
+        return Defendant("state", name, representative="ministre" + name[len("ministère"):])
+    elif kind == "intercommunalite" and re.search(r"\b(metropole|eurometropole|communaute)\b", folded):
+        return Defendant("intercommunality", name, article=_article(name))
+    elif kind == "departement" and re.match(r"^département\s+((de la |de l'|de l’|de |d'|d’|du |des )\S.*)$", name, re.I):
+        return Defendant("department", name, place=name[len("département "):])
+    elif kind == "region" and re.match(r"^région\s+\S", name, re.I):
+        return Defendant("region", name, place=name[len("région "):])
+    elif kind == "etablissement_public" and folded.startswith("centre hospitalier"):
+        return Defendant("hospital", name, article="le ")
+    elif kind == "autorite_independante" and folded == "commission nationale de l'informatique et des libertes":
+        return Defendant("cnil", name, article="la ")
+    return Defendant("unknown", authority.name.strip())
 
 
 def _check_common(facts: _Facts) -> None:
@@ -169,6 +248,8 @@ def _check_common(facts: _Facts) -> None:
     facts.need(clean(ctx.sender.address_lines), "l'adresse postale du demandeur")
     if ctx.sender.kind == "association":
         facts.need(ctx.sender.representative.strip(), "le nom de la personne qui représente l'association")
+    elif ctx.sender.kind == "group":
+        facts.need(ctx.sender.representative.strip(), "le nom de la personne qui écrit pour le collectif")
     if ctx.access_format == "email" or ctx.channel == "email":
         facts.need(ctx.sender.email.strip(), "l'adresse électronique du demandeur")
     facts.need(ctx.authority.name.strip(), "le nom de l'administration")
@@ -203,6 +284,8 @@ def letter_facts(context: LetterContext) -> dict[str, Any]:
         "title": LETTER_KINDS[context.kind],
         "sender": context.sender,
         "association": context.sender.kind == "association",
+        "group": context.sender.kind == "group",
+        "register_names_court": _folded(context.sender.local_register.strip()).startswith("tribunal"),
         "recipient": _recipient(context),
         "authority": context.authority,
         "items": clean(context.items),
@@ -376,6 +459,7 @@ def _court_application(facts: _Facts) -> dict[str, Any]:
         "in_time": ctx.letter_date <= (appeal.legal_date or appeal.date),
         "time_limit_unenforceable": not appeal.enforceable,
         "court_is_tribunal": ctx.recipient.name.lower().startswith("tribunal"),
+        "defendant": defendant(ctx.authority),
     }
 
 

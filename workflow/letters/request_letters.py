@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from workflow.core import clock
 from workflow.letters import rendering as letter_rendering
 from workflow.letters import series as campaign_series
+from workflow.letters.facts import defendant
 from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
@@ -47,7 +48,8 @@ def _sender(access_request: AccessRequest) -> Party:
     if identity is None:
         raise LetterNotReady("request", message="Choisissez l'identité du demandeur avant de préparer un courrier.")
     return Party(name=identity.name, address_lines=identity.address_lines, email=identity.email, kind=identity.kind,
-                 rna_number=identity.rna_number or "", representative=identity.representative or "",
+                 rna_number=identity.rna_number or "", local_register=identity.local_register or "",
+                 representative=identity.representative or "",
                  representative_role=identity.representative_role or "")
 
 
@@ -263,6 +265,31 @@ def frozen_versions(access_request: AccessRequest, kind: str) -> list[Letter]:
         select(Letter).where(Letter.request_id == access_request.id, Letter.kind == kind).order_by(Letter.version)))
 
 
+@dataclass(frozen=True)
+class SentVersion:
+    letter: Letter
+    sent_on: date  # the legal date of the sending: what the pages show
+
+
+def sent_versions(access_request: AccessRequest, kind: str) -> list[SentVersion]:
+    """The frozen versions of a letter with the day each was sent: the date of the event
+    its sending recorded (`sent`, `cada_referred`, `court_filed`, as corrected), else the
+    day the user gave, else (older rows) the day in Paris it was frozen; never the moment
+    it was frozen."""
+    event_type = EVENT_OF_LETTER.get(kind)
+    recorded = {(event.data or {}).get("letter_version"): event.occurred_on
+                for event in request_service.effective_events(access_request) if event.type == event_type}
+    return [SentVersion(letter, recorded.get(letter.version) or letter.sent_on
+                        or clock.paris_day(letter.sent_at or letter.created_at))
+            for letter in frozen_versions(access_request, kind)]
+
+
+def defendant_to_fill(access_request: AccessRequest) -> bool:
+    """Whether the court application leaves the defendant's legal person and representative
+    for the user to fill in (facts.defendant cannot derive them from the directory)."""
+    return defendant(_authority_party(access_request.authority, access_request)).form == "unknown"
+
+
 def stored(letter: Letter, extension: str) -> RenderedLetter:
     sha256 = {"pdf": letter.pdf_sha256, "docx": letter.docx_sha256, "txt": letter.text_sha256}[extension]
     name = f"{letter.request.reference}-{letter.kind}-v{letter.version}.{extension}"
@@ -353,13 +380,12 @@ def record_emailed_letter(outgoing: OutgoingMail) -> None:
     kind = payload["kind"]
     version = (db.session.scalar(select(func.max(Letter.version)).where(
         Letter.request_id == access_request.id, Letter.kind == kind)) or 0) + 1
+    sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
     db.session.add(Letter(request_id=access_request.id, kind=kind, version=version, sent_at=outgoing.sent_at,
-                          sent_on=outgoing.sent_at.astimezone(clock.PARIS).date(),
-                          pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
+                          sent_on=sent_on, pdf_sha256=payload["pdf_sha256"], docx_sha256=payload["docx_sha256"],
                           text_sha256=payload["text_sha256"]))
     event_type = EVENT_OF_LETTER.get(kind)
     if event_type and not _first_event(request_service.effective_events(access_request), event_type):
-        sent_on = outgoing.sent_at.astimezone(clock.PARIS).date()
         data = {"channel": "email", "message_id": outgoing.message_id, "eml_sha256": outgoing.eml_sha256,
                 "letter_version": version}
         try:

@@ -19,8 +19,10 @@ class Letter(TimestampMixin, db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # when it was marked sent
-    sent_on: Mapped[Optional[date]] = mapped_column(Date)  # the day it left, as recorded (NULL before 2026-12)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # when it was frozen
+    # The day it was sent, as the user recorded it (or, e-mailed, the day in Paris the server
+    # took it); the event of the chain it carries, when there is one, has the legal date.
+    sent_on: Mapped[Optional[date]] = mapped_column(Date)
     pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     docx_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     text_sha256: Mapped[Optional[str]] = mapped_column(String(64))

@@ -16,6 +16,9 @@ ROLES = ("owner", "editor", "viewer")
 # The roles that create and change what is shared with an organisation (a viewer reads).
 WRITE_ROLES = ("owner", "editor")
 ROLE_LABELS = {"owner": "Responsable", "editor": "Rédacteur", "viewer": "Lecteur"}
+# Who a request can be sent as (RequesterIdentity.kind), with the label the pages show.
+IDENTITY_KINDS = {"person": "Personne", "association": "Association",
+                  "group": "Collectif sans personnalité juridique"}
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -120,18 +123,23 @@ class ApiToken(db.Model):
 
 
 class RequesterIdentity(TimestampMixin, db.Model):
-    """Who a request is sent as: a person, or an association with its RNA number and
-    representative (CRPA R112-9-1). Private to its owner and organisation."""
+    """Who a request is sent as (CRPA R112-9-1): a person; an association, "déclarée" with
+    its RNA number, "inscrite" under the local law of Moselle, Bas-Rhin and Haut-Rhin with
+    its entry in the register of the tribunal judiciaire, or neither known yet; or a group
+    without legal personality, whose letters a named person signs (`representative`).
+    Private to its owner and organisation."""
 
     __tablename__ = "requester_identities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12), default="person")  # person | association
-    name: Mapped[str] = mapped_column(String(200))  # the person's full name or the association's name
-    rna_number: Mapped[Optional[str]] = mapped_column(String(10))  # W + 9 digits
-    representative: Mapped[Optional[str]] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12), default="person")  # one of IDENTITY_KINDS
+    name: Mapped[str] = mapped_column(String(200))  # the person's full name, or the association's or group's name
+    rna_number: Mapped[Optional[str]] = mapped_column(String(10))  # association déclarée: W + 9 digits
+    # Association inscrite (local law): its entry, "Tribunal judiciaire de Metz, volume 148, folio 12".
+    local_register: Mapped[Optional[str]] = mapped_column(Text)
+    representative: Mapped[Optional[str]] = mapped_column(String(200))  # who signs for the association or group
     representative_role: Mapped[Optional[str]] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(254), default="")
@@ -142,6 +150,10 @@ class RequesterIdentity(TimestampMixin, db.Model):
     @property
     def address_lines(self) -> tuple[str, ...]:
         return tuple(line.strip() for line in self.address.splitlines() if line.strip())
+
+    @property
+    def kind_label(self) -> str:
+        return IDENTITY_KINDS.get(self.kind, self.kind)
 
 
 class LoginAttempt(db.Model):

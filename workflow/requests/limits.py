@@ -13,8 +13,8 @@ CAMPAIGN_TITLE_MAX_LENGTH = 200
 AUTHORITIES_MAX = 200                # the authorities of one campaign (one request each)
 EVENT_NOTE_MAX_LENGTH = 2000
 # The requester's identity, as its form and columns allow.
-IDENTITY_MAX_LENGTHS = {"name": 200, "rna_number": 10, "representative": 200, "representative_role": 120,
-                        "address": 500, "email": 254, "phone": 40}
+IDENTITY_MAX_LENGTHS = {"name": 200, "rna_number": 10, "local_register": 300, "representative": 200,
+                        "representative_role": 120, "address": 500, "email": 254, "phone": 40}
 
 
 def _number(value: int) -> str:

@@ -400,7 +400,8 @@ def identities():
     visible = db.session.scalars(
         select(RequesterIdentity).where(visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
     ).all()
-    return render_template("account/identities.html", identities=visible)
+    return render_template("account/identities.html", identities=visible,
+                           incomplete={identity.id for identity in visible if accounts.identity_warnings(identity)})
 
 
 @bp.route("/compte/identites/nouvelle", methods=["GET", "POST"])
@@ -410,10 +411,12 @@ def create_identity():
         identity = RequesterIdentity(owner_id=current_user.id)
         accounts.save_identity(identity, _identity_values(form), current_user)
         flash(f"L'identité « {identity.name} » est enregistrée.", "success")
+        for warning in accounts.identity_warnings(identity):
+            flash(warning, "warning")
         if request.args.get("retour") == "demande":  # back to the draft, with the subject chosen
             return redirect(url_for("requests.create", sujet=request.args.get("sujet") or None))
         return redirect(url_for("account.identities"))
-    return render_template("account/identity_form.html", form=form, identity=None), 422 if form.errors else 200
+    return render_template("account/identity_form.html", form=form, identity=None, warnings=[]), 422 if form.errors else 200
 
 
 @bp.route("/compte/identites/<int:identity_id>/modifier", methods=["GET", "POST"])
@@ -423,5 +426,8 @@ def edit_identity(identity_id: int):
     if form.validate_on_submit():
         accounts.save_identity(identity, _identity_values(form), current_user)
         flash("L'identité est mise à jour ; les courriers déjà envoyés ne changent pas.", "success")
+        for warning in accounts.identity_warnings(identity):
+            flash(warning, "warning")
         return redirect(url_for("account.identities"))
-    return render_template("account/identity_form.html", form=form, identity=identity), 422 if form.errors else 200
+    return render_template("account/identity_form.html", form=form, identity=identity,
+                           warnings=accounts.identity_warnings(identity)), 422 if form.errors else 200

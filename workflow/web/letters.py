@@ -1,5 +1,6 @@
 """The letters of a request: list, preview, downloads (draft or frozen) and marking a
-letter as sent."""
+letter as sent. Once a letter is sent, its downloads give the version sent, frozen, unless
+the draft of a new version is asked for (`?brouillon=1`)."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,7 +47,7 @@ def _kind_or_404(kind: str) -> str:
 def index(request_id: int):
     access_request = _request_for_letters(request_id)
     letters = [{"kind": kind, "title": title, "not_ready": request_letters.not_ready_reason(access_request, kind),
-                "versions": request_letters.frozen_versions(access_request, kind)}
+                "versions": request_letters.sent_versions(access_request, kind)}
                for kind, title in request_letters.letter_kinds(access_request).items()]
     return render_template("letters/index.html", access_request=access_request, letters=letters)
 
@@ -60,7 +61,8 @@ def show(request_id: int, kind: str):
     emails = db.session.scalars(select(OutgoingMail).where(
         OutgoingMail.request_id == access_request.id, OutgoingMail.purpose == "request_letter").order_by(OutgoingMail.id)).all()
     return render_template("letters/show.html", access_request=access_request, kind=kind, title=LETTER_KINDS[kind], not_ready=not_ready,
-                           versions=request_letters.frozen_versions(access_request, kind), form=form,
+                           versions=request_letters.sent_versions(access_request, kind), form=form,
+                           defendant_to_fill=kind == "court_application" and request_letters.defendant_to_fill(access_request),
                            emails=[mail for mail in emails if mail.payload.get("kind") == kind],
                            email_to=request_letters.email_recipient(access_request), mail_enabled=notify.mail_enabled(),
                            recipient_changes=request_letters.recipient_changes(access_request),
@@ -87,11 +89,14 @@ def download(request_id: int, kind: str, extension: str):
     access_request = _request_for_letters(request_id)
     kind = _kind_or_404(kind)
     version = request.args.get("version", type=database_id)
+    versions = request_letters.frozen_versions(access_request, kind)
     if version:
-        letter = next((item for item in request_letters.frozen_versions(access_request, kind) if item.version == version), None)
+        letter = next((item for item in versions if item.version == version), None)
         if letter is None:
             abort(404, "Cette version du courrier n'existe pas.")
         rendered = request_letters.stored(letter, extension)
+    elif versions and request.args.get("brouillon") != "1":
+        rendered = request_letters.stored(versions[-1], extension)  # what was sent, not today's render
     else:
         try:
             rendered = request_letters.render(request_letters.build_context(access_request, kind), extension)

@@ -14,6 +14,7 @@ from workflow.requests import subjects
 from workflow.requests import team
 from workflow.directory import authorities as authority_directory
 from workflow.requests import lifecycle as request_service
+from workflow.accounts import users as accounts
 from workflow.accounts.access import editable_by, get_request_or_404, get_visible_or_404, usable_identities, visible_to
 from workflow.core.extensions import db
 from workflow.forms import CorrectionForm, EditRequestForm, EventForm, EventFormBase, NewRequestForm, TeamForm, prefix_ids, sharing_choices
@@ -85,6 +86,7 @@ def _render_show_content(access_request: AccessRequest, event_form: EventFormBas
         timeline=request_service.timeline(access_request, current), event_form=event_form,
         team_form=_team_form(access_request, team_form), can_edit=_can_change(access_request),
         series=campaign_series.state_of_request(access_request),
+        identity_warnings=accounts.identity_warnings(access_request.requester),
     ))
 
 
@@ -190,17 +192,28 @@ def _chosen_ids(name: str) -> list[int]:
     return [int(value) for value in values if value.isdigit() and len(value) < 10]
 
 
-def _identity_choices(current: int | None = None) -> list:
+def _usable_identities(current: int | None = None) -> list[RequesterIdentity]:
     """The identities the user may write under (and the draft's own, kept as it is)."""
-    identities = db.session.scalars(
+    return list(db.session.scalars(
         select(RequesterIdentity).where(or_(usable_identities(RequesterIdentity, current_user),
                                             RequesterIdentity.id == current),
                                         visible_to(RequesterIdentity, current_user)).order_by(RequesterIdentity.name)
-    ).all()
+    ))
+
+
+def _identity_choices(current: int | None = None) -> list:
     return [SelectChoice("", "— Choisir —")] + [
-        SelectChoice(str(identity.id), f"{identity.name} ({'association' if identity.kind == 'association' else 'personne'})")
-        for identity in identities
+        SelectChoice(str(identity.id), f"{identity.name} ({identity.kind_label.lower()})")
+        for identity in _usable_identities(current)
     ]
+
+
+def _identity_warnings(access_request: AccessRequest | None = None) -> list[tuple[str, str]]:
+    """(name, warning) for each identity the draft may be sent under that lacks something
+    its letters would state (workflow/accounts/users.py)."""
+    return [(identity.name, warning)
+            for identity in _usable_identities(access_request.requester_id if access_request else None)
+            for warning in accounts.identity_warnings(identity)]
 
 
 def _prepare(form, chosen: list[int] | None = None, access_request: AccessRequest | None = None):
@@ -265,7 +278,7 @@ def create():
             return redirect(url_for("requests.show", request_id=created[0].id))
     status = 422 if request.method == "POST" and not _searching() else 200
     return render_template("requests/form.html", form=form, access_request=None, template=template,
-                           **_picker_context()), status
+                           identity_warnings=_identity_warnings(), **_picker_context()), status
 
 
 def _picker_context() -> dict:
@@ -296,4 +309,4 @@ def edit(request_id: int):
             return redirect(url_for("requests.show", request_id=access_request.id))
     status = 422 if request.method == "POST" and not _searching() else 200
     return render_template("requests/form.html", form=form, access_request=access_request, template=None,
-                           **_picker_context()), status
+                           identity_warnings=_identity_warnings(access_request), **_picker_context()), status
