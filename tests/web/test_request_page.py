@@ -92,3 +92,38 @@ def test_pages_load_the_script_that_brings_errors_into_view(client, alice, metz)
     body = response.get_data(as_text=True)
     assert 'class="error-summary"' in body and re.search(r'<script src="[^"]*/js/forms.js" defer>', body)
     assert client.get("/static/js/forms.js").status_code == 200
+
+
+def test_the_acknowledgement_is_to_check_until_the_user_says_there_was_none(client, alice, metz, monkeypatch):
+    # "No acknowledgement recorded" is not "none received" (crpa.md §3.2): the page asks.
+    monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 2, 20))
+    access_request = make_request(alice, metz, "LNT-2026-0807")
+    lifecycle.record_event(access_request, "sent", date(2026, 1, 11), {"channel": "email"}, author=alice)
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "Saisir la CADA à venir à vérifier" in text
+    assert "À vérifier : le délai de saisine de la CADA ne vous est opposable que si l'administration vous a adressé" in text
+    response = client.post(f"/demandes/{access_request.id}/evenements",
+                           data={"type": "no_acknowledgement", "occurred_on": "2026-02-20"})
+    assert response.status_code == 302, page_text(response)
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "Aucun accusé de réception reçu" in text
+    assert "Saisir la CADA à venir non opposable" in text
+    assert "ne comptez pas sur cette limite" in text and "Par prudence, agissez avant la date sûre du 11 avril 2026" in text
+
+
+def test_a_partial_communication_with_redactions_through_the_form(client, alice, metz, monkeypatch):
+    monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 2, 15))
+    access_request = make_request(alice, metz, "LNT-2026-0808")
+    lifecycle.record_event(access_request, "sent", date(2026, 1, 11), {"channel": "email"}, author=alice)
+    response = client.post(f"/demandes/{access_request.id}/evenements", data={
+        "type": "partially_answered", "occurred_on": "2026-01-20", "refuses_rest": "y",
+        "partial_redactions": "public_security", "partial_appeal_routes_stated": "y",
+        "partial_grounds": "Localisation des caméras"})
+    assert response.status_code == 302, page_text(response)
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "Réponse partielle" in text
+    assert "Refus exprès des autres documents" in text
+    assert "Documents communiqués avec des occultations : sécurité publique" in text
+    assert "Naissance du refus implicite sans objet" in text
+    assert ("deux mois après la communication partielle refusant le reste du 20 janvier 2026, jour de sa "
+            "notification") in text

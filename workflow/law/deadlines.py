@@ -105,6 +105,9 @@ class ExplicitDecision:
     day: date
     appeal_routes_stated: bool = True  # the decision states the appeal routes and delays (L311-14)
     what: str = "le refus explicite"   # how the explanations name it (French)
+    # What kind of answer it is, for the letters: refusal | abusive | partial_refusal |
+    # redactions | not_held | published | after_opinion
+    cause: str = "refusal"
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ class Deadline:
     # The explicit decision a window runs from ("le refus explicite"...), "" when it runs
     # from an implicit one: what a letter names as the refusal referred or contested.
     decision: str = ""
+    decision_cause: str = ""  # its ExplicitDecision.cause
 
 
 # ---------------------------------------------------------------- French sentences
@@ -292,7 +296,8 @@ def _decisions(facts: RequestFacts) -> list[ExplicitDecision]:
     if facts.refused is not None and facts.refused not in days:
         decisions.append(ExplicitDecision(facts.refused, facts.refusal_states_appeal_routes))
     if facts.decision_after_opinion is not None and facts.decision_after_opinion not in days:
-        decisions.append(ExplicitDecision(facts.decision_after_opinion, True, "la décision prise après l'avis de la CADA"))
+        decisions.append(ExplicitDecision(facts.decision_after_opinion, True, "la décision prise après l'avis de la CADA",
+                                          "after_opinion"))
     return sorted(decisions, key=lambda decision: decision.day)
 
 
@@ -442,6 +447,7 @@ def _cada_referral(facts: RequestFacts, window: _Window, estimated: bool) -> Dea
         enforceability=enforceability,
         legal_date_probable=window.probable_from is not None,
         decision=window.decision.what if window.decision else "",
+        decision_cause=window.decision.cause if window.decision else "",
     )
 
 
@@ -585,6 +591,7 @@ def _court_appeal(facts: RequestFacts, department: str, window: _Window,
         enforceability=enforceability,
         legal_date_probable=window.probable_from is not None,
         decision=window.decision.what if window.decision else "",
+        decision_cause=window.decision.cause if window.decision else "",
     )
 
 

@@ -672,24 +672,26 @@ def _explicit_decision(event: EventFact, after_opinion: bool) -> ExplicitDecisio
     appeal routes: the delays then run, which is the safe side for the user."""
     routes = bool(event.data.get("appeal_routes_stated", True))
     if event.type == EV_REFUSED:
-        what = "le refus pour demande abusive" if event.data.get("abusive") else "le refus explicite"
         if after_opinion:
-            what = "le refus explicite pris après l'avis de la CADA"
-        return ExplicitDecision(event.date, routes, what)
+            return ExplicitDecision(event.date, routes, "le refus explicite pris après l'avis de la CADA", "after_opinion")
+        if event.data.get("abusive"):
+            return ExplicitDecision(event.date, routes, "le refus pour demande abusive", "abusive")
+        return ExplicitDecision(event.date, routes, "le refus explicite", "refusal")
     if event.type == EV_PARTIALLY_ANSWERED:
         if event.data.get("refuses_rest"):
-            return ExplicitDecision(event.date, routes, "la communication partielle refusant le reste")
+            return ExplicitDecision(event.date, routes, "la communication partielle refusant le reste", "partial_refusal")
         if event.data.get("redactions"):
-            return ExplicitDecision(event.date, routes, "la communication avec occultations")
+            return ExplicitDecision(event.date, routes, "la communication avec occultations", "redactions")
         return None  # the rest is refused implicitly when the month ends
     if event.type == EV_ANSWERED and event.data.get("redactions"):
-        return ExplicitDecision(event.date, routes, "la communication avec occultations")
+        return ExplicitDecision(event.date, routes, "la communication avec occultations", "redactions")
     if event.type == EV_DOCUMENTS_NOT_HELD:
-        return ExplicitDecision(event.date, routes, "la réponse indiquant que les documents ne sont pas détenus")
+        return ExplicitDecision(event.date, routes, "la réponse indiquant que les documents ne sont pas détenus",
+                                "not_held")
     if event.type == EV_ALREADY_PUBLISHED:
-        return ExplicitDecision(event.date, True, "la réponse renvoyant à une publication")
+        return ExplicitDecision(event.date, True, "la réponse renvoyant à une publication", "published")
     if event.type == EV_AUTHORITY_REPLY and event.data.get("outcome") in ("refused", "partial"):
-        return ExplicitDecision(event.date, True, "la décision prise après l'avis de la CADA")
+        return ExplicitDecision(event.date, True, "la décision prise après l'avis de la CADA", "after_opinion")
     return None
 
 

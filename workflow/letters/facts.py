@@ -31,6 +31,8 @@ class Refusal:
     day: date
     estimated: bool = False  # implicit, and computed from an estimated date of receipt
     confirmed: bool = False  # implicit, born of the silence kept after the CADA referral (R343-5)
+    # Explicit: what kind of answer it was (workflow.law.deadlines.ExplicitDecision.cause).
+    cause: str = "refusal"
 
 
 class _Facts:
@@ -70,7 +72,7 @@ class _Facts:
             # The refusal the CADA window runs from (the law module): an explicit decision
             # notified after the implicit refusal was born, or after the referral, is not it.
             if referral.decision:
-                return Refusal(implicit=False, day=referral.starts_from)
+                return Refusal(implicit=False, day=referral.starts_from, cause=referral.decision_cause or "refusal")
         elif ctx.refusal_on is not None and not ctx.refusal_is_implicit:
             return Refusal(implicit=False, day=ctx.refusal_on)
         implicit = self.deadline("implicit_refusal")
@@ -104,7 +106,7 @@ class _Facts:
                     "vous notifiera, ou le refus confirmé né de son silence. Préparez le recours gracieux ensuite."))
             return self.first_refusal(require=True)
         if court.decision:
-            return Refusal(implicit=False, day=court.starts_from)
+            return Refusal(implicit=False, day=court.starts_from, cause=court.decision_cause or "refusal")
         if self.ctx.letter_date <= court.starts_from:
             raise LetterNotReady(self.ctx.kind, message=(
                 f"Le refus confirmé ne naît qu'à la fin de la journée du {format_date_fr(court.starts_from)} "

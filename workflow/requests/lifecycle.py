@@ -318,6 +318,7 @@ class TimelineEntry:
     event_id: int | None = None
     proof_document_id: int | None = None
     state: str = ""                # deadlines: open | met | passed | superseded
+    enforceability: str = ""       # deadlines binding the user: enforceable | not_enforceable | to_check
 
     @property
     def state_label(self) -> str:
@@ -367,6 +368,6 @@ def timeline(access_request: AccessRequest, current: Situation) -> list[Timeline
         entries.append(TimelineEntry(
             day=computed.date, title=DEADLINE_LABELS.get(kind, kind), kind="deadline",
             past=computed.date < current.today, detail=computed.explanation, lines=tuple(lines), warning=warning,
-            state=computed.state,
+            state=computed.state, enforceability=computed.enforceability if computed.binds_user else "",
         ))
     return sorted(entries, key=lambda entry: (entry.day, entry.kind != "event"))
