@@ -299,6 +299,29 @@ def test_a_series_has_one_referral_naming_it_and_a_notice_to_each_other_administ
         client.get(f"/demandes/{main.id}"))
 
 
+def test_the_series_referral_covers_the_other_requests_deadlines(client, access_request, monkeypatch):
+    """Once the series' one referral is recorded (L342-1), no other request of the series is
+    told to refer to the CADA: its referral deadline is met by the series' referral, and
+    its later dates count from the series' registration."""
+    monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 3, 15))
+    slugs = ["ville-de-metz", "prefecture-moselle", "metz-metropole", "departement-moselle", "region-grand-est"]
+    requests = campaign_of(client, slugs)
+    for slug in slugs:
+        record(client, requests[slug], "sent", "2026-01-09")
+    main, prefecture = requests["ville-de-metz"], requests["prefecture-moselle"]
+    assert "Prochaine échéance : Saisir la CADA" in page_text(client.get(f"/demandes/{prefecture.id}"))
+    record(client, main, "cada_referred", "2026-02-20")
+    record(client, main, "cada_registered", "2026-02-25", case_number="20261111")
+    page = page_text(client.get(f"/demandes/{prefecture.id}"))
+    assert "Saisine enregistrée par la CADA" in page
+    assert (f"Saisir la CADA respecté CADA saisie le 20 février 2026 pour toute la série de demandes ayant le même "
+            f"objet, par la demande {main.reference} (CRPA, art. L342-1).") in page
+    assert "Prochaine échéance : Avis de la CADA attendu , le 25 mars 2026" in page
+    assert "Naissance du refus confirmé à venir" in page and "25 avril 2026" in page
+    # Its history keeps only its own events.
+    assert db.session.scalar(select(func.count(Event.id)).where(Event.request_id == prefecture.id)) == 1
+
+
 def test_the_court_comes_from_the_cja_table_not_the_department(client, access_request):
     from workflow.letters import request_letters
     from workflow.letters.rendering import LetterNotReady

@@ -135,6 +135,9 @@ class RequestFacts:
     decisions: tuple[ExplicitDecision, ...] = ()
     authority_replied: date | None = None  # the administration's answer after the opinion
     court_filed: date | None = None
+    # The referral was made for the whole series this request belongs to (L342-1), on the
+    # request with this reference.
+    referral_of_series: str = ""
     judgment: date | None = None  # notification of a judgment open to cassation (a rejection)
     # With a day, deadlines whose day went by without being met are "passed".
     today: date | None = None
@@ -428,6 +431,10 @@ def _cada_referral(facts: RequestFacts, window: _Window, estimated: bool) -> Dea
         + not_binding + later + estimate
     )
     state, state_note = _state(facts.cada_referred, legal, facts.today, "CADA saisie")
+    if facts.referral_of_series and state == MET:
+        state_note = state_note.rstrip(".") + (
+            f" pour toute la série de demandes ayant le même objet, par la demande {facts.referral_of_series} "
+            "(CRPA, art. L342-1).")
     return Deadline(
         kind="cada_referral",
         date=safe,

@@ -744,6 +744,7 @@ def facts_from_events(
     if opinion is not None and opinion.data.get("received_by_authority"):
         opinion_received = _as_date(opinion.data["received_by_authority"], "la réception de l'avis")
 
+    referred = _first(events, EV_CADA_REFERRED)
     judgment = _first(events, EV_JUDGMENT)
     judgment_notified = None
     if judgment is not None and judgment.data.get("outcome") in JUDGMENTS_OPEN_TO_CASSATION:
@@ -765,6 +766,7 @@ def facts_from_events(
         decisions=tuple(decisions),
         authority_replied=_date_of(EV_AUTHORITY_REPLY),
         court_filed=_date_of(EV_COURT_FILED),
+        referral_of_series=str(referred.data.get("series_of") or "") if referred is not None else "",
         judgment=judgment_notified,
         today=today,
     )

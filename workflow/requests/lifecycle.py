@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from workflow.accounts.access import draft_problem
 from workflow.core import clock
 from workflow.requests import reminders
+from workflow.requests.history import effective_events
+from workflow.requests.series import series_referral_of
 from workflow.law.deadlines import Deadline as ComputedDeadline
 from workflow.law.deadlines import DEADLINE_LABELS, DEADLINE_STATE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
 from workflow.core.extensions import db
@@ -173,12 +175,6 @@ def department_of(access_request: AccessRequest) -> str:
     return code if code in DEPARTMENTS else NATIONAL_CALENDAR_DEPARTMENT
 
 
-def effective_events(access_request: AccessRequest) -> list[Event]:
-    """The events that count: a corrected event gives way to its latest correction."""
-    corrected_ids = {event.corrects_id for event in access_request.events if event.corrects_id}
-    return [event for event in access_request.events if event.id not in corrected_ids]
-
-
 def _fact(event: Event) -> EventFact:
     return EventFact(event.type, event.occurred_on, event.data or {})
 
@@ -199,9 +195,27 @@ class Situation:
     today: date
 
 
+def series_facts(access_request: AccessRequest, facts: list[EventFact]) -> list[EventFact]:
+    """For a request of a series (L342-1) whose one CADA referral was recorded on another of
+    its requests: that referral and its registration, which cover this request too. They
+    are the user's own records, read where the law module counts from them; the request's
+    history keeps only its own events."""
+    if any(fact.type == "cada_referred" for fact in facts):
+        return []
+    covering = series_referral_of(access_request)
+    if covering is None:
+        return []
+    added = [EventFact("cada_referred", covering.referred_on, {"series_of": covering.request.reference})]
+    if covering.registered_on is not None and not any(fact.type == "cada_registered" for fact in facts):
+        added.append(EventFact("cada_registered", covering.registered_on,
+                               {"series_of": covering.request.reference, "case_number": covering.case_number}))
+    return added
+
+
 def situation(access_request: AccessRequest, today: date | None = None) -> Situation:
     today = today or clock.today()
     facts = event_facts(effective_events(access_request))
+    facts += series_facts(access_request, facts)
     status = derive_status(facts, today, default_channel=access_request.channel)
     received_on, estimate = receipt_date(facts, access_request.channel)
     deadlines = compute_deadlines(
