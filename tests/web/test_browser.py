@@ -231,7 +231,8 @@ def test_partial_communication_with_redactions_leads_to_the_cada(page, monkeypat
     page.get_by_role("heading", level=1).wait_for()
     preview = " ".join(page.frame_locator(".letter-preview").locator("body").inner_text().split())
     page.shot("saisine-cada")
-    assert "20 janvier 2026" in preview
+    assert ("Par une décision du 20 janvier 2026, l'administration ne m'a communiqué qu'une partie de ces documents, "
+            "en occultant certaines de leurs mentions, et a refusé de communiquer les autres.") in preview
 
 
 def test_file_a_received_pdf_and_find_it_by_a_word_of_its_text(page, tmp_path):

@@ -85,6 +85,16 @@ class SeriesReferral:
 
 
 @dataclass(frozen=True)
+class AnswerInPart:
+    """An answer that communicated something but not all of it, as recorded: a partial
+    communication (`rest_refused`: it expressly refuses the other documents), or the
+    documents communicated with redactions (`rest_refused` None: nothing withheld but them)."""
+
+    rest_refused: bool | None
+    redacted: bool = False
+
+
+@dataclass(frozen=True)
 class LetterContext:
     kind: str  # one of LETTER_KINDS
     reference: str  # "LNT-2026-0001"
@@ -114,6 +124,9 @@ class LetterContext:
     is_series: bool = False  # the campaign is a series in the sense of L342-1 (law/series.py)
     series_referral: SeriesReferral | None = None  # for the notice: the series' one referral
     annexes: tuple[str, ...] = ()  # extra annexes, after each letter's standard ones
+    # The answers that communicated part of the documents, by day: a letter that names such
+    # a decision says what it communicated, not that it refused everything.
+    answers_in_part: Mapping[date, AnswerInPart] = field(default_factory=dict)
 
 
 # The CADA's postal address (crpa.md §6, verified); used when the recipient has none.

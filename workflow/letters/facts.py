@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from workflow.law.deadlines import Deadline, format_date_fr
 from workflow.law.states import ACCESS_FORMATS, CHANNELS
-from workflow.letters.context import CADA_PARTY, LETTER_KINDS, LetterContext, LetterNotReady, Party
+from workflow.letters.context import CADA_PARTY, LETTER_KINDS, AnswerInPart, LetterContext, LetterNotReady, Party
 
 
 def clean(values) -> tuple[str, ...]:
@@ -31,6 +31,7 @@ class Refusal:
     day: date
     estimated: bool = False  # implicit, and computed from an estimated date of receipt
     confirmed: bool = False  # implicit, born of the silence kept after the CADA referral (R343-5)
+    in_part: AnswerInPart | None = None  # explicit, and it communicated part of the documents
 
 
 class _Facts:
@@ -70,7 +71,8 @@ class _Facts:
             # The refusal the CADA window runs from (the law module): an explicit decision
             # notified after the implicit refusal was born, or after the referral, is not it.
             if referral.decision:
-                return Refusal(implicit=False, day=referral.starts_from)
+                return Refusal(implicit=False, day=referral.starts_from,
+                               in_part=ctx.answers_in_part.get(referral.starts_from))
         elif ctx.refusal_on is not None and not ctx.refusal_is_implicit:
             return Refusal(implicit=False, day=ctx.refusal_on)
         implicit = self.deadline("implicit_refusal")
@@ -104,7 +106,7 @@ class _Facts:
                     "vous notifiera, ou le refus confirmé né de son silence. Préparez le recours gracieux ensuite."))
             return self.first_refusal(require=True)
         if court.decision:
-            return Refusal(implicit=False, day=court.starts_from)
+            return Refusal(implicit=False, day=court.starts_from, in_part=self.ctx.answers_in_part.get(court.starts_from))
         if self.ctx.letter_date <= court.starts_from:
             raise LetterNotReady(self.ctx.kind, message=(
                 f"Le refus confirmé ne naît qu'à la fin de la journée du {format_date_fr(court.starts_from)} "

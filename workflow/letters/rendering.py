@@ -24,6 +24,7 @@ import re
 from workflow.law.deadlines import format_date_fr
 from workflow.letters.context import (
     CADA_PARTY,
+    AnswerInPart,
     LETTER_KINDS,
     LETTERS_DIR,
     STYLESHEET,
@@ -42,6 +43,7 @@ from workflow.letters.word import docx_bytes
 
 __all__ = [
     "CADA_PARTY",
+    "AnswerInPart",
     "LETTERS_DIR",
     "LETTER_KINDS",
     "STYLESHEET",

@@ -21,7 +21,7 @@ from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
 from workflow.directory import sharing
 from workflow.mail import notify
-from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry, SeriesReferral
+from workflow.letters.rendering import CADA_PARTY, AnswerInPart, LetterContext, LetterNotReady, Party, SeriesEntry, SeriesReferral
 from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.law import courts
@@ -215,7 +215,20 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
         opinion_outcome=(opinion.data or {}).get("outcome", "") if opinion else "",
         opinion_item_outcomes=dict((opinion.data or {}).get("item_outcomes") or {}) if opinion else {},
         series=series, is_series=is_series, series_referral=series_referral,
+        answers_in_part=_answers_in_part(events),
     )
+
+
+def _answers_in_part(events) -> dict[date, AnswerInPart]:
+    """The recorded answers that communicated part of the documents, by their (corrected) day."""
+    answers = {}
+    for event in events:
+        data = event.data or {}
+        if event.type == "partially_answered":
+            answers[event.occurred_on] = AnswerInPart(bool(data.get("refuses_rest")), bool(data.get("redactions")))
+        elif event.type == "answered" and data.get("redactions"):
+            answers[event.occurred_on] = AnswerInPart(None, True)
+    return answers
 
 
 def court_deadline(access_request: AccessRequest):
