@@ -74,6 +74,15 @@ def test_timeline_lines_follow_the_declaration() -> None:
     assert event_lines("closed", {"proof_document_id": 3}) == []
 
 
+def test_a_redaction_ground_keeps_its_article_in_capitals() -> None:
+    assert event_lines("partially_answered", {"refuses_rest": True, "redactions": "public_security"}) == [
+        "Refus exprès des autres documents",
+        "Documents communiqués avec des occultations : sécurité publique, sûreté des personnes ou des systèmes "
+        "d'information (L311-5, 2°)"]
+    assert event_lines("answered", {"redactions": "business_secrecy"}) == [
+        "Documents communiqués avec des occultations : secret des affaires (L311-6)"]
+
+
 def test_a_declared_field_is_checked_and_shown(monkeypatch) -> None:
     court = EventField("court", "choice", "Tribunal saisi", choices={"ta_strasbourg": "TA de Strasbourg"},
                        noun="Tribunal", line="Devant le {value}")

@@ -34,11 +34,14 @@ def referral_text(client, access_request) -> str:
 
 @pytest.mark.parametrize(("event", "data", "sentence"), [
     ("partially_answered", {"refuses_rest": True},
-     "Par une décision du 20 janvier 2026, l'administration m'a communiqué une partie de ces documents et a "
-     "expressément refusé de communiquer les autres."),
+     "Par une décision du 20 janvier 2026, l'administration ne m'a communiqué qu'une partie de ces documents et a "
+     "refusé de communiquer les autres."),
+    ("partially_answered", {"redactions": "privacy"},
+     "Par une décision du 20 janvier 2026, l'administration ne m'a communiqué qu'une partie de ces documents, en "
+     "occultant certaines de leurs mentions, sans se prononcer sur les autres."),
     ("answered", {"redactions": "public_security"},
-     "Par une décision du 20 janvier 2026, l'administration m'a communiqué ces documents en en occultant certaines "
-     "mentions, dont elle refuse ainsi la communication."),
+     "Par une décision du 20 janvier 2026, l'administration m'a communiqué ces documents en occultant certaines de "
+     "leurs mentions."),
     ("documents_not_held", {},
      "Par une décision du 20 janvier 2026, l'administration m'a indiqué ne pas détenir ces documents."),
     ("already_published", {"url": "https://metz.fr/deliberations"},

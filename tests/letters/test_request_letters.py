@@ -403,3 +403,25 @@ def test_the_court_application_page_says_how_to_file_it(client, access_request, 
     page = page_text(client.get(f"/demandes/{access_request.id}/courriers/court_application"))
     assert ("L'annuaire ne permet pas de désigner la personne morale attaquée ni son représentant (Direction "
             "interdépartementale de la police nationale de la Moselle) : la requête porte « [à compléter …] »") in page
+
+
+def test_letters_say_what_a_partial_answer_communicated(client, access_request):
+    """A partial communication refusing the rest is not a refusal of every document: the
+    referral and the court application say what it communicated and what it refused."""
+    record(client, access_request, "sent", "2026-01-09")
+    record(client, access_request, "received", "2026-01-12")
+    record(client, access_request, "partially_answered", "2026-01-20", refuses_rest="y",
+           partial_redactions="public_security", partial_appeal_routes_stated="y")
+    referral = letter_text(client, access_request, "cada_referral")
+    assert ("Par une décision du 20 janvier 2026, l'administration ne m'a communiqué qu'une partie de ces documents, "
+            "en occultant certaines de leurs mentions, et a refusé de communiquer les autres.") in referral
+    assert "l'administration a refusé de communiquer ces documents" not in referral
+
+
+def test_letters_say_a_redacted_communication_communicated_the_documents(client, access_request):
+    record(client, access_request, "sent", "2026-01-09")
+    record(client, access_request, "received", "2026-01-12")
+    record(client, access_request, "answered", "2026-01-20", redactions="business_secrecy")
+    referral = letter_text(client, access_request, "cada_referral")
+    assert ("Par une décision du 20 janvier 2026, l'administration m'a communiqué ces documents en occultant certaines "
+            "de leurs mentions.") in referral

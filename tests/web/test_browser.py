@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def page(live_server, request):
         browser.close()
 
 
-def sign_up_and_draft(page):
+def sign_up_and_draft(page, channel="postal"):
     page.goto(page.base + "/")
     page.shot("connexion")
     page.get_by_role("link", name="Créer un compte").click()
@@ -83,7 +84,7 @@ def sign_up_and_draft(page):
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_text("Modèle utilisé").wait_for()
     page.get_by_label(re.compile(r"^Metz Métropole")).uncheck()  # only the city this time
-    page.get_by_label("Mode d'envoi").select_option("postal")
+    page.get_by_label("Mode d'envoi").select_option(channel)
     page.shot("brouillon")
     page.get_by_role("button", name="Créer le brouillon").click()
     page.get_by_text("est enregistrée comme brouillon").wait_for()
@@ -123,6 +124,115 @@ def test_record_sending_and_receipt_then_read_the_deadlines(page):
     assert "Sans réponse au 12 février 2026, la demande est implicitement rejetée" in timeline
     assert "Date sûre : 12 avril 2026" in timeline and "Dernier jour légal : 13 avril 2026" in timeline
     assert "Réception estimée" not in timeline
+
+
+def record_event(page, label, day, **data):
+    """Record an event through the page's form: its type, its date, then its data, each
+    piece in its type's fieldset by the label the user reads (a checkbox ticked for True,
+    a list's option chosen by its label, a text typed)."""
+    page.get_by_label("Événement", exact=True).select_option(label=label)
+    page.get_by_label("Date", exact=True).fill(day)
+    fieldset = page.get_by_role("group", name=label, exact=True)
+    for field_label, value in data.items():
+        field = fieldset.get_by_label(field_label)
+        if value is True:
+            field.check()
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").last.click()
+    page.get_by_text("L'événement est enregistré").wait_for()
+
+
+def text_of(locator):
+    return " ".join(locator.inner_text().split())
+
+
+def timeline_entry(page, title):
+    return text_of(page.locator(".timeline li.tl-item").filter(has=page.locator(".tl-title", has_text=title)))
+
+
+def pdf_text(download):
+    pdf = Path(download.value.path()).read_bytes()
+    return " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages).split()), pdf
+
+
+def test_refusal_during_the_cada_review_leads_to_the_court_application(page, monkeypatch):
+    """The Metz scenario of crpa.md §7, typed and clicked by a newcomer: the city refuses
+    explicitly while the CADA examines the referral; the court window runs from that
+    refusal and no confirmed refusal is born after it."""
+    monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 12, 1))  # the live server's thread too
+    sign_up_and_draft(page, channel="email")
+    record_event(page, "Envoi de la demande", "2026-09-01")
+    record_event(page, "Saisine de la CADA", "2026-10-05", **{"Saisine faite par": "Formulaire en ligne de la CADA"})
+    record_event(page, "Enregistrement de la saisine par la CADA", "2026-10-09", **{"Numéro de dossier CADA": "20265678"})
+    record_event(page, "Refus explicite", "2026-10-15", **{
+        "La réponse indique les voies et délais de recours": True, "Motifs invoqués": "Atteinte à la sécurité publique"})
+    page.shot("refus-pendant-la-cada")
+
+    assert text_of(page.locator(".status").first) == "Refus explicite pendant l'examen par la CADA"
+    next_step = text_of(page.locator(".next-step"))
+    assert "Préparer la requête au tribunal administratif contre le refus explicite" in next_step
+    assert "Prochaine échéance : Saisir le tribunal administratif, le 15 décembre 2026 (dans 14 jours)" in next_step
+    assert "Saisir la CADA" not in next_step
+    assert "sans objet" in timeline_entry(page, "Naissance du refus confirmé")
+    court = timeline_entry(page, "Saisir le tribunal administratif")
+    assert "Date sûre : 15 décembre 2026" in court and "Dernier jour légal : 16 décembre 2026" in court
+    assert "le refus explicite du 15 octobre 2026" in court
+    referral = timeline_entry(page, "Saisir la CADA")
+    assert "respecté" in referral
+
+    page.get_by_role("link", name="Préparer la requête au tribunal administratif contre le refus explicite").click()
+    page.get_by_role("heading", level=1).wait_for()
+    preview = " ".join(page.frame_locator(".letter-preview").locator("body").inner_text().split())
+    page.shot("requete")
+    contested = ("La décision du 15 octobre 2026 par laquelle l'administration (Ville de Metz) a refusé, "
+                 "pendant l'examen de ma saisine par la CADA, de communiquer les documents administratifs demandés")
+    assert contested in preview
+    assert "une décision implicite de refus est née le 1er octobre 2026" in preview
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le PDF").click()
+    text, pdf = pdf_text(download)
+    assert contested in text and "Ville de Metz" in text and "Alice Martin" in text
+    (ARTIFACTS / "requete-tribunal.pdf").write_bytes(pdf)
+
+
+def test_partial_communication_with_redactions_leads_to_the_cada(page, monkeypatch):
+    """A partial communication that refuses the rest in writing, with public-security
+    redactions: the CADA window runs from that answer, the implicit refusal is moot."""
+    monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 2, 15))
+    sign_up_and_draft(page, channel="email")
+    record_event(page, "Envoi de la demande", "2026-01-11")
+    record_event(page, "Communication partielle", "2026-01-20", **{
+        "La réponse refuse expressément": True,
+        "Occultations": "Sécurité publique, sûreté des personnes ou des systèmes d'information (L311-5, 2°)",
+        "La réponse indique les voies et délais de recours": True,
+        "Motifs invoqués": "Les plans d'implantation des caméras relèvent de la sécurité publique"})
+    page.shot("communication-partielle")
+
+    assert text_of(page.locator(".status").first) == "Réponse partielle"
+    next_step = text_of(page.locator(".next-step"))
+    assert "Rédiger la saisine de la CADA pour les documents manquants" in next_step
+    assert "Prochaine échéance : Saisir la CADA, le 20 mars 2026" in next_step
+    answer = timeline_entry(page, "Communication partielle")
+    assert "Refus exprès des autres documents" in answer
+    assert ("Documents communiqués avec des occultations : sécurité publique, sûreté des personnes ou des systèmes "
+            "d'information (L311-5, 2°)") in answer
+    assert "sans objet" in timeline_entry(page, "Naissance du refus implicite")
+    referral = timeline_entry(page, "Saisir la CADA")
+    assert "à venir" in referral and "Date sûre : 20 mars 2026" in referral
+    assert ("deux mois après la communication partielle refusant le reste du 20 janvier 2026, jour de sa notification"
+            in referral)
+    assert "Dernier jour légal : 23 mars 2026" in referral  # 21 March is a Saturday
+
+    page.get_by_role("link", name="Rédiger la saisine de la CADA pour les documents manquants").click()
+    page.get_by_role("heading", level=1).wait_for()
+    preview = " ".join(page.frame_locator(".letter-preview").locator("body").inner_text().split())
+    page.shot("saisine-cada")
+    assert ("Par une décision du 20 janvier 2026, l'administration ne m'a communiqué qu'une partie de ces documents, "
+            "en occultant certaines de leurs mentions, et a refusé de communiquer les autres.") in preview
 
 
 def test_file_a_received_pdf_and_find_it_by_a_word_of_its_text(page, tmp_path):

@@ -106,7 +106,7 @@ class ExplicitDecision:
     appeal_routes_stated: bool = True  # the decision states the appeal routes and delays (L311-14)
     what: str = "le refus explicite"   # how the explanations name it (French)
     # What kind of answer it is, for the letters: refusal | abusive | partial_refusal |
-    # redactions | not_held | published | after_opinion
+    # partial_refusal_redacted | partial_redacted | redactions | not_held | published | after_opinion
     cause: str = "refusal"
 
 

@@ -129,7 +129,8 @@ class EventField:
     messages name it: the subject of « … inconnu » for a choice, the complement of « Date
     invalide pour … » for a date (default: the label). `line` is how the timeline shows
     it: a format where `{value}` is the shown value (a choice's label, a date in French)
-    and `{lower}` the same in lower case, or one line per value (bool, choices). `system`
+    and `{lower}` the same with a lower-case initial (article numbers such as « L311-5 » keep
+    their capital), or one line per value (bool, choices). `system`
     data is written by Lanterne itself (e.g. the Message-ID of a request it sent): shown,
     never taken from the form or the API.
     """
@@ -175,7 +176,7 @@ class EventField:
                 text = str(value)
         else:
             text = str(value)
-        return self.line.format(value=text, lower=text.lower())
+        return self.line.format(value=text, lower=text[:1].lower() + text[1:])
 
 
 def _position(entry: tuple[str, Any]) -> tuple[int, str]:

@@ -678,10 +678,12 @@ def _explicit_decision(event: EventFact, after_opinion: bool) -> ExplicitDecisio
             return ExplicitDecision(event.date, routes, "le refus pour demande abusive", "abusive")
         return ExplicitDecision(event.date, routes, "le refus explicite", "refusal")
     if event.type == EV_PARTIALLY_ANSWERED:
+        redacted = "_redacted" if event.data.get("redactions") else ""
         if event.data.get("refuses_rest"):
-            return ExplicitDecision(event.date, routes, "la communication partielle refusant le reste", "partial_refusal")
-        if event.data.get("redactions"):
-            return ExplicitDecision(event.date, routes, "la communication avec occultations", "redactions")
+            return ExplicitDecision(event.date, routes, "la communication partielle refusant le reste",
+                                    "partial_refusal" + redacted)
+        if redacted:
+            return ExplicitDecision(event.date, routes, "la communication avec occultations", "partial_redacted")
         return None  # the rest is refused implicitly when the month ends
     if event.type == EV_ANSWERED and event.data.get("redactions"):
         return ExplicitDecision(event.date, routes, "la communication avec occultations", "redactions")
