@@ -56,7 +56,7 @@ SENT_3_MARCH = [ev("sent", "2026-03-03", channel="email")]
 
 def test_every_status_and_event_has_a_french_label() -> None:
     assert set(STATUS_LABELS) == set(STATUSES) and len(STATUSES) == 22
-    assert set(EVENT_LABELS) == set(EVENT_TYPES) and len(EVENT_TYPES) == 21
+    assert set(EVENT_LABELS) == set(EVENT_TYPES) and len(EVENT_TYPES) == 23
     assert STATUS_LABELS["implicitly_refused"] == "Refus implicite"
     assert EVENT_LABELS["cada_referred"] == "Saisine de la CADA"
     assert all(label.strip() for label in [*STATUS_LABELS.values(), *EVENT_LABELS.values()])

@@ -135,6 +135,9 @@ class RequestFacts:
     decisions: tuple[ExplicitDecision, ...] = ()
     authority_replied: date | None = None  # the administration's answer after the opinion
     court_filed: date | None = None
+    # The reasons of the implicit decision contested were asked (CRPA L232-4), and given.
+    reasons_requested: date | None = None
+    reasons_given: date | None = None
     # The referral was made for the whole series this request belongs to (L342-1), on the
     # request with this reference.
     referral_of_series: str = ""
@@ -557,7 +560,7 @@ def _court_appeal(facts: RequestFacts, department: str, window: _Window,
     nominal = add_months(window.probable_from.day, 2) if window.probable_from else safe
     shift = _shift_detail(nominal + timedelta(days=1), legal, court_dep)
     not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if enforceability == NOT_ENFORCEABLE else ""
-    later = "".join(" " + sentence for sentence in window.later)
+    later = "".join(" " + sentence for sentence in window.later) + _reasons_sentence(facts, window)
     probable = " Ce dernier jour est probable, pas certain : préférez la date sûre." if window.probable_from else ""
 
     safe_text = (
@@ -599,6 +602,25 @@ def _court_appeal(facts: RequestFacts, department: str, window: _Window,
         legal_date_probable=window.probable_from is not None,
         decision=window.decision.what if window.decision else "",
         decision_cause=window.decision.cause if window.decision else "",
+    )
+
+
+def _reasons_sentence(facts: RequestFacts, window: _Window) -> str:
+    """What asking the reasons of the contested implicit decision does (crpa.md §3.3): it
+    prolongs the court delay, but Lanterne's safe date stays where it was."""
+    asked = facts.reasons_requested
+    if window.decision is not None or asked is None or asked < window.start or asked > window.legal:
+        return ""
+    until = ""
+    if facts.reasons_given is not None:
+        until = (f" ; les motifs ayant été communiqués le {format_date_fr(facts.reasons_given)}, ce serait jusqu'au "
+                 f"{format_date_fr(franc_last_day(facts.reasons_given, 2, court_department(normalise_department(facts.department))))}")
+    return (
+        f" Vous avez demandé les motifs de ce refus implicite le {format_date_fr(asked)}, dans le délai de "
+        "recours : le délai est alors « prorogé jusqu'à l'expiration de deux mois suivant le jour où les motifs "
+        f"[vous] auront été communiqués » (CRPA, art. L232-4 ; CE, avis, 2 octobre 2025, n° 504677){until}, dans "
+        "la limite d'un an à compter de la demande. Lanterne garde néanmoins la date sûre du "
+        f"{format_date_fr(window.safe)} : déposez votre requête d'ici là si vous le pouvez."
     )
 
 

@@ -47,6 +47,8 @@ EV_ALREADY_PUBLISHED = "already_published"
 EV_DOCUMENTS_DURING_PROCEEDINGS = "documents_during_proceedings"
 EV_COURT_WITHDRAWN = "court_withdrawn"
 EV_JUDGMENT = "judgment"
+EV_REASONS_REQUESTED = "reasons_requested"
+EV_REASONS_GIVEN = "reasons_given"
 
 EVENT_LABELS: Mapping[str, str] = MappingProxyType({
     EV_SENT: "Envoi de la demande",
@@ -65,6 +67,8 @@ EVENT_LABELS: Mapping[str, str] = MappingProxyType({
     EV_CADA_REGISTERED: "Enregistrement de la saisine par la CADA",
     EV_CADA_OPINION: "Avis de la CADA",
     EV_AUTHORITY_REPLY: "Réponse de l'administration après l'avis",
+    EV_REASONS_REQUESTED: "Demande des motifs du refus implicite (CRPA, art. L232-4)",
+    EV_REASONS_GIVEN: "Communication des motifs du refus implicite",
     EV_COURT_FILED: "Requête au tribunal administratif",
     EV_DOCUMENTS_DURING_PROCEEDINGS: "Documents communiqués pendant l'instance",
     EV_COURT_WITHDRAWN: "Désistement",

@@ -22,7 +22,8 @@ from workflow.law.events import (  # noqa: F401
     ACCESS_FORMAT_LABELS, ACCESS_FORMATS, CHANNEL_LABELS, CHANNELS, EV_ACKNOWLEDGED, EV_ALREADY_PUBLISHED, EV_ANSWERED,
     EV_AUTHORITY_REPLY, EV_CADA_OPINION, EV_CADA_REFERRED, EV_CADA_REGISTERED, EV_CLOSED, EV_COURT_FILED,
     EV_COURT_WITHDRAWN, EV_DOCUMENTS_DURING_PROCEEDINGS, EV_DOCUMENTS_NOT_HELD, EV_FEES_PAID, EV_FEES_REQUESTED,
-    EV_JUDGMENT, EV_NO_ACKNOWLEDGEMENT, EV_PARTIALLY_ANSWERED, EV_RECEIVED, EV_REFUSED, EV_SENT, EV_TRANSFERRED,
+    EV_JUDGMENT, EV_NO_ACKNOWLEDGEMENT, EV_PARTIALLY_ANSWERED, EV_REASONS_GIVEN, EV_REASONS_REQUESTED, EV_RECEIVED,
+    EV_REFUSED, EV_SENT, EV_TRANSFERRED,
     EVENT_LABELS, EVENT_TYPES, JUDGMENTS_OPEN_TO_CASSATION, OPINION_OUTCOMES, REPLY_OUTCOMES, as_date, data_problems,
 )
 
@@ -453,6 +454,8 @@ _CHECKS: Mapping[str, Callable[[list[EventFact], EventFact], None]] = MappingPro
     EV_DOCUMENTS_DURING_PROCEEDINGS: _needs(EV_COURT_FILED, "Une communication pendant l'instance"),
     EV_COURT_WITHDRAWN: _needs(EV_COURT_FILED, "Le désistement"),
     EV_JUDGMENT: _needs(EV_COURT_FILED, "Le jugement"),
+    EV_REASONS_REQUESTED: _needs(EV_SENT, "La demande des motifs"),
+    EV_REASONS_GIVEN: _needs(EV_REASONS_REQUESTED, "La communication des motifs"),
 })
 
 
@@ -490,7 +493,7 @@ def derive_status(
         kind = event.type
         if kind == EV_SENT:
             status = SENT
-        elif kind in (EV_RECEIVED, EV_ACKNOWLEDGED, EV_NO_ACKNOWLEDGEMENT):
+        elif kind in (EV_RECEIVED, EV_ACKNOWLEDGED, EV_NO_ACKNOWLEDGEMENT, EV_REASONS_REQUESTED, EV_REASONS_GIVEN):
             pass  # they only fix the receipt date and whether the delays run; the clock does the rest
         elif kind == EV_ANSWERED:
             status = ANSWERED_WITH_REDACTIONS if event.data.get("redactions") else ANSWERED
@@ -768,6 +771,8 @@ def facts_from_events(
         decisions=tuple(decisions),
         authority_replied=_date_of(EV_AUTHORITY_REPLY),
         court_filed=_date_of(EV_COURT_FILED),
+        reasons_requested=_date_of(EV_REASONS_REQUESTED),
+        reasons_given=_date_of(EV_REASONS_GIVEN),
         referral_of_series=str(referred.data.get("series_of") or "") if referred is not None else "",
         judgment=judgment_notified,
         today=today,
