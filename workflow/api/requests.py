@@ -250,6 +250,10 @@ def record_event(request_id: int):
             raise ApiError(422, "Données invalides.", {"to": [f"Aucune autorité n° {payload['to']} dans l'annuaire."]})
         payload = {**payload, "to": transferred_to.name}
     data = event_data_from_json(event_type, payload)
+    # The law checks the shape of the opinion's outcomes by document; the request knows its documents.
+    problem = request_service.item_outcomes_problem(access_request, data)
+    if problem is not None:
+        raise ApiError(422, "Données invalides.", {"item_outcomes": [problem]})
     if transferred_to is not None:
         data["to_authority_id"] = transferred_to.id
     note = payload.get("note") or ""

@@ -7,7 +7,8 @@ import subprocess
 import sys
 import json
 import time
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import NoReturn
 
 import click
@@ -24,8 +25,9 @@ from workflow.jobs import sweep
 from workflow.jobs.queues import queue
 from workflow.jobs.schedule import schedule_periodic
 from workflow.jobs.worker import LanterneWorker
-from workflow.law.deadlines import RequestFacts, UnknownDepartment, cli_payload, normalise_department
-from workflow.law.states import STATUS_LABELS
+from workflow.law.deadlines import (ExplicitDecision, RequestFacts, UnknownDepartment, add_months, cli_payload,
+                                    format_date_fr, normalise_department)
+from workflow.law.states import POSTAL_DELIVERY_DAYS, STATUS_LABELS
 from workflow.models.base import utcnow
 
 
@@ -239,29 +241,158 @@ def _parse_date(value: str | None, option: str) -> date | None:
         _fail(f"{option} attend une date au format AAAA-MM-JJ, pas « {value} ».")
 
 
+ACKNOWLEDGEMENTS = ("compliant", "non_compliant", "none")
+
+
+@dataclass(frozen=True)
+class _DeadlineOptions:
+    """The dates and statements of `flask deadlines`, parsed."""
+
+    received: date | None
+    sent: date | None
+    postal: bool
+    refused: date | None
+    partially_answered: date | None
+    refuses_rest: bool
+    cada_referred: date | None
+    cada_registered: date | None
+    refused_after_referral: date | None
+    appeal_routes_stated: bool
+    acknowledgement: str | None
+    department: str
+
+
+def _deadline_problem(o: _DeadlineOptions) -> str | None:
+    """What makes these options inconsistent (French), or None."""
+    if o.postal and o.sent is None:
+        return "--postal précise le mode d'envoi : indiquez aussi la date d'envoi (--sent)."
+    if o.refuses_rest and o.partially_answered is None:
+        return "--refuses-rest précise une communication partielle : indiquez sa date (--partially-answered)."
+    if o.sent and o.received and o.received < o.sent:
+        return "la réception (--received) ne peut pas précéder l'envoi de la demande (--sent)."
+    if o.acknowledgement is not None and o.acknowledgement not in ACKNOWLEDGEMENTS:
+        return f"--acknowledgement attend un de : {', '.join(ACKNOWLEDGEMENTS)} ; pas « {o.acknowledgement} »."
+    if not o.appeal_routes_stated and not (o.refused or o.refused_after_referral or o.refuses_rest):
+        return ("--no-appeal-routes porte sur un refus explicite : indiquez --refused, --refused-after-referral "
+                "ou --partially-answered avec --refuses-rest.")
+    first = o.sent or o.received  # the earliest day the request can be known of
+    for day, option, what in ((o.refused, "--refused", "le refus"),
+                              (o.partially_answered, "--partially-answered", "la communication partielle")):
+        if day and o.received and day < o.received:
+            return f"{what} ({option}) ne peut pas précéder la réception de la demande (--received)."
+        if day and first and day < first:
+            return f"{what} ({option}) ne peut pas précéder l'envoi de la demande (--sent)."
+    referred = o.cada_referred or o.cada_registered
+    if o.refused and referred and o.refused > referred:
+        return ("le refus (--refused) est postérieur à la saisine de la CADA : pour un refus notifié après la "
+                "saisine, utilisez --refused-after-referral.")
+    if o.cada_referred:
+        problem = _referral_problem(o, first)
+        if problem:
+            return problem
+    start = o.refused or o.received or o.sent
+    if start and o.cada_registered and o.cada_registered < start:
+        return "l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus."
+    if o.cada_referred and o.cada_registered and o.cada_registered < o.cada_referred:
+        return "l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la saisine (--cada-referred)."
+    if o.refused_after_referral:
+        if referred is None:
+            return ("--refused-after-referral est un refus notifié après la saisine de la CADA : indiquez la date "
+                    "de la saisine (--cada-referred).")
+        if o.refused_after_referral <= referred:
+            option = "--cada-referred" if o.cada_referred else "--cada-registered"
+            return (f"le refus notifié après la saisine (--refused-after-referral) doit être postérieur à la saisine "
+                    f"de la CADA ({option}) ; un refus antérieur se donne avec --refused.")
+    return None
+
+
+def _referral_problem(o: _DeadlineOptions, first: date | None) -> str | None:
+    """The CADA can only be referred a refusal: an explicit one, or the implicit one born a
+    month after the receipt (counted, while the receipt is estimated, from the sending)."""
+    assert o.cada_referred is not None
+    if first and o.cada_referred < first:
+        return "la saisine de la CADA (--cada-referred) ne peut pas précéder la demande."
+    explicit = [day for day in (o.refused, o.partially_answered if o.refuses_rest else None) if day]
+    if any(day <= o.cada_referred for day in explicit):
+        return None
+    receipt = o.received or o.sent
+    if receipt is None:
+        return None
+    born = add_months(receipt, 1)
+    if o.cada_referred < born:
+        return (f"la CADA ne peut être saisie qu'après un refus : aucun refus explicite n'est indiqué avant la "
+                f"saisine (--cada-referred) et le refus implicite ne naît que le {format_date_fr(born)}.")
+    return None
+
+
+def _deadline_facts(o: _DeadlineOptions) -> RequestFacts:
+    received, estimate = o.received, False
+    if received is None and o.sent is not None:
+        # As for a recorded request (states.receipt_date): e-mail, online form and hand delivery
+        # arrive the day they are sent; a postal letter's receipt is estimated, and the dates the
+        # user must meet count from the sending (crpa.md §3.1).
+        received = o.sent + timedelta(days=POSTAL_DELIVERY_DAYS) if o.postal else o.sent
+        estimate = o.postal
+    routes = o.appeal_routes_stated
+    decisions = [ExplicitDecision(day, routes, what) for day, what in (
+        (o.refused, "le refus explicite"),
+        (o.partially_answered if o.refuses_rest else None, "la communication partielle refusant le reste"),
+        (o.refused_after_referral, "le refus explicite"),
+    ) if day is not None]
+    return RequestFacts(
+        received=received, received_is_estimate=estimate, sent=o.sent,
+        acknowledgement=o.acknowledgement,  # type: ignore[arg-type]  # checked against ACKNOWLEDGEMENTS
+        cada_referred=o.cada_referred, cada_registered=o.cada_registered,
+        decisions=tuple(sorted(decisions, key=lambda decision: decision.day)), department=o.department)
+
+
 @click.command("deadlines", help="Calculer les délais CRPA d'une demande (JSON sur la sortie standard).")
 @click.option("--received", help="Date de réception de la demande par l'administration (AAAA-MM-JJ).")
+@click.option("--sent", help="Date d'envoi de la demande. Sans --received : réception le même jour (courriel, "
+                             "téléservice, remise en main propre), ou estimée avec --postal.")
+@click.option("--postal", is_flag=True, help="Envoi postal sans date de réception connue : les dates à tenir sont "
+                                             "comptées à partir de l'envoi (--sent), la réception est estimée.")
 @click.option("--refused", help="Date de notification d'un refus explicite (remplace le refus implicite).")
+@click.option("--partially-answered", "partially_answered", help="Date d'une communication partielle.")
+@click.option("--refuses-rest", "refuses_rest", is_flag=True,
+              help="La communication partielle refuse expressément le reste : le délai de saisine de la CADA court "
+                   "de sa notification. Sinon, le reste est refusé implicitement au bout d'un mois.")
+@click.option("--no-appeal-routes", "no_appeal_routes", is_flag=True,
+              help="Le refus explicite n'indique pas les voies et délais de recours (CRPA, art. L311-14).")
+@click.option("--acknowledgement", help="Accusé de réception de l'administration : compliant (conforme à R112-5), "
+                                        "non_compliant, none (aucun). Sans cette option : inconnu, à vérifier.")
+@click.option("--cada-referred", "cada_referred", help="Date de la saisine de la CADA.")
 @click.option("--cada-registered", "cada_registered", help="Date d'enregistrement de la saisine par la CADA.")
+@click.option("--refused-after-referral", "refused_after_referral",
+              help="Date de notification d'un refus explicite après la saisine de la CADA : le délai de recours "
+                   "devant le tribunal court de cette date.")
 @click.option("--department", default="57", show_default=True, help="Département de l'administration.")
-def deadlines_command(received: str | None, refused: str | None, cada_registered: str | None, department: str):
-    facts = {
-        "received": _parse_date(received, "--received"),
-        "refused": _parse_date(refused, "--refused"),
-        "cada_registered": _parse_date(cada_registered, "--cada-registered"),
-    }
+def deadlines_command(received: str | None, sent: str | None, postal: bool, refused: str | None,
+                      partially_answered: str | None, refuses_rest: bool, no_appeal_routes: bool,
+                      acknowledgement: str | None, cada_referred: str | None, cada_registered: str | None,
+                      refused_after_referral: str | None, department: str):
+    options = _DeadlineOptions(
+        received=_parse_date(received, "--received"),
+        sent=_parse_date(sent, "--sent"),
+        postal=postal,
+        refused=_parse_date(refused, "--refused"),
+        partially_answered=_parse_date(partially_answered, "--partially-answered"),
+        refuses_rest=refuses_rest,
+        cada_referred=_parse_date(cada_referred, "--cada-referred"),
+        cada_registered=_parse_date(cada_registered, "--cada-registered"),
+        refused_after_referral=_parse_date(refused_after_referral, "--refused-after-referral"),
+        appeal_routes_stated=not no_appeal_routes,
+        acknowledgement=acknowledgement,
+        department=department,
+    )
     try:
-        department = normalise_department(department)
+        options = replace(options, department=normalise_department(department))
     except UnknownDepartment as error:
         _fail(str(error))
-    if facts["received"] and facts["refused"] and facts["refused"] < facts["received"]:
-        _fail("le refus (--refused) ne peut pas précéder la réception de la demande (--received).")
-    start = facts["refused"] or facts["received"]
-    if start and facts["cada_registered"] and facts["cada_registered"] < start:
-        _fail("l'enregistrement par la CADA (--cada-registered) ne peut pas précéder la demande ni le refus.")
-    payload = cli_payload(RequestFacts(department=department, received=facts["received"], refused=facts["refused"],
-                                       cada_registered=facts["cada_registered"]))
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    problem = _deadline_problem(options)
+    if problem:
+        _fail(problem)
+    click.echo(json.dumps(cli_payload(_deadline_facts(options)), ensure_ascii=False, indent=2))
 
 
 @click.command("sweep", help="Balayage : statuts que le calendrier rend vrais, rappels dus, tâches perdues par Redis.")

@@ -365,9 +365,10 @@ def field_problem(spec: EventField, value: Any) -> str | None:
 def data_problems(event_type: str, data: Mapping[str, Any],
                   declaration: Mapping[str, tuple[EventField, ...]] | None = None) -> dict[str, str]:
     """Field name → what is wrong (French), for the declared data of this event type.
-    Undeclared keys are not judged here: the API refuses them, Lanterne may add its own."""
+    Undeclared keys are not judged here: the API refuses them, Lanterne may add its own;
+    nor is the `system` data Lanterne writes itself (an authority's id, a Message-ID)."""
     problems = {}
-    for spec in (declaration or EVENT_DATA).get(event_type, ()):
+    for spec in input_fields(event_type, declaration):
         problem = field_problem(spec, data.get(spec.name))
         if problem is not None:
             problems[spec.name] = problem

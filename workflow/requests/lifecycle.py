@@ -260,10 +260,30 @@ def _refuse_future(occurred_on: date, today: date) -> None:
         raise TransitionError("Cette date est dans le futur : enregistrez l'événement le jour où il a lieu.")
 
 
+def item_outcomes_problem(access_request: AccessRequest, data: dict[str, Any] | None) -> str | None:
+    """What is wrong (French) with a CADA opinion's `item_outcomes` given the request's list
+    of documents, or None. The law checks the shape (workflow/law/events.py); only the
+    request knows how many documents it asks for."""
+    outcomes = (data or {}).get("item_outcomes")
+    if not isinstance(outcomes, dict):
+        return None
+    positions = {item.position for item in access_request.items}
+    beyond = sorted(int(key) for key in map(str, outcomes) if key.isdigit() and int(key) not in positions)
+    if not beyond:
+        return None
+    documents = "un seul document" if len(positions) == 1 else f"{len(positions)} documents"
+    listed = " ni ".join(f"n° {number}" for number in beyond)
+    return (f"Le sens de l'avis par document : la demande ne compte pas de document {listed} "
+            f"(elle porte sur {documents}).")
+
+
 def check_new_event(access_request: AccessRequest, type_: str, occurred_on: date, data: dict[str, Any] | None = None,
                     today: date | None = None) -> None:
     """Raise TransitionError (French) unless the history allows this event."""
     _refuse_future(occurred_on, today or clock.today())
+    problem = item_outcomes_problem(access_request, data)
+    if problem is not None:
+        raise TransitionError(problem)
     check_event(event_facts(effective_events(access_request)), EventFact(type_, occurred_on, data or {}))
 
 

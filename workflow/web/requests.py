@@ -116,6 +116,10 @@ def record_event(request_id: int):
     if not form.validate_on_submit():
         return _render_show(access_request, form, 422)
     data = form.event_data()
+    problem = request_service.item_outcomes_problem(access_request, data)
+    if problem is not None:  # only the request knows its list of documents
+        form["item_outcomes"].errors = [problem]
+        return _render_show(access_request, form, 422)
     try:
         request_service.check_new_event(access_request, form.type.data, form.occurred_on.data, data)
         proof = form.proof.data
