@@ -678,3 +678,10 @@ def test_likely_next_event() -> None:
     assert likely_next_event("opinion_received") == "authority_reply"
     assert likely_next_event("closed") == "sent"  # nothing follows a closure: the form's first choice
     assert all(likely_next_event(status) in EVENT_TYPES for status in STATUSES)
+
+
+def test_a_judgment_is_not_notified_before_it_is_given() -> None:
+    history = OPINION + [ev("court_filed", "2026-03-20")]
+    assert refused_with(history, ev("judgment", "2026-09-01", outcome="rejected", notified_on="2026-08-30")) == (
+        "Le jugement ne peut pas avoir été notifié avant d'être rendu (jugement du 1er septembre 2026).")
+    check_event(history, ev("judgment", "2026-09-01", outcome="rejected", notified_on="2026-09-04"))

@@ -135,6 +135,10 @@ class RequestFacts:
     decisions: tuple[ExplicitDecision, ...] = ()
     authority_replied: date | None = None  # the administration's answer after the opinion
     court_filed: date | None = None
+    # Answers that are not refusals and move no date (crpa.md §7): the request forwarded to
+    # another authority (L114-2), reproduction fees asked (R311-11).
+    transferred: date | None = None
+    fees_requested: date | None = None
     # The reasons of the implicit decision contested were asked (CRPA L232-4), and given.
     reasons_requested: date | None = None
     reasons_given: date | None = None
@@ -371,6 +375,12 @@ def _implicit_refusal(facts: RequestFacts, received: date) -> Deadline:
         f"réception de la demande, le {format_date_fr(received)}, vaut refus. "
         + _SILENCE_NOT_EXTENDED
     )
+    if facts.transferred is not None:
+        text += (
+            f" La demande a été transmise le {format_date_fr(facts.transferred)} à une autre administration "
+            "(CRPA, art. L114-2) : le délai au terme duquel naît le refus implicite court toujours de la réception "
+            "par l'administration saisie la première (CRPA, art. L114-3)."
+        )
     if facts.received_is_estimate:
         text += _estimate_sentence(facts)
     return Deadline(
@@ -408,6 +418,12 @@ def _cada_referral(facts: RequestFacts, window: _Window, estimated: bool) -> Dea
     not_binding = " Ce délai ne vous est toutefois pas opposable : voir l'avertissement." if enforceability == NOT_ENFORCEABLE else ""
     estimate = _estimate_sentence(facts) if estimated else ""
     later = "".join(" " + sentence for sentence in window.later)
+    if facts.fees_requested is not None and window.decision is None:
+        later += (
+            f" L'administration vous a demandé le {format_date_fr(facts.fees_requested)} des frais de reproduction "
+            "(CRPA, art. R311-11) : ce n'est pas un refus, mais par prudence Lanterne continue de compter ce délai "
+            "comme si elle n'avait pas répondu."
+        )
     settled = ("Ce dernier jour est probable, pas certain : préférez la date sûre." if window.probable_from else
                "C'est la lecture de la doctrine courante, mais la jurisprudence ne l'a pas tranchée "
                "pour la saisine de la CADA : préférez la date sûre.")

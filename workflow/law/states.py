@@ -217,6 +217,10 @@ def _validate_data(new: EventFact, declared: bool) -> None:
     problems = data_problems(new.type, new.data) if declared else {}
     if problems:
         raise TransitionError(next(iter(problems.values())))
+    notified_on = new.data.get("notified_on")
+    if new.type == EV_JUDGMENT and notified_on and _as_date(notified_on, "la notification du jugement") < new.date:
+        raise TransitionError(
+            f"Le jugement ne peut pas avoir été notifié avant d'être rendu (jugement du {format_date_fr(new.date)}).")
     received_by_authority = new.data.get("received_by_authority")
     if new.type == EV_CADA_OPINION and received_by_authority:
         if _as_date(received_by_authority, "la réception de l'avis") < new.date:
@@ -772,6 +776,8 @@ def facts_from_events(
         authority_replied=_date_of(EV_AUTHORITY_REPLY),
         court_filed=_date_of(EV_COURT_FILED),
         reasons_requested=_date_of(EV_REASONS_REQUESTED),
+        transferred=_date_of(EV_TRANSFERRED),
+        fees_requested=_date_of(EV_FEES_REQUESTED),
         reasons_given=_date_of(EV_REASONS_GIVEN),
         referral_of_series=str(referred.data.get("series_of") or "") if referred is not None else "",
         judgment=judgment_notified,
