@@ -215,6 +215,18 @@ def context(kind: str, **overrides) -> LetterContext:
             opinion_on=D("2026-12-17"),
             opinion_outcome="favourable",
         )
+    elif kind == "court_withdrawal":
+        facts = RequestFacts(received=D("2026-09-14"), cada_registered=D("2026-11-25"), department="57",
+                             court_filed=D("2027-02-10"))
+        base.update(
+            recipient=TA_STRASBOURG,
+            letter_date=D("2027-04-02"),
+            request_sent_on=D("2026-09-11"),
+            request_received_on=D("2026-09-14"),
+            cada_registered_on=D("2026-11-25"),
+            court_filed_on=D("2027-02-10"),
+            court_case_number="2701234",
+        )
     base["deadlines"] = compute_deadlines(facts)
     base.update(overrides)
     return LetterContext(**base)

@@ -7,13 +7,26 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.letters.builders import (ASSOCIATION, ASSOCIATION_INSCRITE, CNIL, DELIBERATIONS, GROUP, ITEMS, METROPOLE,
-                                    PERSON, POLICE, PREFECTURE, REFERRAL, SERIES, SERIES_OF_FIVE, VILLE, D, context)
-from workflow.law.deadlines import RequestFacts, compute_deadlines
+                                    PERSON, POLICE, PREFECTURE, REFERRAL, SERIES, SERIES_OF_FIVE, TA_STRASBOURG, VILLE, D,
+                                    context)
+from workflow.law.deadlines import ExplicitDecision, RequestFacts, compute_deadlines
 from workflow.letters.rendering import LetterContext, Party, SeriesEntry
 
 POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
 # A request of the series sent later, not refused yet.
 PENDING = SeriesEntry(authority="Commune de Woippy", reference="LNT-2026-0006", sent_on=D("2026-01-28"))
+
+
+def _refused_during_review(kind: str) -> LetterContext:
+    """E-mailed 1 Sept 2026, implicit refusal 1 Oct, referred 5 Oct, registered 9 Oct,
+    refused explicitly 15 Oct with the appeal routes."""
+    facts = RequestFacts(received=D("2026-09-01"), cada_referred=D("2026-10-05"), cada_registered=D("2026-10-09"),
+                         decisions=(ExplicitDecision(D("2026-10-15")),), department="57")
+    return context(kind, recipient=TA_STRASBOURG if kind == "court_application" else VILLE,
+                   letter_date=D("2026-11-02"), request_sent_on=D("2026-09-01"),
+                   request_received_on=D("2026-09-01"), refusal_on=D("2026-10-15"), cada_registered_on=D("2026-10-09"),
+                   cada_case_number="20265678", opinion_on=None, opinion_outcome="",
+                   deadlines=compute_deadlines(facts))
 
 
 def court_explicit(**overrides) -> LetterContext:
@@ -119,6 +132,23 @@ def scenarios() -> dict[str, LetterContext]:
         "implicit.recours_gracieux": _recours_implicit(),
         "association-postal.recours_gracieux": context("recours_gracieux", sender=ASSOCIATION, **postal),
         "implicit-with-opinion.court_application": context("court_application"),
+        # crpa.md §7, Metz: the city refused explicitly while the CADA examined the referral.
+        "refused-during-review.court_application": _refused_during_review("court_application"),
+        "refused-during-review.recours_gracieux": _refused_during_review("recours_gracieux"),
+        "confirmed.recours_gracieux": context(
+            "recours_gracieux", recipient=VILLE, letter_date=D("2027-02-10"), request_sent_on=D("2026-09-11"),
+            request_received_on=D("2026-09-14"), cada_registered_on=D("2026-11-25"), opinion_on=D("2026-12-17"),
+            deadlines=compute_deadlines(RequestFacts(received=D("2026-09-14"), cada_registered=D("2026-11-25"),
+                                                     cada_opinion=D("2026-12-17"), department="57"))),
+        "partial-items.after_opinion": context(
+            "after_opinion", opinion_outcome="partially_favourable",
+            opinion_item_outcomes={"1": "favourable", "2": "unfavourable"}),
+        "partial.court_application": context(
+            "court_application", opinion_outcome="partially_favourable",
+            opinion_item_outcomes={"1": "favourable", "2": "unfavourable"}),
+        "documents-received.court_withdrawal": context(
+            "court_withdrawal", documents_during_proceedings_on=D("2027-03-25")),
+        "association-no-number.court_withdrawal": context("court_withdrawal", sender=ASSOCIATION, court_case_number=""),
         "association-online.court_application": context(
             "court_application", sender=ASSOCIATION, channel="online_form"
         ),

@@ -105,6 +105,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "Productions", "Copie de la demande du 11 septembre 2026 et preuve de sa date de réception, le 14 septembre 2026",
         "Copie de la saisine de la CADA", "Copie de l'avis de la CADA du 17 décembre 2026",
     ),
+    "court_withdrawal": (
+        "Tribunal administratif de Strasbourg", "Désistement de ma requête n° 2701234 enregistrée le 10 février 2027",
+        "Par une requête enregistrée au greffe le 10 février 2027 sous le n° 2701234",
+        "Je vous informe que je me désiste de cette requête",
+    ),
 }
 
 
@@ -488,7 +493,7 @@ def test_letter_filename():
     assert letter_filename(context("reminder"), ".DOCX") == "LNT-2026-0001-relance.docx"
     assert letter_filename(context("cada_referral"), "txt") == "LNT-2026-0001-saisine-cada.txt"
     assert letter_filename(context("request", reference='a/../"b'), "pdf") == "a-b-demande.pdf"
-    assert {letter_filename(context(kind), "pdf") for kind in LETTER_KINDS}.__len__() == len(LETTER_KINDS) == 7
+    assert {letter_filename(context(kind), "pdf") for kind in LETTER_KINDS}.__len__() == len(LETTER_KINDS) == 8
 
 
 def test_kinds_have_one_template_each():

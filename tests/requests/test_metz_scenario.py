@@ -96,3 +96,24 @@ def test_the_court_application_is_recorded_before_the_9_december(client, scenari
     assert response.json["status"] == "before_court"
     court = next(d for d in response.json["deadlines"] if d["kind"] == "court_appeal")
     assert (court["state"], court["state_note"]) == ("met", "Requête déposée le 20 novembre 2026.")
+
+
+def test_documents_during_the_proceedings_lead_to_the_withdrawal_letter(client, scenario) -> None:
+    request_id, headers = scenario
+    for event in ({"type": "court_filed", "date": "2026-11-20", "case_number": "2608765"},
+                  {"type": "documents_during_proceedings", "date": "2026-11-28"}):
+        response = client.post(f"/api/v1/requests/{request_id}/events", headers=headers, json=event)
+        assert response.status_code == 201, response.json
+    assert response.json["next_action"]["key"] == "court_withdrawal"
+    assert client.post("/connexion", data={"email": "asso@example.org", "password": PASSWORD}).status_code == 302
+    page = client.get(f"/demandes/{request_id}").get_data(as_text=True)
+    assert f'href="/demandes/{request_id}/courriers/court_withdrawal"' in page
+    letter = " ".join(client.get(f"/demandes/{request_id}/courriers/court_withdrawal.txt").get_data(as_text=True).split())
+    assert "Tribunal administratif de Strasbourg" in letter
+    assert "Par une requête enregistrée au greffe le 20 novembre 2026 sous le n° 2608765, j'ai demandé" in letter
+    assert "L'administration a communiqué des documents le 28 novembre 2026, après l'enregistrement de la requête." in letter
+    response = client.post(f"/demandes/{request_id}/courriers/court_withdrawal/envoye", data={"sent_on": "2026-12-01"})
+    assert response.status_code == 302
+    body = client.get(f"/api/v1/requests/{request_id}", headers=headers).json
+    assert body["status"] == "withdrawn" and body["next_action"]["label"] == "Clore la demande"
+    assert [event["type"] for event in body["events"]][-1] == "court_withdrawn"

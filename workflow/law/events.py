@@ -297,6 +297,11 @@ EVENT_DATA: Mapping[str, tuple[EventField, ...]] = MappingProxyType({
         EventField("outcome", "choice", "Réponse de l'administration", choices=REPLY_LABELS, form_name="reply_outcome",
                    noun="Sens de la réponse de l'administration", line="{value}"),
     ),
+    EV_COURT_FILED: (
+        EventField("case_number", "text", "Numéro d'enregistrement de la requête", form_name="court_case_number",
+                   max_length=40, line="Requête n° {value}",
+                   description="Le numéro que le greffe ou Télérecours citoyens a donné à la requête."),
+    ),
     EV_JUDGMENT: (
         EventField("outcome", "choice", "Sens du jugement", choices=JUDGMENT_LABELS, form_name="judgment_outcome",
                    required=True, noun="Sens du jugement", line="{value}"),

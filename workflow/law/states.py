@@ -606,8 +606,8 @@ _NEXT_ACTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
     OPINION_RECEIVED: ("after_opinion", "Écrire à l'administration après l'avis"),
     CONFIRMED_REFUSAL: ("court_application", "Préparer la requête au tribunal administratif"),
     BEFORE_COURT: ("follow_court", "Suivre l'instance devant le tribunal administratif"),
-    DOCUMENTS_DURING_PROCEEDINGS: ("withdraw", "Vérifier les documents reçus ; s'ils sont complets, se désister de "
-                                               "l'instance"),
+    DOCUMENTS_DURING_PROCEEDINGS: ("court_withdrawal", "Vérifier les documents reçus ; s'ils sont complets, se "
+                                                       "désister de l'instance"),
     WITHDRAWN: ("close", "Clore la demande"),
     JUDGED: ("read_judgment", "Lire le jugement"),
     CLOSED: ("none", "Aucune action : la demande est close"),

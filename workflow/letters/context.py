@@ -27,6 +27,7 @@ LETTER_KINDS: dict[str, str] = {
     "after_opinion": "Courrier après avis favorable de la CADA",
     "recours_gracieux": "Recours gracieux",
     "court_application": "Requête au tribunal administratif",
+    "court_withdrawal": "Désistement devant le tribunal administratif",
 }
 
 
@@ -113,6 +114,9 @@ class LetterContext:
     series: tuple[SeriesEntry, ...] = ()  # the other requests of the campaign that were sent
     is_series: bool = False  # the campaign is a series in the sense of L342-1 (law/series.py)
     series_referral: SeriesReferral | None = None  # for the notice: the series' one referral
+    court_filed_on: date | None = None  # the application's registration at the court
+    court_case_number: str = ""
+    documents_during_proceedings_on: date | None = None  # documents communicated since the application
     annexes: tuple[str, ...] = ()  # extra annexes, after each letter's standard ones
 
 

@@ -145,6 +145,7 @@ _CITED: dict[str, frozenset[str]] = {
     "after_opinion": frozenset({"L300-1", "L311-1", "L311-7", "L311-9"}),
     "recours_gracieux": frozenset({"L300-1", "L300-2", "L311-1", "L311-7", "L311-9"}),
     "court_application": frozenset({"L300-1", "L300-2", "L311-1", "L311-7"}),
+    "court_withdrawal": frozenset(),
 }
 
 
@@ -465,6 +466,16 @@ def _court_application(facts: _Facts) -> dict[str, Any]:
     }
 
 
+def _court_withdrawal(facts: _Facts) -> dict[str, Any]:
+    """Withdrawing the application once the documents came during the proceedings: the
+    letter names the application as recorded, and the communication if it is recorded."""
+    ctx = facts.ctx
+    filed = facts.need(ctx.court_filed_on, "la date d'enregistrement de la requête au tribunal administratif")
+    facts.check()
+    return {"filed_on": filed, "court_case_number": ctx.court_case_number,
+            "documents_on": ctx.documents_during_proceedings_on, "defendant": defendant(ctx.authority)}
+
+
 _KIND_FACTS: dict[str, Callable[[_Facts], dict[str, Any]]] = {
     "request": lambda facts: {},
     "reminder": _reminder,
@@ -473,4 +484,5 @@ _KIND_FACTS: dict[str, Callable[[_Facts], dict[str, Any]]] = {
     "after_opinion": _after_opinion,
     "recours_gracieux": _recours_gracieux,
     "court_application": _court_application,
+    "court_withdrawal": _court_withdrawal,
 }

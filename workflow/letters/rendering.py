@@ -81,6 +81,7 @@ _FILENAME_SLUGS: dict[str, str] = {
     "after_opinion": "apres-avis-cada",
     "recours_gracieux": "recours-gracieux",
     "court_application": "requete-tribunal",
+    "court_withdrawal": "desistement",
 }
 
 

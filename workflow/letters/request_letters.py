@@ -30,7 +30,8 @@ from workflow.law.states import TransitionError
 from workflow.core.storage import file_store
 
 # The event that sending a letter records, where the chain has one.
-EVENT_OF_LETTER = {"request": "sent", "cada_referral": "cada_referred", "court_application": "court_filed"}
+EVENT_OF_LETTER = {"request": "sent", "cada_referral": "cada_referred", "court_application": "court_filed",
+                   "court_withdrawal": "court_withdrawn"}
 FORMATS = {"pdf": "application/pdf",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "txt": "text/plain; charset=utf-8"}
@@ -88,7 +89,7 @@ def _recipient(access_request: AccessRequest, kind: str) -> Party:
     if kind == "cada_referral":
         cada = _by_slug("cada")
         return _authority_party(cada, access_request) if cada else CADA_PARTY
-    if kind == "court_application":
+    if kind in ("court_application", "court_withdrawal"):
         return _court(access_request)
     return _authority_party(access_request.authority, access_request)
 
@@ -194,7 +195,10 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
     registered = _first_event(events, "cada_registered")
     opinion = _first_event(events, "cada_opinion")
     implicit = current.deadlines.get("implicit_refusal")
-    letter_channel = {"cada_referral": "email", "court_application": "postal"}.get(kind, access_request.channel)
+    letter_channel = {"cada_referral": "email", "court_application": "postal",
+                      "court_withdrawal": "postal"}.get(kind, access_request.channel)
+    court_filed = _first_event(events, "court_filed")
+    documents_later = _first_event(events, "documents_during_proceedings")
     series, is_series = (_series(access_request, today) if kind in ("cada_referral", campaign_series.NOTICE)
                          else ((), False))
     series_referral = _series_referral(access_request, kind, is_series)
@@ -215,6 +219,9 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
         opinion_outcome=(opinion.data or {}).get("outcome", "") if opinion else "",
         opinion_item_outcomes=dict((opinion.data or {}).get("item_outcomes") or {}) if opinion else {},
         series=series, is_series=is_series, series_referral=series_referral,
+        court_filed_on=court_filed.occurred_on if court_filed else None,
+        court_case_number=(court_filed.data or {}).get("case_number", "") if court_filed else "",
+        documents_during_proceedings_on=documents_later.occurred_on if documents_later else None,
     )
 
 
