@@ -449,28 +449,29 @@ def _cada_referral(facts: RequestFacts, window: _Window, estimated: bool) -> Dea
         "avant tout recours devant le tribunal administratif (CRPA, art. L342-1)."
         + not_binding + later + estimate
     )
-    state, state_note = _state(facts.cada_referred, legal, facts.today, "CADA saisie")
-    if facts.referral_of_series and state == MET:
-        state_note = state_note.rstrip(".") + (
+    deadline = _window_deadline(
+        "cada_referral", window, ("CRPA, art. R343-1", "CRPA, art. R311-15", "CRPA, art. L342-1", "CPC, art. 642"),
+        (text, safe_text, legal_text), (enforceability, note), _state(facts.cada_referred, legal, facts.today, "CADA saisie"),
+        estimated)
+    if facts.referral_of_series and deadline.state == MET:
+        deadline = replace(deadline, state_note=deadline.state_note.rstrip(".") + (
             f" pour toute la série de demandes ayant le même objet, par la demande {facts.referral_of_series} "
-            "(CRPA, art. L342-1).")
+            "(CRPA, art. L342-1)."))
+    return deadline
+
+
+def _window_deadline(kind: str, window: _Window, articles: tuple[str, ...], texts: tuple[str, str, str],
+                     enforceability: tuple[str, str | None], state: tuple[str, str], estimated: bool = False) -> Deadline:
+    """A deadline binding the user: its window's safe date and legal last day, its
+    sentences (the whole, the safe date's, the legal day's), whether it can be held against
+    the user, and where it stands."""
+    text, safe_text, legal_text = texts
     return Deadline(
-        kind="cada_referral",
-        date=safe,
-        safe_date=safe,
-        legal_date=legal,
-        starts_from=window.start,
-        articles=("CRPA, art. R343-1", "CRPA, art. R311-15", "CRPA, art. L342-1", "CPC, art. 642"),
-        explanation=text,
-        binds_user=True,
-        enforceable=enforceability != NOT_ENFORCEABLE,
-        enforceability_note=note,
-        estimated=estimated,
-        safe_explanation=safe_text,
-        legal_explanation=legal_text,
-        state=state,
-        state_note=state_note,
-        enforceability=enforceability,
+        kind=kind, date=window.safe, safe_date=window.safe, legal_date=window.legal, starts_from=window.start,
+        articles=articles, explanation=text, binds_user=True,
+        enforceable=enforceability[0] != NOT_ENFORCEABLE, enforceability_note=enforceability[1],
+        estimated=estimated, safe_explanation=safe_text, legal_explanation=legal_text,
+        state=state[0], state_note=state[1], enforceability=enforceability[0],
         legal_date_probable=window.probable_from is not None,
         decision=window.decision.what if window.decision else "",
         decision_cause=window.decision.cause if window.decision else "",
@@ -598,27 +599,10 @@ def _court_appeal(facts: RequestFacts, department: str, window: _Window,
         "au premier jour ouvrable suivant s'il se termine un samedi, un dimanche ou un jour "
         f"férié{calendar} (CPC, art. 642 ; CE, 13 mai 2015, n° 368892)." + probable + not_binding + later
     )
-    state, state_note = _state(facts.court_filed, legal, facts.today, "Requête déposée")
-    return Deadline(
-        kind="court_appeal",
-        date=safe,
-        safe_date=safe,
-        legal_date=legal,
-        starts_from=window.start,
-        articles=("CJA, art. R421-1", "CJA, art. R421-2", "CPC, art. 642"),
-        explanation=text,
-        binds_user=True,
-        enforceable=enforceability != NOT_ENFORCEABLE,
-        enforceability_note=note,
-        safe_explanation=safe_text,
-        legal_explanation=legal_text,
-        state=state,
-        state_note=state_note,
-        enforceability=enforceability,
-        legal_date_probable=window.probable_from is not None,
-        decision=window.decision.what if window.decision else "",
-        decision_cause=window.decision.cause if window.decision else "",
-    )
+    return _window_deadline(
+        "court_appeal", window, ("CJA, art. R421-1", "CJA, art. R421-2", "CPC, art. 642"),
+        (text, safe_text, legal_text), (enforceability, note),
+        _state(facts.court_filed, legal, facts.today, "Requête déposée"))
 
 
 def _reasons_sentence(facts: RequestFacts, window: _Window) -> str:
