@@ -90,6 +90,14 @@ RULES = [
      EMAIL_11_JAN + [ev("no_acknowledgement", "2026-02-20")],
      "cada_referral", "2026-04-11", "2026-04-13", "open",
      ["ne vous est toutefois pas opposable"]),
+    ("§3.2 an explicit refusal without the appeal routes (L311-14): the delay does not run against it",
+     EMAIL_11_JAN + [ev("refused", "2026-01-20", appeal_routes_stated=False)],
+     "cada_referral", "2026-03-20", "2026-03-23", "open",
+     ["CRPA, art. L311-14", "ne vous est toutefois pas opposable", "CE, Ass., 13 juillet 2016, Czabaj"]),
+    ("§3.2 ... and a court window run from such a decision neither (CE 11 Jul 2016 n° 391899)",
+     REFERRED + [ev("refused", "2026-10-15", appeal_routes_stated=False)],
+     "court_appeal", "2026-12-15", "2026-12-16", "open",
+     ["n° 391899", "ne vous est toutefois pas opposable"]),
     ("R421-1 the referral recorded in time meets its deadline",
      EMAIL_11_JAN + [ev("cada_referred", "2026-03-01")],
      "cada_referral", "2026-04-11", "2026-04-13", "met",
@@ -135,6 +143,16 @@ def test_the_metz_scenario_dates_statuses_and_next_steps() -> None:
     status = derive_status(events, D("2026-12-01"))
     assert status == "refused_during_review"
     assert next_action(status, status_outcome(events, status))[0] == "court_application"
+
+
+def test_a_late_opinion_creates_no_decision() -> None:
+    # crpa.md §3.3: the opinion is late on 9 Nov; the confirmed refusal is still born of silence.
+    deadlines = deadlines_of(REFERRED, today="2026-11-20")
+    late = deadlines["cada_opinion_expected"]
+    assert (late.date, late.state) == (D("2026-11-09"), "passed")
+    assert "un avis en retard ne fait naître aucune décision" in late.state_note
+    assert "CRPA, art. R343-3" in late.articles
+    assert (deadlines["confirmed_refusal"].date, deadlines["confirmed_refusal"].state) == (D("2026-12-09"), "open")
 
 
 def test_the_court_application_is_recorded_after_a_refusal_during_the_review() -> None:
