@@ -58,7 +58,6 @@ __all__ = [
     "is_working_day",
     "next_working_day",
     "normalise_department",
-    "open_deadlines",
 ]
 
 KINDS: tuple[str, ...] = (
@@ -751,11 +750,6 @@ def compute_deadlines(facts: RequestFacts) -> dict[str, Deadline]:
         out = {kind: _supersede(deadline, note) for kind, deadline in out.items()}
     return {kind: out[kind] for kind in KINDS if kind in out}
 
-
-def open_deadlines(deadlines: Mapping[str, Deadline]) -> dict[str, Deadline]:
-    """The deadlines still to come or still to meet: what the dashboard, the reminders and
-    the calendar show."""
-    return {kind: deadline for kind, deadline in deadlines.items() if deadline.state == OPEN}
 
 
 # ------------------------------------------------------------------------------ CLI

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from workflow.law.deadlines import Deadline, format_date_fr
+from workflow.law.deadlines import SUPERSEDED, Deadline, format_date_fr
 from workflow.law.states import ACCESS_FORMATS, CHANNELS
 from workflow.letters.context import CADA_PARTY, LETTER_KINDS, LetterContext, LetterNotReady, Party
 
@@ -99,7 +99,7 @@ class _Facts:
         to take to court (an explicit refusal since the referral, or the confirmed refusal
         born of silence), never the first refusal; before, the refusal referred."""
         court = self.deadline("court_appeal")
-        if court is None or court.state == "superseded":
+        if court is None or court.state == SUPERSEDED:
             if self.ctx.cada_registered_on is not None or self.deadline("confirmed_refusal") is not None:
                 raise LetterNotReady(self.ctx.kind, message=(
                     "La CADA examine votre saisine : la décision à contester sera le refus que l'administration "
@@ -399,7 +399,7 @@ def _recours_gracieux(facts: _Facts) -> dict[str, Any]:
     facts.check()
     assert sent is not None and refusal is not None
     court = facts.deadline("court_appeal")
-    after_cada = court is not None and court.state != "superseded"
+    after_cada = court is not None and court.state != SUPERSEDED
     return {
         "sent": sent,
         "refusal": refusal,

@@ -25,6 +25,7 @@ from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady
 from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.law import courts
+from workflow.law.deadlines import OPEN
 from workflow.law import series as series_law
 from workflow.law.states import TransitionError
 from workflow.core.storage import file_store
@@ -229,7 +230,7 @@ def court_deadline(access_request: AccessRequest):
     """The court application's deadline while it is still to meet, else None: a recours
     gracieux never moves it (crpa.md §3.3), and its page says so."""
     deadline = request_service.situation(access_request).deadlines.get("court_appeal")
-    return deadline if deadline is not None and deadline.state == "open" else None
+    return deadline if deadline is not None and deadline.state == OPEN else None
 
 
 def letter_kinds(access_request: AccessRequest) -> dict[str, str]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from workflow.accounts.access import visible_to
 from workflow.law.deadlines import DEADLINE_LABELS
 from workflow.core.extensions import db
+from workflow.requests.dashboard import NOT_DONE
 from workflow.models import CalendarFeed, Deadline, Membership, AccessRequest, User
 from workflow.models.base import utcnow
 
@@ -61,7 +62,7 @@ def feed_for_token(token: str) -> CalendarFeed | None:
 def feed_deadlines(feed: CalendarFeed) -> list[tuple[Deadline, AccessRequest]]:
     # Met or superseded deadlines are not in the user's diary any more.
     query = (select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id)
-             .where(Deadline.state.in_(("open", "passed"))).order_by(Deadline.due_on))
+             .where(Deadline.state.in_(NOT_DONE)).order_by(Deadline.due_on))
     if feed.organisation_id:
         query = query.where(AccessRequest.organisation_id == feed.organisation_id)
     else:

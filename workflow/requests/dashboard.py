@@ -10,6 +10,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from workflow.accounts.access import visible_to
 from workflow.core.extensions import db
+from workflow.law.deadlines import OPEN, PASSED
 from workflow.models import Deadline, AccessRequest, User
 
 CLOSED_STATUSES = ("closed", "answered", "draft")
@@ -23,7 +24,7 @@ COUNT_LIMIT = 200
 # and the CADA's. The births of refusals are not overdue: they happen.
 OVERDUE_KINDS = ("cada_referral", "court_appeal", "cassation_appeal", "cada_opinion_expected",
                  "authority_answer_expected")
-NOT_DONE = ("open", "passed")
+NOT_DONE = (OPEN, PASSED)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def overdue(user: User, today: date, filters: Filters) -> Section:
 
 
 def upcoming(user: User, start: date, end: date, filters: Filters) -> Section:
-    return _deadlines(user, filters, Deadline.due_on >= start, Deadline.due_on <= end, Deadline.state == "open",
+    return _deadlines(user, filters, Deadline.due_on >= start, Deadline.due_on <= end, Deadline.state == OPEN,
                       AccessRequest.status.not_in(CLOSED_STATUSES))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflow.mail import notify
 from workflow.core.clock import PARIS
-from workflow.law.deadlines import DEADLINE_LABELS, format_date_fr
+from workflow.law.deadlines import DEADLINE_LABELS, OPEN, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Deadline, Membership, Reminder, AccessRequest, User
 from workflow.models.base import utcnow
@@ -91,7 +91,7 @@ def sync(access_request: AccessRequest, today: date) -> None:
     today instead (`catch_up`), which the worker sends at once."""
     # Only what is still to come: a met or superseded deadline calls for no reminder.
     rows = db.session.scalars(select(Deadline).where(Deadline.request_id == access_request.id,
-                                                     Deadline.state == "open")).all()
+                                                     Deadline.state == OPEN)).all()
     deadline_days = {row.kind: (row.safe_date or row.due_on) for row in rows}
     if access_request.status in OPEN_STATUSES_EXCLUDED:
         deadline_days = {}

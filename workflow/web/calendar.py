@@ -9,7 +9,7 @@ from sqlalchemy import select
 from workflow.requests import calendar_feeds
 from workflow.core import clock
 from workflow.accounts.access import visible_to
-from workflow.law.deadlines import DEADLINE_LABELS
+from workflow.law.deadlines import DEADLINE_LABELS, SUPERSEDED
 from workflow.core.extensions import db
 from workflow.models import Deadline, AccessRequest
 
@@ -44,7 +44,7 @@ def index():
     rows = db.session.execute(
         select(Deadline, AccessRequest).join(AccessRequest, Deadline.request_id == AccessRequest.id)
         .where(visible_to(AccessRequest, current_user), Deadline.due_on >= weeks[0][0], Deadline.due_on <= weeks[-1][-1],
-               Deadline.state != "superseded")
+               Deadline.state != SUPERSEDED)
         .order_by(Deadline.due_on)
     ).all()
     by_day: dict[date, list] = {}
