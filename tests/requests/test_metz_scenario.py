@@ -69,6 +69,9 @@ def test_the_request_page_shows_the_court_date_not_the_met_referral(client, scen
     assert "Naissance du refus confirmé sans objet" in text
     assert "Dernier jour légal : 16 décembre 2026" in text
     assert "aucun refus confirmé ne naît après elle (CJA, art. R421-1)" in text
+    # An unticked box says nothing, and a met deadline warns of nothing.
+    assert "Motifs : Atteinte à la sécurité publique Corriger la date" in text
+    assert "À vérifier" not in text
 
 
 def test_the_letters_name_the_refusals_as_they_happened(client, scenario) -> None:

@@ -127,3 +127,15 @@ def test_a_partial_communication_with_redactions_through_the_form(client, alice,
     assert "Naissance du refus implicite sans objet" in text
     assert ("deux mois après la communication partielle refusant le reste du 20 janvier 2026, jour de sa "
             "notification") in text
+
+
+def test_an_unticked_box_shows_no_line(client, alice, metz, monkeypatch):
+    monkeypatch.setattr("workflow.core.clock.today", lambda: date(2026, 2, 15))
+    access_request = make_request(alice, metz, "LNT-2026-0809")
+    lifecycle.record_event(access_request, "sent", date(2026, 1, 11), {"channel": "email"}, author=alice)
+    response = client.post(f"/demandes/{access_request.id}/evenements", data={
+        "type": "refused", "occurred_on": "2026-01-20", "appeal_routes_stated": "y", "grounds": "Sécurité publique"})
+    assert response.status_code == 302, page_text(response)
+    text = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "Voies et délais de recours indiqués Motifs : Sécurité publique Corriger la date" in text
+    assert "False" not in text and "Refus pour demande abusive" not in text

@@ -170,7 +170,8 @@ class EventField:
         if self.kind == "amount" and isinstance(self.line, str):
             return self.line.format(value=format_amount_fr(value), lower="")
         if not isinstance(self.line, str):
-            return self.line.get(value, str(value))
+            # A value the mapping does not name shows nothing (an unticked "abusive" box).
+            return self.line.get(value)
         if self.kind == "choice":
             text = self.choices.get(value, str(value))
         elif self.kind == "date":

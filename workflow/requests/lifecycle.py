@@ -18,7 +18,7 @@ from workflow.requests import reminders
 from workflow.requests.history import effective_events
 from workflow.requests.series import series_referral_of
 from workflow.law.deadlines import Deadline as ComputedDeadline
-from workflow.law.deadlines import DEADLINE_LABELS, DEADLINE_STATE_LABELS, DEPARTMENTS, compute_deadlines, format_date_fr
+from workflow.law.deadlines import DEADLINE_LABELS, DEADLINE_STATE_LABELS, DEPARTMENTS, OPEN, compute_deadlines, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Authority, Campaign, Deadline, Event, AccessRequest, RequesterIdentity, RequestItem, User
 from workflow.law.events import event_lines
@@ -396,7 +396,8 @@ def timeline(access_request: AccessRequest, current: Situation) -> list[Timeline
             probable = " (probable, non tranché)" if computed.legal_date_probable else ""
             lines += [f"Date sûre : {format_date_fr(computed.safe_date)}",
                       f"Dernier jour légal : {format_date_fr(computed.legal_date)}{probable}"]
-        warning = computed.enforceability_note or ""
+        # What may keep a deadline from being held against the user matters while it is to meet.
+        warning = (computed.enforceability_note or "") if computed.state == OPEN else ""
         if computed.estimated:
             warning = (warning + " " if warning else "") + "Calculé à partir d'une date de réception estimée."
         entries.append(TimelineEntry(
