@@ -622,13 +622,26 @@ def _unicode_path_extra(extra: bytes) -> str | None:
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
-_LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]")
+_FRENCH = set("éèêëàâäçùûüôöîïœæÉÈÊÀÂÇÙÛÔÎŒÆ")
+_LATIN = re.compile(r"[À-ÖØ-öø-ÿŒœ]")
+
+
+def _common_ideogram(character: str, encoding: str) -> bool:
+    """Whether an ideogram is in the common block of its code page (GB2312's, JIS level 1):
+    the wrong code page gives rare ones."""
+    try:
+        lead, trail = character.encode(encoding)[:2]
+    except (UnicodeEncodeError, ValueError):
+        return False
+    if encoding == "gbk":
+        return 0xB0 <= lead <= 0xF7 and trail >= 0xA1
+    return 0x88 <= lead <= 0x9F or 0x81 <= lead <= 0x83  # JIS level 1 kanji, kana, punctuation
 
 
 def _name_score(text: str, encoding: str) -> float:
     """How much a decoded name looks like a real one in that encoding: letters of the
-    script the encoding serves, few symbols or half-width katakana, no ideogram stuck
-    inside a Latin word (French cp850 bytes read as GBK)."""
+    script the encoding serves, few symbols or half-width katakana, accented letters one
+    at a time between plain ones (French), common ideograms rather than rare ones."""
     score = 0.0
     for number, character in enumerate(text):
         if ord(character) < 128:
@@ -636,17 +649,17 @@ def _name_score(text: str, encoding: str) -> float:
         before = text[number - 1] if number else " "
         after = text[number + 1] if number + 1 < len(text) else " "
         if _CJK.match(character):
-            score += 2 if encoding != "cp850" else -3
-            if before.isascii() and before.isalpha() and after.isascii() and after.isalpha():
-                score -= 6
+            if encoding == "cp850":
+                score -= 3
+            else:
+                score += 2 if _common_ideogram(character, encoding) or "\u3040" <= character <= "\u30ff" else 0.5
         elif "\uff61" <= character <= "\uff9f":
             score -= 2  # half-width katakana: what Latin or GBK bytes look like in Shift-JIS
-        elif _LATIN.match(character):
-            score += 2 if encoding == "cp850" else 0
+        elif _LATIN.match(character) and encoding == "cp850":
+            alone = before.isascii() and after.isascii()
+            score += (2 if character in _FRENCH else 1) if alone else -1
         else:
             score -= 2  # box drawing, symbols, private use: a wrong guess
-    if encoding == "shift_jis" and re.search(r"[\u3040-\u30ff]", text):
-        score += 2  # kana exist only in Japanese
     return score
 
 

@@ -281,24 +281,27 @@ def read_msg(path: Path) -> EmailSummary:
     `problem`."""
     from oxmsg import Message
 
+    def clean(value) -> str:  # some writers keep the strings' terminating NUL
+        return " ".join(str(value or "").replace("\x00", " ").split())
+
     try:
         message = Message.load(str(path))
         recipients = []
         for recipient in message.recipients:
-            name, address = (recipient.name or "").strip(), (recipient.email_address or "").strip()
+            name, address = clean(recipient.name), clean(recipient.email_address)
             recipients.append(f"{name} <{address}>" if name and address and name != address else name or address)
-        body = message.body or ""
+        body = (message.body or "").replace("\x00", "")
         if not body.strip() and message.html_body:
             html_body = message.html_body
             body = text_of_html(html_body if isinstance(html_body, str) else html_body.decode("utf-8", "replace"))
-        sender, subject, sent_at = message.sender or "", message.subject or "", message.sent_date
+        sender, subject, sent_at = clean(message.sender), clean(message.subject), message.sent_date
         found = list(message.attachments)
     except Exception as error:  # noqa: BLE001 - olefile and oxmsg raise many kinds on a damaged file
         raise damaged(MSG) from error
     attachments = []
     for number, attachment in enumerate(found, start=1):
         try:
-            name, data = (attachment.file_name or f"piece-jointe-{number}"), attachment.file_bytes
+            name, data = (clean(attachment.file_name) or f"piece-jointe-{number}"), attachment.file_bytes
         except Exception:  # noqa: BLE001
             name, data = f"piece-jointe-{number}", None
         if data is None:
@@ -307,7 +310,7 @@ def read_msg(path: Path) -> EmailSummary:
                 "pas (ouvrez le message avec Outlook pour la voir)")))
         else:
             attachments.append(_member(name, data))
-    return EmailSummary(sender=" ".join(sender.split())[:500], recipients=", ".join(recipients)[:500],
-                        subject=" ".join(subject.split())[:500], sent_at=sent_at, body=body.strip(),
+    return EmailSummary(sender=sender[:500], recipients=", ".join(recipients)[:500], subject=subject[:500],
+                        sent_at=sent_at, body=body.strip(),
                         attachments=attachments)
 

@@ -1,0 +1,135 @@
+"""Files as administrations really send them, each class built here: archives from many
+tools, encrypted or odd PDFs, messy e-mails, Outlook messages, Office files with macros or
+passwords, old Office files. Each is kept, typed right, its text found by search, with a
+French note where it cannot be read, and never a 500."""
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.documents.helpers import CONTRACT, make_request, upload
+from tests.documents.samples import (make_pdf, make_stored_zip, make_streamed_zip, make_zip,
+                                     make_zip_with_raw_names)
+from tests.helpers import page_text, run_worker
+from workflow.core.extensions import db
+from workflow.documents import formats
+from workflow.models import Document
+
+
+@pytest.fixture
+def access_request(alice):
+    return make_request(alice)
+
+
+def filed(client, access_request, files, **fields) -> tuple[str, dict[str, Document]]:
+    """Upload `files`, run the extraction; the page's text and the documents by name."""
+    response = upload(client, access_request, files, **fields)
+    assert response.status_code == 200
+    run_worker()
+    db.session.expire_all()
+    return page_text(response), {document.filename: document for document in db.session.scalars(select(Document))}
+
+
+def found(client, word: str) -> str:
+    return page_text(client.get("/documents/recherche", query_string={"q": word}))
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# ------------------------------------------------------------------------ ZIP
+
+
+def test_a_stored_archive_whose_first_member_is_a_pdf_is_an_archive(client, access_request, tmp_path):
+    archive = make_stored_zip({"arrete.pdf": make_pdf(["Arrêté préfectoral portant autorisation"]),
+                               "annexe.txt": "Liste des caméras".encode()})
+    assert formats.sniff(write(tmp_path, "a.zip", archive)) == formats.ZIP
+    text, documents = filed(client, access_request, [("reponse.zip", archive)])
+    assert set(documents) == {"reponse.zip", "arrete.pdf", "annexe.txt"}
+    assert documents["arrete.pdf"].parent_id == documents["reponse.zip"].id
+    assert "arrete.pdf" in found(client, "préfectoral")
+
+
+def test_an_archive_streamed_with_data_descriptors_is_unpacked(client, access_request):
+    archive = make_streamed_zip({"courrier.txt": "Délibération du conseil municipal".encode(),
+                                 "plan.pdf": make_pdf(["Plan de situation"])})
+    assert zipfile.ZipFile(io.BytesIO(archive)).infolist()[0].flag_bits & 0x08
+    _text, documents = filed(client, access_request, [("envoi.zip", archive)])
+    assert {"courrier.txt", "plan.pdf"} <= set(documents)
+    assert "courrier.txt" in found(client, "délibération")
+
+
+def test_members_that_cannot_be_unpacked_are_noted_and_the_rest_filed(client, access_request):
+    archive = make_zip_with_raw_names([(b"ancien.doc", b"old bytes " * 50), (b"lisible.txt", "Convention signée".encode()),
+                                       (b"vide.txt", b"")], methods={b"ancien.doc": 6})
+    text, documents = filed(client, access_request, [("vieux.zip", archive)])
+    assert set(documents) == {"vieux.zip", "lisible.txt"}
+    assert ("« vieux.zip › ancien.doc » : compressé par une méthode ancienne (implode) que Lanterne ne décompresse "
+            "pas") in text
+    assert "« vieux.zip › vide.txt » : fichier vide (0 octet). Ce fichier reste dans l'archive « vieux.zip »" in text
+    page = page_text(client.get(f"/documents/{documents['vieux.zip'].id}"))
+    assert "3 fichiers reçus dans cette archive, tous listés ici." in page
+    assert "ancien.doc Non classé — compressé par une méthode ancienne (implode)" in page
+    assert "vide.txt Non classé — fichier vide (0 octet)" in page
+    assert "lisible.txt" in found(client, "convention")
+
+
+def test_a_member_damaged_inside_the_archive_does_not_lose_the_others(client, access_request):
+    archive = bytearray(make_zip({"casse.txt": b"A" * 5000, "bon.txt": "Rapport d'activité".encode()}))
+    start = archive.index(b"casse.txt") + len("casse.txt")
+    archive[start + 5:start + 15] = b"\xff" * 10  # its deflate stream broken, the directory intact
+    text, documents = filed(client, access_request, [("lot.zip", bytes(archive))])
+    assert set(documents) == {"lot.zip", "bon.txt"}
+    assert "« lot.zip › casse.txt » : fichier endommagé dans l'archive (il n'a pas pu être décompressé)" in text
+
+
+@pytest.mark.parametrize("name, encoding", [("Délibération n°3 été.pdf", "cp850"), ("Procès-verbal.pdf", "cp437"),
+                                            ("政府信息公开答复.pdf", "gbk"), ("市役所の回答.pdf", "shift_jis")])
+def test_names_in_a_local_code_page_are_read_as_written(tmp_path, name, encoding):
+    archive = make_zip_with_raw_names([(name.encode(encoding), make_pdf(["x"]))])
+    info = zipfile.ZipFile(io.BytesIO(archive)).infolist()[0]
+    assert not info.flag_bits & 0x800
+    assert formats.zip_member_name(info) == name
+
+
+def test_names_from_the_unicode_path_field_and_the_utf8_flag(tmp_path):
+    import struct
+    import zlib
+
+    info = zipfile.ZipInfo("x.pdf")
+    info.extra = struct.pack("<HHBI", 0x7075, 5 + len("Décision.pdf".encode()), 1, zlib.crc32(b"x.pdf")) \
+        + "Décision.pdf".encode()
+    assert formats.zip_member_name(info) == "Décision.pdf"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Arrêté.pdf", b"x")  # zipfile flags UTF-8 names
+    assert formats.zip_member_name(zipfile.ZipFile(buffer).infolist()[0]) == "Arrêté.pdf"
+
+
+def test_an_archive_with_foreign_names_is_filed_under_them(client, access_request):
+    archive = make_zip_with_raw_names([("Délibération.txt".encode("cp850"), "Conseil municipal".encode()),
+                                       ("会议纪要.txt".encode("gbk"), b"Compte rendu"),
+                                       ("議事録です.txt".encode("shift_jis"), b"Proces-verbal")])
+    _text, documents = filed(client, access_request, [("noms.zip", archive)])
+    assert {"Délibération.txt", "会议纪要.txt", "議事録です.txt"} <= set(documents)
+
+
+def test_every_part_is_listed_duplicates_included_and_marked(client, access_request):
+    upload(client, access_request, [("contrat.pdf", CONTRACT)])
+    archive = make_zip({"a/contrat.pdf": CONTRACT, "b/copie.pdf": CONTRACT, "note.txt": "Note de service".encode()})
+    text, documents = filed(client, access_request, [("dossier.zip", archive)])
+    assert set(documents) == {"contrat.pdf", "dossier.zip", "note.txt"}
+    page = page_text(client.get(f"/documents/{documents['dossier.zip'].id}"))
+    assert "3 fichiers reçus dans cette archive, tous listés ici." in page
+    assert "a/contrat.pdf Doublon — le même fichier est déjà classé : voir le document" in page
+    assert "b/copie.pdf Doublon" in page
+    request_page = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "a/contrat.pdf Doublon — déjà classé" in request_page and "b/copie.pdf Doublon" in request_page
+    assert documents["dossier.zip"].contents["parts"][0] == {
+        "path": "a/contrat.pdf", "size": len(CONTRACT), "status": "duplicate", "note": "",
+        "document_id": documents["contrat.pdf"].id}
