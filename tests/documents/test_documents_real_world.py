@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.documents.helpers import CONTRACT, make_request, upload
-from tests.documents.samples import (make_pdf, make_stored_zip, make_streamed_zip, make_zip,
-                                     make_zip_with_raw_names)
+from tests.documents.samples import (make_encrypted_pdf, make_pdf, make_pdf_with_lone_surrogate, make_stored_zip,
+                                     make_streamed_zip, make_zip, make_zip_with_raw_names)
 from tests.helpers import page_text, run_worker
 from workflow.core.extensions import db
 from workflow.documents import formats
@@ -133,3 +133,41 @@ def test_every_part_is_listed_duplicates_included_and_marked(client, access_requ
     assert documents["dossier.zip"].contents["parts"][0] == {
         "path": "a/contrat.pdf", "size": len(CONTRACT), "status": "duplicate", "note": "",
         "document_id": documents["contrat.pdf"].id}
+
+
+# ------------------------------------------------------------------------ PDF
+
+
+@pytest.mark.parametrize("algorithm", ["AES-256", "AES-128", "RC4-128"])
+def test_an_encrypted_pdf_that_opens_without_a_password_is_read(client, access_request, algorithm):
+    pdf = make_encrypted_pdf(["Marché de vidéoprotection : rapport d'exécution"], algorithm=algorithm)
+    text, documents = filed(client, access_request, [("rapport.pdf", pdf)])
+    document = documents["rapport.pdf"]
+    assert (document.media_type, document.pages, document.filing_note, document.text_status) == (
+        formats.PDF, 1, "", "done")
+    assert "rapport.pdf" in found(client, "exécution")
+
+
+def test_a_pdf_locked_by_a_password_is_kept_as_protected(client, access_request):
+    pdf = make_encrypted_pdf(["Secret"], user_password="motdepasse")
+    text, documents = filed(client, access_request, [("verrouille.pdf", pdf)])
+    document = documents["verrouille.pdf"]
+    assert "« verrouille.pdf » : protégé par mot de passe : fichier gardé tel quel" in text
+    assert document.filing_note.startswith("Protégé par mot de passe")
+    assert document.text_status == "no_text" and document.media_type == formats.PDF
+    assert client.get(f"/documents/{document.id}/fichier").data == pdf
+    assert "Protégé par mot de passe" in page_text(client.get(f"/demandes/{access_request.id}"))
+
+
+def test_data_after_the_end_of_a_pdf_is_normal(client, access_request, tmp_path):
+    pdf = make_pdf(["Décision de la commission"]) + b"\r\n" + b"\x00 signature du service courrier " * 400
+    assert formats.inspect(write(tmp_path, "a.pdf", pdf), formats.PDF, "a.pdf") == 1
+    text, documents = filed(client, access_request, [("decision.pdf", pdf)])
+    assert documents["decision.pdf"].filing_note == "" and "decision.pdf" in found(client, "commission")
+
+
+def test_a_lone_surrogate_in_the_text_does_not_lose_the_page(client, access_request):
+    text, documents = filed(client, access_request, [("convention.pdf", make_pdf_with_lone_surrogate())])
+    assert documents["convention.pdf"].text_status == "done"
+    assert "convention.pdf" in found(client, "maintenance")
+    assert "\ufffd" in documents["convention.pdf"].text_pages[0].text
