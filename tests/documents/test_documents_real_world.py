@@ -2,6 +2,8 @@
 tools, encrypted or odd PDFs, messy e-mails, Outlook messages, Office files with macros or
 passwords, old Office files. Each is kept, typed right, its text found by search, with a
 French note where it cannot be read, and never a 500."""
+import base64
+import binascii
 import io
 import zipfile
 from pathlib import Path
@@ -10,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.documents.helpers import CONTRACT, make_request, upload
-from tests.documents.samples import (make_encrypted_pdf, make_pdf, make_pdf_with_lone_surrogate, make_stored_zip,
+from tests.documents.samples import (make_encrypted_pdf, make_pdf, make_pdf_with_lone_surrogate, make_raw_eml, make_stored_zip,
                                      make_streamed_zip, make_zip, make_zip_with_raw_names)
 from tests.helpers import page_text, run_worker
 from workflow.core.extensions import db
-from workflow.documents import formats
+from workflow.documents import formats, mail
 from workflow.models import Document
 
 
@@ -171,3 +173,116 @@ def test_a_lone_surrogate_in_the_text_does_not_lose_the_page(client, access_requ
     assert documents["convention.pdf"].text_status == "done"
     assert "convention.pdf" in found(client, "maintenance")
     assert "\ufffd" in documents["convention.pdf"].text_pages[0].text
+
+
+# --------------------------------------------------------------------- e-mail
+
+MESSY_HEADERS = """From: Mairie de Metz <mairie@example.org>
+X_Mailer: GroupWise 8.0
+To : alice@example.org
+Objet de la demande sans deux-points
+Subject: =?UTF-8?Q?R=C3=A9ponse_=C3=A0_votre_demande?=
+Date: Tue, 3 Feb 2026 10:30:00 +0100
+Message-ID: <42@example.org>
+MIME-Version: 1.0"""
+
+
+def _eml(content_type: str, body: str, headers: str = MESSY_HEADERS) -> bytes:
+    return make_raw_eml(f"{headers}\nContent-Type: {content_type}", body)
+
+
+def _pdf_part(disposition: str, content_type: str = "application/pdf") -> str:
+    data = base64.encodebytes(make_pdf(["Arrêté municipal portant règlement de voirie"])).decode()
+    return f"Content-Type: {content_type}\nContent-Disposition: {disposition}\nContent-Transfer-Encoding: base64\n\n{data}"
+
+
+def _multipart(delimiter: str, *parts: str) -> str:
+    return "".join(f"--{delimiter}\n{part}\n" for part in parts) + f"--{delimiter}--\n"
+
+
+TEXT_PART = "Content-Type: text/plain; charset=utf-8\n\nVeuillez trouver ci-joint l'arrêté demandé."
+
+
+def test_messy_headers_are_read_and_the_date_and_sender_shown(client, access_request, tmp_path):
+    raw = _eml("text/plain; charset=utf-8", "Veuillez trouver notre réponse sur la vidéoprotection.")
+    path = write(tmp_path, "m.eml", raw)
+    assert formats.sniff(path) == formats.EML
+    summary = mail.read_email(path)
+    assert (summary.sender, summary.recipients, summary.subject) == (
+        "Mairie de Metz <mairie@example.org>", "alice@example.org", "Réponse à votre demande")
+    assert summary.sent_at.isoformat() == "2026-02-03T10:30:00+01:00"
+    _text, documents = filed(client, access_request, [("reponse.eml", raw)])
+    document = documents["reponse.eml"]
+    assert file_bytes(client, document) == raw  # kept whole, as received
+    assert (document.received_on.isoformat(), document.sender) == ("2026-02-03", "Mairie de Metz <mairie@example.org>")
+    page = page_text(client.get(f"/documents/{document.id}"))
+    assert ("Le message De Mairie de Metz <mairie@example.org> À alice@example.org Envoyé le 3 février 2026 à 10 h 30 "
+            "(UTC+01:00) Objet Réponse à votre demande") in page
+    assert "reponse.eml" in found(client, "vidéoprotection")
+
+
+def file_bytes(client, document) -> bytes:
+    return client.get(f"/documents/{document.id}/fichier").data
+
+
+@pytest.mark.parametrize("declared, used", [
+    ('boundary="frontiere"', '"frontiere"'),  # the delimiter lines quote it
+    ("boundary=Apple Mail 12", "Apple Mail 12"),  # spaces, unquoted
+    ('boundary="autre"', "=_Part_0?x"),  # a boundary that never appears; illegal characters in the one used
+])
+def test_illegal_or_quoted_boundaries_still_give_the_attachments(client, access_request, declared, used):
+    raw = _eml(f"multipart/mixed; {declared}", _multipart(used, TEXT_PART, _pdf_part('attachment; filename="arrete.pdf"')))
+    _text, documents = filed(client, access_request, [("m.eml", raw)])
+    assert set(documents) == {"m.eml", "arrete.pdf"}
+    assert "arrete.pdf" in found(client, "voirie")
+    assert "m.eml" in found(client, "ci-joint")
+
+
+def test_uuencoded_attachments_are_filed(client, access_request):
+    data = make_pdf(["Compte rendu du conseil municipal"])
+    lines = "".join(binascii.b2a_uu(data[start:start + 45]).decode() for start in range(0, len(data), 45))
+    body = f"Bonjour,\nci-joint le compte rendu.\n\nbegin 644 compte-rendu.pdf\n{lines}`\nend\n\nCordialement"
+    raw = _eml("text/plain; charset=utf-8", body)
+    _text, documents = filed(client, access_request, [("uu.eml", raw)])
+    assert set(documents) == {"uu.eml", "compte-rendu.pdf"}
+    assert "compte-rendu.pdf" in found(client, "conseil")
+    assert "begin 644" not in documents["uu.eml"].text_pages[0].text
+
+
+def test_groupwise_base64_attached_messages_are_filed_as_messages(client, access_request):
+    inner = make_raw_eml("From: Service urbanisme <urba@example.org>\nTo: mairie@example.org\nSubject: Avis du service"
+                         "\nDate: Mon, 2 Feb 2026 09:00:00 +0100\nContent-Type: text/plain; charset=utf-8",
+                         "Avis favorable au permis de construire.")
+    encoded = base64.encodebytes(inner).decode()
+    part = f"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n{encoded}"
+    raw = _eml('multipart/mixed; boundary="gw"', _multipart("gw", TEXT_PART, part))
+    _text, documents = filed(client, access_request, [("transfert.eml", raw)])
+    assert set(documents) == {"transfert.eml", "Avis du service.eml"}
+    attached = documents["Avis du service.eml"]
+    assert attached.media_type == formats.EML and file_bytes(client, attached).startswith(b"From: Service urbanisme")
+    assert "Avis du service.eml" in found(client, "permis")
+
+
+@pytest.mark.parametrize("disposition, name", [
+    ("attachment; filename*=ISO-8859-1''D%E9cision%20du%20maire.pdf", "Décision du maire.pdf"),
+    ("attachment; filename*0*=UTF-8''Arr%C3%AAt%C3%A9; filename*1*=%20municipal.pdf", "Arrêté municipal.pdf"),
+    ('attachment; filename="=?UTF-8?B?RMOpbGliw6lyYXRpb24ucGRm?="', "Délibération.pdf"),
+    ("inline", "Procès-verbal.pdf"),  # only the Content-Type's name, in an encoded word
+])
+def test_attachment_names_in_rfc_2231_or_encoded_words(tmp_path, disposition, name):
+    content_type = 'application/pdf; name="=?ISO-8859-1?Q?Proc=E8s-verbal.pdf?="'
+    raw = _eml('multipart/mixed; boundary="b"', _multipart("b", TEXT_PART, _pdf_part(disposition, content_type)))
+    summary = mail.read_email(write(tmp_path, "m.eml", raw))
+    assert [member.name for member in summary.attachments] == [name]
+
+
+def test_a_message_that_is_only_an_attachment(client, access_request, tmp_path):
+    data = base64.encodebytes(make_pdf(["Arrêté de fermeture administrative"])).decode()
+    raw = make_raw_eml(MESSY_HEADERS + '\nContent-Type: application/pdf; name="arrete.pdf"\nContent-Disposition: '
+                       'attachment; filename="arrete.pdf"\nContent-Transfer-Encoding: base64', data)
+    summary = mail.read_email(write(tmp_path, "m.eml", raw))
+    assert summary.body == "" and [member.name for member in summary.attachments] == ["arrete.pdf"]
+    _text, documents = filed(client, access_request, [("seul.eml", raw)])
+    assert set(documents) == {"seul.eml", "arrete.pdf"}
+    assert "arrete.pdf" in found(client, "fermeture")
+    assert "JVBER" not in documents["seul.eml"].text_pages[0].text  # no base64 junk in the index

@@ -83,22 +83,53 @@ def tidy_header_block(raw: bytes) -> bytes:
     return b"\n".join(kept) + raw[end:]
 
 
-_DELIMITER = re.compile(r"^--([^\s]{1,200}?)(?:--)?[ \t]*$", re.M)
+_DELIMITER = re.compile(r"^--(.{1,200}?)(--)?[ \t]*$", re.M)
+_REPAIRED = "lanterne-frontiere-{}"
+
+
+def _body_delimiter(payload: str) -> str | None:
+    """The delimiter a multipart body really uses: the first "--token" line that comes back."""
+    tokens = [found.group(1) for found in _DELIMITER.finditer(payload)]
+    return next((token for token in tokens if tokens.count(token) >= 2), None)
+
+
+def _broken_multipart(part, parent=None, index=0):
+    """The first multipart whose parts were not found, with its parent and place there."""
+    if part.get_content_maintype() == "multipart":
+        if isinstance(part._payload, str):
+            return part, parent, index
+        for number, sub in enumerate(part.get_payload()):
+            found = _broken_multipart(sub, part, number)
+            if found is not None:
+                return found
+    return None
 
 
 def _repair_boundaries(message):
-    """A multipart whose declared boundary never appears (quoted twice, illegal characters,
-    a copy-paste): take the delimiter its body actually uses, and parse again."""
-    for _attempt in range(5):
-        broken = next((part for part in message.walk() if part.get_content_maintype() == "multipart"
-                       and not part.is_multipart() and isinstance(part.get_payload(), str)), None)
-        if broken is None:
+    """A multipart whose declared boundary never appears (quoted twice, spaces unquoted,
+    illegal characters): its body's delimiter lines are rewritten to a clean boundary,
+    and that part parsed again."""
+    for attempt in range(5):
+        found = _broken_multipart(message)
+        if found is None:
             return message
-        found = _DELIMITER.search(broken.get_payload())
-        if found is None or found.group(1) == broken.get_boundary():
+        broken, parent, index = found
+        raw = broken._payload  # as parsed: 8-bit bytes kept as surrogate escapes
+        token = _body_delimiter(raw)
+        if token is None:
             return message
-        broken.set_boundary(found.group(1))
-        message = email.message_from_bytes(message.as_bytes(policy=_KEEPING), policy=_PARSING)
+        boundary = _REPAIRED.format(attempt)
+        payload = re.sub(rf"^--{re.escape(token)}(--)?[ \t]*$", lambda line: f"--{boundary}{line.group(1) or ''}",
+                         raw, flags=re.M)
+        headers = [f"{name}: {value}" for name, value in broken._headers if name.lower() != "content-type"]
+        headers.append(f'Content-Type: multipart/{broken.get_content_subtype()}; boundary="{boundary}"')
+        data = ("\n".join(headers) + "\n\n").encode("utf-8", "surrogateescape") \
+            + payload.encode("utf-8", "surrogateescape")
+        repaired = email.message_from_bytes(data, policy=_PARSING)
+        if parent is None:
+            message = repaired
+        else:
+            parent.get_payload()[index] = repaired
     return message
 
 
@@ -168,6 +199,7 @@ def _part_text(part) -> str:
         text = payload.decode(charset, errors="replace")
     except (LookupError, ValueError):
         text = payload.decode("cp1252", errors="replace")
+    text = text.replace("\r\n", "\n")
     return text_of_html(text) if part.get_content_type() == "text/html" else text
 
 
