@@ -146,6 +146,8 @@ REFUSED_FILES = {
     "escaping archive": ([("annexes.zip", make_zip({"ok.pdf": CONTRACT, "../../../etc/cron.d/x": b"* * * * * x"}))],
                          "contient un chemin dangereux (« ../../../etc/cron.d/x »)"),
     "bomb beside a good file": ([("ok.pdf", CONTRACT), ("annexes.zip", _bomb())], "bombe de décompression"),
+    "bomb in an e-mail": ([("m.eml", make_eml("Ci-joint", attachments=[("annexes.zip", _bomb())]))],
+                          "bombe de décompression"),
 }
 
 

@@ -220,6 +220,8 @@ class _Filing:
         try:
             with member.open() as member_stream:
                 child = self.plan(member_stream, member.name, member.path, depth + 1, label, parent.email)
+        except (FilingError, formats.Refused):
+            raise  # harmful, wherever it is: the upload is refused
         except _EmptyPart:
             not_filed("fichier vide (0 octet)")
             return
