@@ -430,9 +430,16 @@ def make_xlsb(strings: list[str]) -> bytes:
     BIFF12 records (BrtSST, BrtSSTItem each, BrtEndSST)."""
     import struct
 
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append(value & 0x7F | (0x80 if value > 0x7F else 0))
+            value >>= 7
+            if not value:
+                return bytes(out)
+
     def record(kind: int, body: bytes) -> bytes:
-        return bytes([kind]) + bytes([len(body)]) if len(body) < 128 else bytes([kind, 0x80 | len(body) & 0x7F,
-                                                                                  len(body) >> 7]) + body
+        return varint(kind) + varint(len(body)) + body
 
     items = b"".join(record(19, b"\0" + struct.pack("<I", len(text)) + text.encode("utf-16-le")) for text in strings)
     shared = record(159, struct.pack("<II", len(strings), len(strings))) + items + record(160, b"")

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.documents.helpers import CONTRACT, make_request, upload
-from tests.documents.samples import (make_encrypted_pdf, make_pdf, make_pdf_with_lone_surrogate, make_raw_eml, make_stored_zip,
-                                     make_streamed_zip, make_zip, make_zip_with_raw_names)
+from tests.documents.samples import (as_office_variant, make_doc, make_docx, make_docx_everywhere, make_encrypted_docx,
+                                     make_encrypted_pdf, make_msg, make_pdf, make_pdf_with_lone_surrogate,
+                                     make_protected_odt, make_raw_eml, make_stored_zip, make_streamed_zip, make_xlsb,
+                                     make_xlsx, make_xps, make_zip, make_zip_with_raw_names)
 from tests.helpers import page_text, run_worker
 from workflow.core.extensions import db
 from workflow.documents import formats, mail
@@ -286,3 +288,113 @@ def test_a_message_that_is_only_an_attachment(client, access_request, tmp_path):
     assert set(documents) == {"seul.eml", "arrete.pdf"}
     assert "arrete.pdf" in found(client, "fermeture")
     assert "JVBER" not in documents["seul.eml"].text_pages[0].text  # no base64 junk in the index
+
+
+# ---------------------------------------------------------------- Outlook .msg
+
+
+def test_an_outlook_message_is_filed_as_an_email(client, access_request, tmp_path):
+    pdf = make_pdf(["Délibération du conseil sur la vidéoprotection"])
+    raw = make_msg("Réponse à votre demande CADA", "Madame, veuillez trouver la délibération demandée.",
+                   attachments=[("délibération.pdf", pdf), ("Excel Workbook.txt", "Tableau des caméras".encode())])
+    path = write(tmp_path, "m.msg", raw)
+    assert formats.sniff(path) == formats.MSG  # not Excel because "Workbook" is in a name inside
+    text, documents = filed(client, access_request, [("Réponse.msg", raw)])
+    assert set(documents) == {"Réponse.msg", "délibération.pdf", "Excel Workbook.txt"}
+    message = documents["Réponse.msg"]
+    assert (message.media_type, message.sender, message.received_on.isoformat(), message.came_by) == (
+        formats.MSG, '"Mairie de Metz" <mairie@example.org>', "2026-02-03", "email")
+    assert documents["délibération.pdf"].parent_id == message.id
+    page = page_text(client.get(f"/documents/{message.id}"))
+    assert ('De "Mairie de Metz" <mairie@example.org> À Alice Martin <alice@example.org> Envoyé le 3 février 2026 '
+            "à 10 h 30 (UTC+00:00) Objet Réponse à votre demande CADA") in page
+    assert "Réponse.msg" in found(client, "madame")
+    assert "délibération.pdf" in found(client, "vidéoprotection")
+
+
+def test_a_damaged_outlook_message_is_kept_with_a_note(client, access_request):
+    raw = make_msg("Objet", "Corps")
+    text, documents = filed(client, access_request, [("casse.msg", raw[:1536])])
+    assert set(documents) == {"casse.msg"}
+    assert "gardé tel quel" in documents["casse.msg"].filing_note
+
+
+# --------------------------------------------------------------------- Office
+
+WORD_MACRO = "application/vnd.ms-word.document.macroEnabled.main+xml"
+WORD_TEMPLATE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+EXCEL_MACRO = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+@pytest.mark.parametrize("name, maker, media_type, word", [
+    ("rapport.docm", lambda: as_office_variant(make_docx("Rapport annuel de la régie"), WORD_MACRO), formats.DOCM, "régie"),
+    ("modele.dotx", lambda: as_office_variant(make_docx("Modèle de courrier préfectoral"), WORD_TEMPLATE), formats.DOTX,
+     "préfectoral"),
+    ("budget.xlsm", lambda: as_office_variant(make_xlsx([["Poste", "Subvention"]]), EXCEL_MACRO), formats.XLSM,
+     "subvention"),
+    ("comptes.xlsb", lambda: make_xlsb(["Dotation globale", "Investissement"]), formats.XLSB, "investissement"),
+    ("plan.xps", lambda: make_xps(["Plan de circulation", "Annexe cartographique"]), formats.XPS, "cartographique"),
+])
+def test_office_variants_keep_their_extension_and_are_read(client, access_request, name, maker, media_type, word):
+    text, documents = filed(client, access_request, [(name, maker())])
+    assert set(documents) == {name}  # a document, not an archive to unpack
+    document = documents[name]
+    assert (document.media_type, document.filing_note) == (media_type, "")
+    assert name in found(client, word)
+
+
+@pytest.mark.parametrize("name, maker", [("secret.docx", lambda: make_encrypted_docx("Confidentiel")),
+                                         ("secret.odt", lambda: make_protected_odt("Confidentiel")),
+                                         ("sans-nom", lambda: make_encrypted_docx("Confidentiel"))])
+def test_office_files_protected_by_a_password_are_kept_as_protected(client, access_request, name, maker):
+    data = maker()
+    text, documents = filed(client, access_request, [(name, data)])
+    (document,) = documents.values()
+    assert f"« {name} » : protégé par mot de passe : fichier gardé tel quel" in text
+    assert document.filing_note.startswith("Protégé par mot de passe") and document.text_status == "no_text"
+    assert file_bytes(client, document) == data
+
+
+PLACES = {"body": "corpsunique", "table": "tableauunique", "header": "enteteunique", "footer": "piedunique",
+          "footnote": "noteunique", "endnote": "finaleunique", "comment": "commentaireunique",
+          "textbox": "encadreunique", "control": "controleunique", "inserted": "insertionunique",
+          "deleted": "suppressionunique"}
+
+
+def test_word_text_is_read_wherever_word_puts_it(client, access_request, tmp_path):
+    from workflow.documents import extraction
+
+    data = make_docx_everywhere(PLACES)
+    text = extraction.extract_text(write(tmp_path, "a.docx", data), formats.DOCX).pages[0]
+    for place, word in PLACES.items():
+        assert (word in text) == (place != "deleted"), place
+    assert text.count("encadreunique") == 1  # the text box's fallback copy is not read twice
+    filed(client, access_request, [("partout.docx", data)])
+    assert "partout.docx" in found(client, "commentaireunique")
+
+
+def test_old_office_files_are_read_by_a_real_extractor_or_marked_unread(client, access_request, tmp_path, monkeypatch):
+    from workflow.documents import extraction
+
+    data = make_doc("Compte rendu de la commission consultative des services publics locaux")
+    path = write(tmp_path, "a.doc", data)
+    assert formats.sniff(path) == formats.DOC
+    monkeypatch.setattr(extraction.shutil, "which", lambda _name: None)
+    unread = extraction.extract_text(path, formats.DOC)
+    assert (unread.status, unread.pages) == ("no_text", []) and "non lu" in unread.note
+    monkeypatch.undo()
+    if not (extraction.shutil.which("catdoc") or extraction.shutil.which("antiword")):
+        pytest.skip("neither catdoc nor antiword on this machine (.ci/run installs them)")
+    read = extraction.extract_text(path, formats.DOC)
+    assert read.status == "done" and "commission consultative" in read.pages[0]
+    filed(client, access_request, [("ancien.doc", data)])
+    assert "ancien.doc" in found(client, "consultative")
+
+
+def test_old_office_files_never_put_binary_junk_in_the_index(tmp_path, monkeypatch):
+    from workflow.documents import extraction
+
+    monkeypatch.setattr(extraction.shutil, "which", lambda _name: None)
+    for media_type in (formats.DOC, formats.XLS, formats.PPT):
+        result = extraction.extract_text(write(tmp_path, "a.bin", make_doc("Texte")), media_type)
+        assert result.pages == [] and result.status == "no_text"

@@ -16,7 +16,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from workflow.documents.formats import (DOC, EXCEL_X, MESSAGES, ODP, ODS, ODT, OLE_FAMILY, OXPS, PDF, POWERPOINT_X,
-                                        PPT, WORD_X, XLS, XLSB, XPS, ZIP, Unreadable, parse_xml, pdf_reader)
+                                        PPT, WORD_X, XLS, XLSB, XPS, ZIP, Unreadable, check_protection, parse_xml,
+                                        pdf_reader)
 from workflow.documents.mail import EmailSummary, read_message
 
 PAGE_CHARS = 20_000  # text without pages is cut into parts this long (tsvector limits, excerpts)
@@ -310,6 +311,7 @@ def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None
 
 def _extract_text(path: Path, media_type: str, email_summary: EmailSummary | None,
                   member_paths: list[str] | None) -> Extraction:
+    check_protection(path, media_type)
     if media_type == PDF:
         return _pdf_text(path)
     if media_type.startswith("image/"):

@@ -479,9 +479,26 @@ def parse_xml(data: bytes):
     return ElementTree.fromstring(data)
 
 
-def _office_pages(path: Path, media_type: str, label: str, budget: ArchiveBudget | None) -> int | None:
-    if _read_head(path, 8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+def check_protection(path: Path, media_type: str) -> None:
+    """Raise Unreadable (protected) for an Office or OpenDocument file that needs a password."""
+    if media_type == ENCRYPTED_OFFICE:
+        raise protected()
+    if media_type in OFFICE_ZIP and _read_head(path, 8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise protected()  # an encrypted Office Open XML file is an OLE file around the package
+    if media_type in OPEN_DOCUMENT:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                encrypted = b"encryption-data" in archive.read("META-INF/manifest.xml")
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+            encrypted = False  # no manifest, or a damaged file: judged elsewhere
+        if encrypted:
+            raise protected()
+    if media_type in OLE_FAMILY:
+        _old_office_check(path, media_type)
+
+
+def _office_pages(path: Path, media_type: str, label: str, budget: ArchiveBudget | None) -> int | None:
+    check_protection(path, media_type)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -492,9 +509,6 @@ def _office_pages(path: Path, media_type: str, label: str, budget: ArchiveBudget
                               f"{human_size(limit)}) : il ressemble à une bombe de décompression et n'a pas été "
                               "classé. Demandez le document sous une autre forme (PDF).")
             names = {info.filename for info in infos}
-            if media_type in OPEN_DOCUMENT and "META-INF/manifest.xml" in names \
-                    and b"encryption-data" in archive.read("META-INF/manifest.xml"):
-                raise protected()
             if ("content.xml" if media_type in OPEN_DOCUMENT else "[Content_Types].xml") not in names \
                     and media_type not in (XPS, OXPS):
                 raise damaged(media_type)
@@ -549,10 +563,7 @@ def inspect(path: Path, media_type: str, label: str, budget: ArchiveBudget | Non
         return _image_pages(path, media_type, label)
     if media_type in OFFICE_ZIP or media_type in OPEN_DOCUMENT:
         return _office_pages(path, media_type, label, budget)
-    if media_type == ENCRYPTED_OFFICE:
-        raise protected()
-    if media_type in OLE_FAMILY:
-        _old_office_check(path, media_type)
+    check_protection(path, media_type)
     if media_type == ZIP:
         try:
             with zipfile.ZipFile(path) as archive:
