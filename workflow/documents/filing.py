@@ -13,6 +13,7 @@ rules of who may see what.
 """
 from __future__ import annotations
 
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ class _EmptyPart(Exception):
 
 
 # Why a part of a container could not be unpacked at all.
-_UNPACKING_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError, RuntimeError,
+_UNPACKING_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error, struct.error, OSError, NotImplementedError, RuntimeError,
                      ValueError, LookupError)
 
 

@@ -259,6 +259,13 @@ def _member(name: str, data: bytes) -> Member:
 
 
 def read_email(path: Path) -> EmailSummary:
+    try:
+        return _read_email(path)
+    except Exception as error:  # noqa: BLE001 - the parser's last word on a tangled message: kept whole
+        raise damaged(EML) from error
+
+
+def _read_email(path: Path) -> EmailSummary:
     message = email.message_from_bytes(tidy_header_block(path.read_bytes()), policy=_PARSING)
     message = _repair_boundaries(message)
     attachments: list[Member] = []
