@@ -1,6 +1,6 @@
 """Documents received, end to end: filed from the request page or the API, stored by
 content, their text extracted by a real RQ job, found by a French word, counted per
-requested item, served only to who may see them; and every bad file refused whole."""
+requested item, served only to who may see them; a file that harms the server refused whole, any other kept with a note."""
 import hashlib
 from datetime import date
 
@@ -139,27 +139,21 @@ def _bomb() -> bytes:
     return make_zip({"rapport.pdf": CONTRACT, "zeros.txt": b"\0" * (16 * 1024 * 1024)})
 
 
-BAD_FILES = {
-    "empty": ([("vide.pdf", b"")], "« vide.pdf » est vide"),
-    "truncated pdf": ([("contrat.pdf", CONTRACT[: len(CONTRACT) * 2 // 3])], "« contrat.pdf » est un PDF tronqué"),
+# What would harm the server or is no file: refused whole, with what to do.
+REFUSED_FILES = {
+    "empty": ([("vide.pdf", b"")], "« vide.pdf » est vide (0 octet) : il n'a pas été classé. Enregistrez de nouveau"),
     "zip bomb": ([("annexes.zip", _bomb())], "ressemble à une bombe de décompression"),
     "escaping archive": ([("annexes.zip", make_zip({"ok.pdf": CONTRACT, "../../../etc/cron.d/x": b"* * * * * x"}))],
                          "contient un chemin dangereux (« ../../../etc/cron.d/x »)"),
-    "lying type": ([("ok.pdf", CONTRACT), ("scan.pdf", make_png())],
-                   "« scan.pdf » se présente comme un document PDF (extension « .pdf ») mais son contenu est une image PNG"),
-    "bad file inside a zip": ([("annexes.zip", make_zip({"a.pdf": CONTRACT, "b/cut.pdf": CONTRACT[:900]}))],
-                              "« annexes.zip › b/cut.pdf » est un PDF tronqué"),
-    "bad attachment": ([("m.eml", make_eml("Ci-joint", attachments=[("contrat.pdf", CONTRACT[:900])]))],
-                       "« m.eml › contrat.pdf » est un PDF tronqué"),
-    "too deep": ([("a.zip", make_zip({"b.zip": make_zip({"c.zip": make_zip({"d.txt": b"profond"})})}))],
-                 "« a.zip › b.zip › c.zip » est une archive ZIP rangé"),
-    "unsupported": ([("outil.exe", b"MZ" + b"\x00" * 300)], "« outil.exe » est un programme Windows"),
+    "bomb beside a good file": ([("ok.pdf", CONTRACT), ("annexes.zip", _bomb())], "bombe de décompression"),
+    "bomb in an e-mail": ([("m.eml", make_eml("Ci-joint", attachments=[("annexes.zip", _bomb())]))],
+                          "bombe de décompression"),
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_files_are_refused_whole_with_a_clear_message(client, access_request, case):
-    files, message = BAD_FILES[case]
+@pytest.mark.parametrize("case", list(REFUSED_FILES))
+def test_harmful_files_are_refused_whole_with_what_to_do(client, access_request, case):
+    files, message = REFUSED_FILES[case]
     before = stored_files()
     response = upload(client, access_request, files)
     text_shown = page_text(response)
@@ -167,6 +161,41 @@ def test_bad_files_are_refused_whole_with_a_clear_message(client, access_request
     assert "Rien de cet envoi n'a été enregistré." in text_shown
     assert count(Document) == 0 and count(DocumentItem) == 0
     assert stored_files() == before  # nothing published, no temporary file left behind
+
+
+# Evidence Lanterne cannot (fully) read: kept, with a note; the rest of the upload filed.
+KEPT_FILES = {
+    "truncated pdf": ([("contrat.pdf", CONTRACT[: len(CONTRACT) * 2 // 3])], {"contrat.pdf"},
+                      "« contrat.pdf » : document PDF endommagé ou tronqué (sa fin manque) : fichier gardé tel quel"),
+    "lying type": ([("ok.pdf", CONTRACT), ("scan.pdf", make_png())], {"ok.pdf", "scan.pdf.png"},
+                   "« scan.pdf » : son nom (extension « .pdf ») annonce un document PDF, mais son contenu est une image "
+                   "PNG : il est classé comme tel."),
+    "bad file inside a zip": ([("annexes.zip", make_zip({"a.pdf": CONTRACT, "b/cut.pdf": CONTRACT[:900]}))],
+                              {"annexes.zip", "a.pdf", "cut.pdf"},
+                              "« annexes.zip › b/cut.pdf » : document PDF endommagé ou tronqué"),
+    "bad attachment": ([("m.eml", make_eml("Ci-joint", attachments=[("contrat.pdf", CONTRACT[:900])]))],
+                       {"m.eml", "contrat.pdf"}, "« m.eml › contrat.pdf » : document PDF endommagé ou tronqué"),
+    "too deep": ([("a.zip", make_zip({"b.zip": make_zip({"c.zip": make_zip({"d.txt": b"profond"})})}))],
+                 {"a.zip", "b.zip", "c.zip"}, "« a.zip › b.zip › c.zip » : non décompressé : rangé dans d'autres "
+                                              "archives ou messages sur plus de 2 niveaux"),
+    "unsupported": ([("outil.exe", b"MZ" + b"\x00" * 300)], {"outil.exe"},
+                    "« outil.exe » : format non lu (un programme Windows) : fichier gardé tel quel, sans texte ni aperçu."),
+}
+
+
+@pytest.mark.parametrize("case", list(KEPT_FILES))
+def test_files_that_cannot_be_read_are_kept_with_a_note(client, access_request, case):
+    files, names, message = KEPT_FILES[case]
+    response = upload(client, access_request, files)
+    text_shown = page_text(response)
+    assert response.status_code == 200
+    assert message in text_shown, text_shown
+    assert "Rien de cet envoi n'a été enregistré." not in text_shown
+    assert set(db.session.scalars(select(Document.filename))) == names
+    run_worker()
+    for document in db.session.scalars(select(Document)):
+        assert client.get(f"/documents/{document.id}").status_code == 200
+        assert document.text_status != "pending"
 
 
 def test_an_oversize_file_gets_the_limit_in_its_message(app, client, access_request, monkeypatch):
@@ -187,9 +216,14 @@ def test_an_oversize_file_gets_the_limit_in_its_message(app, client, access_requ
 def test_unsupported_files_inside_an_email_stay_in_it(client, access_request):
     email = make_eml("Invitation", attachments=[("invitation.exe", b"MZ" + b"\x00" * 300), ("ordre.pdf", CONTRACT)])
     response = upload(client, access_request, [("invitation.eml", email)])
-    assert "« invitation.eml › invitation.exe » est un programme Windows" in page_text(response)
-    assert "Il reste dans le message « invitation.eml », classé tel quel." in page_text(response)
+    assert ("« invitation.eml › invitation.exe » : format non lu (un programme Windows). Ce fichier reste dans le "
+            "message « invitation.eml », gardé entier.") in page_text(response)
     assert sorted(db.session.scalars(select(Document.filename))) == ["invitation.eml", "ordre.pdf"]
+    message = db.session.scalar(select(Document).where(Document.filename == "invitation.eml"))
+    page = page_text(client.get(f"/documents/{message.id}"))
+    assert "2 fichiers reçus dans ce message, tous listés ici." in page
+    assert "invitation.exe Non classé — format non lu (un programme Windows)" in page
+    assert "De Mairie <mairie@example.org> À alice@example.org Envoyé le 3 février 2026 à 10 h 30" in page
 
 
 # ------------------------------------------------------------ obtained counts

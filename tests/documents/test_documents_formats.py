@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from workflow.documents import extraction as extracting
-from workflow.documents import formats
+from workflow.documents import formats, mail
 from workflow.documents import text_search
 from tests.documents.samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
 
@@ -29,35 +29,35 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_the_type_comes_from_the_bytes_not_the_name(tmp_path, name, maker, media_type):
     path = write(tmp_path, "sans-nom", maker())
     assert formats.sniff(path) == media_type
-    assert formats.identify(path, name, name) == media_type
-    assert formats.identify(path, "ATT00001", "ATT00001") == media_type  # no extension: the bytes decide
+    assert formats.identify(path, name) == (media_type, "")
+    assert formats.identify(path, "ATT00001") == (media_type, "")  # no extension: the bytes decide
 
 
-def test_a_name_that_lies_is_refused_with_both_types_named(tmp_path):
+def test_a_name_that_lies_is_noted_with_both_types_named(tmp_path):
     path = write(tmp_path, "x", make_png())
-    with pytest.raises(formats.BadFile) as refused:
-        formats.identify(path, "contrat.pdf", "contrat.pdf")
-    message = str(refused.value)
-    assert "« contrat.pdf » se présente comme un document PDF" in message and "une image PNG" in message
+    media_type, note = formats.identify(path, "contrat.pdf")
+    assert media_type == "image/png"
+    assert note.startswith("son nom (extension « .pdf ») annonce un document PDF, mais son contenu est une image PNG")
 
 
 def test_unsupported_types_are_named(tmp_path):
     path = write(tmp_path, "x", b"MZ\x90\x00" + b"\x00" * 200)
-    with pytest.raises(formats.Unsupported, match="un programme Windows"):
-        formats.identify(path, "setup.bin", "setup.bin")
+    assert formats.identify(path, "setup.bin") == ("application/x-msdownload", "")
+    with pytest.raises(formats.Unsupported, match="format non lu \\(un programme Windows\\)"):
+        formats.inspect(path, "application/x-msdownload", "setup.bin")
 
 
-def test_damaged_files_are_refused(tmp_path):
+def test_damaged_files_are_noted_and_empty_ones_refused(tmp_path):
     pdf = make_pdf(["Bonjour"])
-    with pytest.raises(formats.BadFile, match="PDF tronqué"):
+    with pytest.raises(formats.Unreadable, match="document PDF endommagé ou tronqué"):
         formats.inspect(write(tmp_path, "cut.pdf", pdf[: len(pdf) // 2]), formats.PDF, "cut.pdf")
     png = make_png()
-    with pytest.raises(formats.BadFile, match="image PNG endommagée ou tronquée"):
+    with pytest.raises(formats.Unreadable, match="image PNG endommagée ou tronquée"):
         formats.inspect(write(tmp_path, "cut.png", png[: len(png) // 2]), "image/png", "cut.png")
     docx = make_docx("Bonjour")
-    with pytest.raises(formats.BadFile, match="document Word endommagé"):
+    with pytest.raises(formats.Unreadable, match="document Word endommagé"):
         formats.inspect(write(tmp_path, "cut.docx", docx[:-200]), formats.DOCX, "cut.docx")
-    with pytest.raises(formats.BadFile, match="vide"):
+    with pytest.raises(formats.Refused, match="vide"):
         formats.inspect(write(tmp_path, "empty.txt", b""), "text/plain", "empty.txt")
 
 
@@ -71,15 +71,15 @@ def _budget(**overrides):
 @pytest.mark.parametrize("member", ["../../etc/passwd", "/etc/passwd", "C:\\Windows\\x.txt", "a/../../b.txt"])
 def test_archive_paths_that_escape_are_refused(tmp_path, member):
     path = write(tmp_path, "a.zip", make_zip({"ok.txt": b"bonjour", member: b"x"}))
-    with pytest.raises(formats.BadFile, match="chemin dangereux"):
+    with pytest.raises(formats.Refused, match="chemin dangereux"):
         formats.zip_members(path, "a.zip", _budget())
 
 
 def test_a_zip_bomb_is_refused_before_anything_is_unpacked(tmp_path):
     path = write(tmp_path, "bomb.zip", make_zip({"zeros.txt": b"\0" * (8 * 1024 * 1024)}))
-    with pytest.raises(formats.BadFile, match="bombe de décompression"):
+    with pytest.raises(formats.Refused, match="bombe de décompression"):
         formats.zip_members(path, "bomb.zip", _budget())
-    with pytest.raises(formats.BadFile, match="trop de fichiers"):
+    with pytest.raises(formats.Refused, match="trop de fichiers"):
         formats.zip_members(write(tmp_path, "many.zip", make_zip({f"{n}.txt": b"x" for n in range(5)})), "many.zip",
                             _budget(max_files=3))
 
@@ -88,7 +88,7 @@ def test_an_email_is_read_with_its_attachments(tmp_path):
     inner = make_eml("Transfert", subject="Message d'origine")
     raw = make_eml("Veuillez trouver le contrat.", attachments=[("contrat.pdf", make_pdf(["Contrat"])),
                                                                  ("fwd.eml", inner)])
-    summary = formats.read_email(write(tmp_path, "m.eml", raw), "m.eml")
+    summary = mail.read_email(write(tmp_path, "m.eml", raw))
     assert summary.sender == "Mairie <mairie@example.org>"
     assert summary.subject == "Votre demande"
     assert summary.sent_on.isoformat() == "2026-02-03"

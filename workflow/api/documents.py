@@ -34,6 +34,8 @@ def document_json(document: Document, duplicate: bool = False) -> dict:
         "notes": document.notes,
         "text_status": document.text_status,
         "text_note": document.text_note,
+        "filing_note": document.filing_note,
+        "contents": document.contents,
         "items": [{"item_id": link.item_id, "description": descriptions.get(link.item_id, ""), "outcome": link.outcome}
                   for link in document.item_links],
         "children": [child.id for child in document.children],
@@ -126,6 +128,10 @@ _DOCUMENT = {
         "sender": {"type": "string"}, "notes": {"type": "string"},
         "text_status": {"type": "string", "enum": ["pending", "done", "ocr", "no_text", "failed"]},
         "text_note": {"type": "string"},
+        "filing_note": {"type": "string", "description": "Ce que Lanterne n'a pas pu lire du fichier reçu (gardé tel quel)."},
+        "contents": {"type": ["object", "null"], "description": (
+            "Archive ou message : chaque fichier reçu dedans (status filed, duplicate ou not_filed, avec la raison), "
+            "et pour un message son expéditeur, ses destinataires, sa date et son objet.")},
         "items": {"type": "array", "items": {"type": "object", "properties": {
             "item_id": _ID, "description": {"type": "string"},
             "outcome": {"type": "string", "enum": ["complete", "redacted", "refused"]}}}},

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from workflow.documents.formats import (DOCX, EML, ODP, ODS, ODT, OLE_FAMILY, PDF, PPTX, XLSX, ZIP, EmailSummary,
-                                        parse_xml, pdf_reader, read_email)
+from workflow.documents.formats import (DOC, EXCEL_X, MESSAGES, ODP, ODS, ODT, OLE_FAMILY, OXPS, PDF, POWERPOINT_X,
+                                        PPT, WORD_X, XLS, XLSB, XPS, ZIP, Unreadable, check_protection, parse_xml,
+                                        pdf_reader)
+from workflow.documents.mail import EmailSummary, read_message
 
 PAGE_CHARS = 20_000  # text without pages is cut into parts this long (tsvector limits, excerpts)
 MAX_TEXT_CHARS = 5_000_000
@@ -33,8 +35,16 @@ class Extraction:
     note: str = ""
 
 
+_UNWANTED = re.compile(r"[\ud800-\udfff\x00]")  # lone surrogates (broken PDF fonts), NUL: no database takes them
+
+
+def clean_text(text: str) -> str:
+    """Text any database stores: a lone surrogate becomes U+FFFD, the rest is kept."""
+    return _UNWANTED.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", text)
+
+
 def _chunks(text: str) -> list[str]:
-    text = text[:MAX_TEXT_CHARS].strip()
+    text = clean_text(text[:MAX_TEXT_CHARS]).strip()
     parts = []
     while len(text) > PAGE_CHARS:
         cut = text.rfind("\n", 0, PAGE_CHARS)
@@ -104,7 +114,7 @@ def _pdf_text(path: Path) -> Extraction:
     pages = []
     for page in reader.pages:
         try:
-            pages.append((page.extract_text() or "").strip())
+            pages.append(clean_text(page.extract_text() or "").strip())
         except Exception:  # noqa: BLE001 - one unreadable page does not lose the others
             pages.append("")
     empty = [number for number, text in enumerate(pages, start=1) if len(re.sub(r"\s", "", text)) < 3]
@@ -142,15 +152,103 @@ def _xml_paragraphs(data: bytes, paragraph_tags: tuple[str, ...]) -> list[str]:
     return paragraphs
 
 
-def _docx_text(path: Path) -> str:
-    from docx import Document as DocxDocument
+_WORD_PARTS = (r"word/document\.xml|word/header\d*\.xml|word/footer\d*\.xml|word/footnotes\.xml|"
+               r"word/endnotes\.xml|word/comments\.xml")
+_WORD_SKIPPED = {"Fallback", "delText", "delInstrText", "instrText"}  # a text box's VML copy, deletions, field codes
 
-    document = DocxDocument(str(path))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append("\t".join(cell.text for cell in row.cells))
-    return "\n".join(part for part in parts if part.strip())
+
+def _word_paragraphs(element, buffer: list[str], out: list[str]) -> None:
+    local = element.tag.rsplit("}", 1)[-1]
+    if local in _WORD_SKIPPED:
+        return
+    if local == "p":  # a paragraph: of the body, a table cell, a text box, a note, a comment
+        own: list[str] = []
+        for child in element:
+            _word_paragraphs(child, own, out)
+        text = "".join(own).strip()
+        if text:
+            out.append(text)
+        return
+    if local == "t" and element.text:
+        buffer.append(element.text)
+    elif local == "tab":
+        buffer.append("\t")
+    elif local in ("br", "cr"):
+        buffer.append("\n")
+    for child in element:
+        _word_paragraphs(child, buffer, out)
+
+
+def _docx_text(path: Path) -> str:
+    """Every text of a Word file: body and tables, headers, footers, footnotes, endnotes,
+    comments, text boxes, content controls and tracked insertions (not deletions)."""
+    out: list[str] = []
+    for _name, data in _zip_xml_texts(path, _WORD_PARTS):
+        root = parse_xml(data)
+        loose: list[str] = []
+        _word_paragraphs(root, loose, out)
+    return "\n".join(out)
+
+
+def _xlsb_strings(path: Path) -> str:
+    """The shared strings of a binary Excel workbook (xl/sharedStrings.bin, BIFF12 records:
+    BrtSSTItem holds a flags byte, then a length-prefixed UTF-16 string)."""
+    texts = []
+    for _name, data in _zip_xml_texts(path, r"xl/sharedStrings\.bin"):
+        position = 0
+        while position < len(data):
+            kind, position = _varint(data, position, 2)
+            size, position = _varint(data, position, 4)
+            body = data[position:position + size]
+            position += size
+            if kind == 19 and len(body) >= 5:
+                length = int.from_bytes(body[1:5], "little")
+                texts.append(body[5:5 + 2 * length].decode("utf-16-le", "replace"))
+    return "\n".join(texts)
+
+
+def _varint(data: bytes, position: int, most: int) -> tuple[int, int]:
+    value = 0
+    for shift in range(most):
+        if position >= len(data):
+            break
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << (7 * shift)
+        if not byte & 0x80:
+            break
+    return value, position
+
+
+def _xps_pages(path: Path) -> list[str]:
+    pages = []
+    for _name, data in _zip_xml_texts(path, r"(?i).*\.fpage"):
+        pages.append(" ".join(element.get("UnicodeString", "") for element in parse_xml(data).iter()
+                              if element.tag.endswith("Glyphs")).strip())
+    return pages
+
+
+_OLD_OFFICE_TOOLS = {DOC: (["catdoc", "-d", "utf-8", "-w"], ["antiword", "-m", "UTF-8.txt"]),
+                     XLS: (["xls2csv", "-d", "utf-8"],), PPT: (["catppt", "-d", "utf-8"],)}
+OLD_OFFICE_NOTE = ("Ancien format Office (.doc, .xls, .ppt) non lu : aucun outil pour le lire n'est installé sur le "
+                   "serveur (catdoc ou antiword). Le fichier est gardé tel quel ; enregistrez-le en .docx ou en PDF "
+                   "pour qu'il apparaisse dans la recherche.")
+
+
+def _old_office_text(path: Path, media_type: str) -> str | None:
+    """Text read by a real extractor (Debian's catdoc, antiword), or None when the machine
+    has none that reads it: never strings pulled out of the binary."""
+    for command in _OLD_OFFICE_TOOLS.get(media_type, ()):
+        program = shutil.which(command[0])
+        if program is None:
+            continue
+        try:
+            result = subprocess.run([program, *command[1:], str(path)], capture_output=True, timeout=120)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.decode("utf-8", "replace")
+    return None
 
 
 def _xlsx_text(path: Path) -> str:
@@ -189,14 +287,6 @@ def _rtf_text(data: str) -> str:
     return data
 
 
-def _strings(data: bytes) -> str:
-    """Runs of readable text in an old binary Office file, both 8-bit and UTF-16."""
-    narrow = re.findall(rb"[\x20-\x7e\xa0-\xff]{5,}", data)
-    wide = re.findall(rb"(?:[\x20-\x7e\xa0-\xff]\x00){5,}", data)
-    texts = [chunk.decode("cp1252", "replace") for chunk in narrow] + [chunk.decode("utf-16-le", "replace") for chunk in wide]
-    return "\n".join(text for text in texts if re.search(r"[A-Za-zÀ-ÿ]{3}", text))
-
-
 def decode_text(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
@@ -208,7 +298,20 @@ def decode_text(data: bytes) -> str:
 
 def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None = None,
                  member_paths: list[str] | None = None) -> Extraction:
-    """The text of a document, page by page, with its page count where it has pages."""
+    """The text of a document, page by page, with its page count where it has pages. A
+    file that cannot be read gives no text and a French note, never an exception."""
+    try:
+        return _extract_text(path, media_type, email_summary, member_paths)
+    except Unreadable as error:
+        return Extraction([], False, None, "no_text", error.kept_note())
+    except Exception:  # noqa: BLE001 - a file that fooled its reader: kept, without text
+        return Extraction([], False, None, "failed", "Le texte n'a pas pu être lu (fichier endommagé ou inhabituel) : "
+                                                     "le fichier est gardé tel quel.")
+
+
+def _extract_text(path: Path, media_type: str, email_summary: EmailSummary | None,
+                  member_paths: list[str] | None) -> Extraction:
+    check_protection(path, media_type)
     if media_type == PDF:
         return _pdf_text(path)
     if media_type.startswith("image/"):
@@ -224,20 +327,26 @@ def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None
                     pages.append(ocr_image(buffer.getvalue()).strip())
             return Extraction(pages, True, len(pages), "ocr", "Texte reconnu par OCR : il peut contenir des erreurs.")
         return Extraction([], True, None, "no_text", NO_TEXT_NOTE)
-    if media_type == PPTX:
-        slides = [("\n".join(_xml_paragraphs(data, ("p",)))) for _name, data in
+    if media_type in POWERPOINT_X:
+        slides = [clean_text("\n".join(_xml_paragraphs(data, ("p",)))) for _name, data in
                   _zip_xml_texts(path, r"ppt/slides/slide\d+\.xml")]
         return Extraction(slides, True, len(slides) or None, "done")
+    if media_type in (XPS, OXPS):
+        pages = [clean_text(page) for page in _xps_pages(path)]
+        return Extraction(pages, True, len(pages) or None, "done" if any(pages) else "no_text",
+                          "" if any(pages) else "Le document ne contient pas de texte.")
     if media_type == ODP:
         data = dict(_zip_xml_texts(path, r"content\.xml"))["content.xml"]
-        pages = ["\n".join(_xml_paragraphs(ElementTree.tostring(page), ("p", "h")))
+        pages = [clean_text("\n".join(_xml_paragraphs(ElementTree.tostring(page), ("p", "h"))))
                  for page in parse_xml(data).iter() if page.tag.endswith("}page")]
         return Extraction(pages, True, len(pages) or None, "done")
     note = ""
-    if media_type == DOCX:
+    if media_type in WORD_X:
         text = _docx_text(path)
-    elif media_type == XLSX:
+    elif media_type in EXCEL_X:
         text = _xlsx_text(path)
+    elif media_type == XLSB:
+        text = _xlsb_strings(path)
     elif media_type in (ODT, ODS):
         text = _odf_text(path)
     elif media_type == "application/rtf":
@@ -245,14 +354,16 @@ def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None
     elif media_type in ("text/plain", "text/csv"):
         text = decode_text(path.read_bytes())
     elif media_type in OLE_FAMILY:
-        text = _strings(path.read_bytes())
-        note = "Ancien format Office : texte extrait approximativement (enregistrez-le en .docx ou PDF pour mieux faire)."
-    elif media_type == EML:
-        text = (email_summary or read_email(path, path.name)).text
+        found = _old_office_text(path, media_type)
+        if found is None:
+            return Extraction([], False, None, "no_text", OLD_OFFICE_NOTE)
+        text = found
+    elif media_type in MESSAGES:
+        text = (email_summary or read_message(path, media_type)).text
     elif media_type == ZIP:
         text = "Contenu de l'archive :\n" + "\n".join(member_paths or [])
     else:
-        return Extraction([], False, None, "no_text", "Type de fichier sans texte extractible.")
+        return Extraction([], False, None, "no_text", "Format non lu : type de fichier sans texte extractible.")
     parts = _chunks(text)
     if not parts:
         return Extraction([], False, None, "no_text", "Le document ne contient pas de texte.")

@@ -1,8 +1,11 @@
-"""Filing received documents on a request, all or nothing: every file (and everything in
-an archive or an e-mail) is staged, typed, checked and unpacked before anything is
-published or written; then the blobs, the rows and their links to the requested items,
-in one transaction. The `documents_filed` signal then hands the new documents to the
-jobs layer for their text (`workflow.documents.index`).
+"""Filing received documents on a request. A file received from an administration is
+evidence: it is kept, even when Lanterne cannot read it (a note says why: protected by a
+password, a format not read, damaged). Only what would harm the server (a bomb, a path
+leaving its folder, over the size limit) or is no file (empty) refuses the upload, whole:
+every file (and everything in an archive or an e-mail) is staged, typed, checked and
+unpacked before anything is published or written; then the blobs, the rows and their
+links to the requested items, in one transaction. The `documents_filed` signal then hands
+the new documents to the jobs layer for their text (`workflow.documents.index`).
 
 What a file *is* (type, soundness, contents) is decided by the pure module
 `workflow.documents.formats`; this module adds the database, the file store and the
@@ -10,6 +13,7 @@ rules of who may see what.
 """
 from __future__ import annotations
 
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -25,7 +29,7 @@ from workflow.accounts.access import visible_to
 from workflow.core import clock
 from workflow.core.extensions import db
 from workflow.core.storage import FileStore, Staged, TooLarge, file_store
-from workflow.documents import formats
+from workflow.documents import formats, mail
 from workflow.models import Document, DocumentItem, AccessRequest, User
 from workflow.models.documents import CAME_BY, OUTCOMES
 
@@ -35,6 +39,15 @@ documents_filed = Namespace().signal("documents-filed")
 
 class FilingError(ValueError):
     """An upload refused whole; the message (French) names the file and says why."""
+
+
+class _EmptyPart(Exception):
+    """A 0-byte file inside an archive or an e-mail: noted in its container, not filed."""
+
+
+# Why a part of a container could not be unpacked at all.
+_UNPACKING_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error, struct.error, OSError, NotImplementedError, RuntimeError,
+                     ValueError, LookupError)
 
 
 @dataclass
@@ -84,9 +97,13 @@ class _Planned:
     media_type: str = ""
     pages: int | None = None
     children: list[_Planned] = field(default_factory=list)
-    email: formats.EmailSummary | None = None
+    email: mail.EmailSummary | None = None  # the message it came in, or its own when it is one
+    summary: mail.EmailSummary | None = None  # its own, when it is a message
     duplicate_of: Document | _Planned | None = None
     document: Document | None = None
+    note: str = ""  # why Lanterne cannot (fully) read it, or what its name got wrong
+    # A container's every part, in order, as received: filed, duplicate or not filed (why).
+    parts: list[dict] = field(default_factory=list)
 
 
 class _Filing:
@@ -113,60 +130,112 @@ class _Filing:
     # -- plan: read and check everything, write nothing that counts
 
     def plan(self, stream: IO[bytes], name: str, origin_path: str, depth: int, label: str,
-             in_email: formats.EmailSummary | None = None) -> _Planned:
+             in_email: mail.EmailSummary | None = None) -> _Planned:
         try:
             # Members of an archive cannot grow past their declared size (zipfile stops
             # there and checks the CRC); the declared sizes were held to the budget.
             staged = self.store.stage(stream, limit=self.max_file)
         except TooLarge:
             raise FilingError(f"« {label} » dépasse la taille autorisée ({formats.human_size(self.max_file)} par "
-                              "fichier) : il n'a pas été classé.")
-        except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
-            raise FilingError(f"« {label} » n'a pas pu être décompressé (archive endommagée) : rien n'a été classé.") \
-                from error
+                              "fichier) : il n'a pas été classé. Demandez-le en plusieurs parties, ou compressé.")
         self.staged.append(staged)
         if staged.size == 0:
-            raise FilingError(f"« {label} » est vide (0 octet) : il n'a pas été classé.")
-        media_type = formats.identify(staged.path, name, label)
+            if depth:
+                raise _EmptyPart()
+            raise FilingError(f"« {label} » est vide (0 octet) : il n'a pas été classé. Enregistrez de nouveau le "
+                              "fichier reçu, puis envoyez-le.")
+        media_type, name_note = formats.identify(staged.path, name)
         planned = _Planned(staged=staged, name=name, origin_path=origin_path, label=label, media_type=media_type,
-                           email=in_email)
+                           email=in_email, note=name_note[:1].upper() + name_note[1:])
         duplicate = self.planned.get(staged.sha256) or (db.session.scalar(
             select(Document).where(Document.request_id == self.access_request.id, Document.sha256 == staged.sha256))
             if staged.sha256 in self.known else None)
         if duplicate is not None:
             planned.duplicate_of = duplicate  # same bytes: linked, neither checked again nor copied
             return planned
+        try:
+            planned.pages = formats.inspect(staged.path, media_type, label, self.budget)
+        except formats.Refused as error:
+            raise FilingError(str(error)) from error
+        except formats.Unsupported:
+            if depth:
+                raise  # a part Lanterne does not read stays in its container
+            planned.note = formats.not_read(media_type).kept_note()
+            self._notice(label, planned.note)
+        except formats.Unreadable as error:
+            planned.note = " ".join(filter(None, (error.kept_note(), planned.note)))
+            self._notice(label, planned.note)
+            self.planned[staged.sha256] = planned
+            return planned  # kept as received, not opened further
+        if name_note:
+            self._notice(label, name_note)
         self.planned[staged.sha256] = planned
-        planned.pages = formats.inspect(staged.path, media_type, label, self.budget)
         if media_type in formats.CONTAINERS and depth >= self.budget.max_depth:
-            raise FilingError(f"« {label} » est {formats.label_of(media_type)} rangé dans une autre sur plus de "
-                              f"{self.budget.max_depth} niveaux : décompressez-le vous-même, puis envoyez les fichiers.")
-        if media_type == formats.ZIP:
-            for member in formats.zip_members(staged.path, label, self.budget):
-                with member.open() as member_stream:
-                    self._plan_child(planned, member_stream, member, depth, in_email)
-        elif media_type == formats.EML:
-            planned.email = formats.read_email(staged.path, label)
-            for member in planned.email.attachments:
-                self.budget.files += 1
-                self.budget.total_bytes += member.declared_size or 0
-                if self.budget.files > self.budget.max_files or self.budget.total_bytes > self.budget.max_total_bytes:
-                    raise FilingError(f"« {label} » contient trop de pièces jointes ou des pièces jointes trop lourdes "
-                                      "pour un envoi : il n'a pas été classé.")
-                with member.open() as member_stream:
-                    self._plan_child(planned, member_stream, member, depth, planned.email)
+            planned.note = (f"Non décompressé : rangé dans d'autres archives ou messages sur plus de "
+                            f"{self.budget.max_depth} niveaux. Décompressez-le vous-même, puis envoyez les fichiers.")
+            self._notice(label, planned.note)
+            return planned
+        members: list[formats.Member] = []
+        try:
+            if media_type == formats.ZIP:
+                members = formats.zip_members(staged.path, label, self.budget)
+                if not members:
+                    planned.note = "L'archive ne contient aucun fichier."
+            elif media_type in formats.MESSAGES:
+                planned.summary = planned.email = mail.read_message(staged.path, media_type)
+                members = planned.summary.attachments
+        except formats.Refused as error:
+            raise FilingError(str(error)) from error
+        except formats.Unreadable as error:
+            planned.note = error.kept_note()
+            self._notice(label, planned.note)
+            return planned
+        for member in members:
+            self._plan_child(planned, member, depth)
         return planned
 
-    def _plan_child(self, parent: _Planned, stream: IO[bytes], member: formats.Member, depth: int,
-                    in_email: formats.EmailSummary | None) -> None:
+    def _notice(self, label: str, note: str) -> None:
+        self.notices.append(f"« {label} » : {note[:1].lower()}{note[1:]}")
+
+    def _plan_child(self, parent: _Planned, member: formats.Member, depth: int) -> None:
         label = f"{parent.label} › {member.path}"
-        try:
-            child = self.plan(stream, member.name, member.path, depth + 1, label, in_email)
-        except formats.Unsupported as error:
-            # Not refused: the container keeps it, whole, as received.
-            where = "le message" if parent.media_type == formats.EML else "l'archive"
-            self.notices.append(f"{error} Il reste dans {where} « {parent.label} », classé tel quel.")
+        part: dict = {"path": member.path[:500], "size": member.declared_size, "status": "filed", "note": ""}
+        parent.parts.append(part)
+        where = (f"le message « {parent.label} », gardé entier" if parent.media_type in formats.MESSAGES
+                 else f"l'archive « {parent.label} », gardée entière")
+
+        def not_filed(note: str) -> None:
+            part["status"], part["note"] = "not_filed", note
+            self.notices.append(f"« {label} » : {note}. Ce fichier reste dans {where}.")
+
+        if member.problem or member.open is None:
+            not_filed(member.problem or "illisible")
             return
+        if parent.media_type in formats.MESSAGES:
+            self.budget.files += 1
+            self.budget.total_bytes += member.declared_size or 0
+            if self.budget.files > self.budget.max_files or self.budget.total_bytes > self.budget.max_total_bytes:
+                raise FilingError(f"« {parent.label} » contient trop de pièces jointes ou des pièces jointes trop "
+                                  "lourdes pour un envoi : il n'a pas été classé. Enregistrez les pièces jointes "
+                                  "et envoyez-les en plusieurs fois.")
+        try:
+            with member.open() as member_stream:
+                child = self.plan(member_stream, member.name, member.path, depth + 1, label, parent.email)
+        except (FilingError, formats.Refused):
+            raise  # harmful, wherever it is: the upload is refused
+        except _EmptyPart:
+            not_filed("fichier vide (0 octet)")
+            return
+        except formats.Unsupported as error:
+            not_filed(error.note)
+            return
+        except _UNPACKING_ERRORS:
+            not_filed("pièce jointe endommagée (elle n'a pas pu être décodée)" if parent.media_type in formats.MESSAGES
+                      else "fichier endommagé dans l'archive (il n'a pas pu être décompressé)")
+            return
+        part["planned"] = child
+        if child.duplicate_of is not None:
+            part["status"] = "duplicate"
         parent.children.append(child)
 
     # -- write: blobs, then rows, then one commit
@@ -176,6 +245,10 @@ class _Filing:
         self.links = [item_id for item_id in self.meta.item_ids if item_id in item_ids]
         for planned in plans:
             self._write(planned, None)
+        db.session.flush()  # the ids the containers' lists of parts point at
+        for planned in self.planned.values():
+            if planned.document is not None and (planned.parts or planned.summary is not None):
+                planned.document.contents = _contents(planned)
 
     def _write(self, planned: _Planned, parent: Document | None) -> None:
         if planned.duplicate_of is not None:
@@ -192,7 +265,7 @@ class _Filing:
             request_id=self.access_request.id, parent=parent, uploaded_by_id=self.user.id if self.user else None,
             sha256=planned.staged.sha256, filename=formats.safe_filename(planned.name, planned.media_type),
             original_name=(planned.name or "")[:255], origin_path=planned.origin_path[:500],
-            media_type=planned.media_type, size=planned.staged.size, pages=planned.pages,
+            media_type=planned.media_type, size=planned.staged.size, pages=planned.pages, filing_note=planned.note[:500],
             received_on=self.meta.received_on or (email.sent_on if email else None) or clock.today(),
             came_by=self.meta.came_by or ("email" if email else ""),
             sender=(self.meta.sender or (email.sender if email else ""))[:200], notes=self.meta.notes,
@@ -219,10 +292,30 @@ class _Filing:
             staged.discard()
 
 
+def _contents(planned: _Planned) -> dict:
+    """What a container held, every part in order as received (JSON for its page): filed,
+    a duplicate of a document already filed, or not filed and why; for an e-mail, who
+    sent it, to whom, when and about what."""
+    parts = []
+    for part in planned.parts:
+        child = part.get("planned")
+        document = None
+        if child is not None:
+            original = child.duplicate_of if child.duplicate_of is not None else child
+            document = original if isinstance(original, Document) else original.document
+        parts.append({"path": part["path"], "size": part["size"], "status": part["status"], "note": part["note"],
+                      "document_id": document.id if document is not None else None})
+    contents: dict = {"parts": parts}
+    if planned.summary is not None:
+        contents["email"] = planned.summary.headers()
+    return contents
+
+
 def file_documents(access_request: AccessRequest, uploads: list[Upload], meta: FilingMeta, user: User | None) -> FilingReport:
-    """File every upload on a request, or none: a bad file anywhere (in an archive, in an
-    e-mail) raises FilingError and leaves no row and no stored file. Text extraction is
-    queued after the commit."""
+    """File every upload on a request, each kept as received (the report's notices say
+    what could not be read), or none when one would harm the server or is empty: then
+    FilingError, and no row and no stored file. Text extraction is queued after the
+    commit."""
     if not uploads:
         raise FilingError("Choisissez au moins un fichier à classer.")
     if meta.outcome not in OUTCOMES:
@@ -231,11 +324,8 @@ def file_documents(access_request: AccessRequest, uploads: list[Upload], meta: F
         raise FilingError("Mode de réception inconnu.")
     filing = _Filing(access_request, meta, user)
     try:
-        try:
-            plans = [filing.plan(upload.stream, upload.name or "", "", 0, upload.name or "fichier sans nom")
-                     for upload in uploads]
-        except formats.BadFile as error:
-            raise FilingError(str(error)) from error
+        plans = [filing.plan(upload.stream, upload.name or "", "", 0, upload.name or "fichier sans nom")
+                 for upload in uploads]
         try:
             filing.write(plans)
             db.session.commit()

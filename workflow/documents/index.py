@@ -4,15 +4,14 @@ hand-written database objects out of Alembic's autogenerate.
 """
 from __future__ import annotations
 
-import zipfile
-
 from flask import Flask
 from sqlalchemy import delete, func, insert, select
 
 from workflow.core.extensions import db
 from workflow.core.storage import file_store
-from workflow.documents.extraction import Extraction, extract_text, thumbnail
-from workflow.documents.formats import EML, ZIP, read_email
+from workflow.documents.extraction import Extraction, clean_text, extract_text, thumbnail
+from workflow.documents.formats import MESSAGES, ZIP, zip_listing
+from workflow.documents.mail import read_message
 from workflow.documents.text_search import FTS_TABLE, is_sqlite, word_keys
 from workflow.models import Document
 from workflow.models.base import utcnow
@@ -51,7 +50,7 @@ def index_pages(document: Document, pages: list[str]) -> list[DocumentPage]:
     PostgreSQL indexes the rows itself (expression index); SQLite's FTS5 table gets the
     words' keys computed here, and loses them by trigger when a page row goes."""
     db.session.execute(delete(DocumentPage).where(DocumentPage.document_id == document.id))
-    rows = [DocumentPage(document_id=document.id, page=number, text=page_text.replace("\x00", ""))
+    rows = [DocumentPage(document_id=document.id, page=number, text=clean_text(page_text))
             for number, page_text in enumerate(pages, start=1) if page_text.strip()]
     db.session.add_all(rows)
     db.session.flush()
@@ -80,11 +79,14 @@ def extract_and_index(document: Document) -> Extraction:
     page. Replaces whatever an earlier run left; commits."""
     store = file_store()
     path = store.path(document.sha256)
-    summary = read_email(path, document.filename) if document.media_type == EML else None
-    members = None
-    if document.media_type == ZIP:
-        with zipfile.ZipFile(path) as archive:
-            members = [info.filename for info in archive.infolist() if not info.is_dir()]
+    summary, members = None, None
+    try:
+        if document.media_type in MESSAGES:
+            summary = read_message(path, document.media_type)
+        elif document.media_type == ZIP:
+            members = zip_listing(path)
+    except Exception:  # noqa: BLE001 - a damaged container: extract_text says what it can
+        pass
     extraction = extract_text(path, document.media_type, summary, members)
     index_pages(document, extraction.pages)
     if extraction.page_count:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
@@ -50,6 +50,11 @@ class Document(TimestampMixin, db.Model):
     came_by: Mapped[str] = mapped_column(String(20), default="")  # post | email | link | hand
     sender: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # What Lanterne could not read in the file as received ("Protégé par mot de passe : ...").
+    filing_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # A ZIP's or an e-mail's every part as received (filed, duplicate, not filed and why),
+    # and an e-mail's sender, recipients, time and subject: see `workflow.documents.filing`.
+    contents: Mapped[Optional[dict]] = mapped_column(JSON)
     text_status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | done | ocr | no_text | failed
     text_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     paginated: Mapped[bool] = mapped_column(default=True, server_default=true())  # False: text parts are not pages
@@ -66,7 +71,7 @@ class Document(TimestampMixin, db.Model):
 
     @property
     def is_container(self) -> bool:
-        return self.media_type in ("application/zip", "message/rfc822")
+        return self.media_type in ("application/zip", "message/rfc822", "application/vnd.ms-outlook")
 
 
 class DocumentItem(db.Model):

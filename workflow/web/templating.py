@@ -22,6 +22,7 @@ from workflow.models.users import ROLE_LABELS
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = lambda day: format_date_fr(day) if day else ""
+    app.jinja_env.filters["sent_at_fr"] = sent_at_fr
     app.jinja_env.filters["days_away_fr"] = days_away_fr
     app.jinja_env.globals.update(AUTHORITY_KINDS=AUTHORITY_KINDS, CHANNELS=CHANNEL_LABELS, ROLE_LABELS=ROLE_LABELS,
                                   LETTER_KINDS=LETTER_KINDS)
@@ -30,6 +31,19 @@ def init_app(app: Flask) -> None:
         CAME_BY=CAME_BY, OUTCOMES=OUTCOMES, TEXT_STATUSES=TEXT_STATUSES, human_size=formats.human_size,
         media_label=formats.label_of)
     app.context_processor(_unread_notifications)
+
+
+def sent_at_fr(value: str) -> str:
+    """An e-mail's time as its header wrote it (ISO text): "3 février 2026 à 10 h 30 (UTC+01:00)"."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value or ""
+    offset = moment.strftime("%z")
+    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+    return f"{format_date_fr(moment.date())} à {moment.hour} h {moment.minute:02d}{zone}"
 
 
 def _unread_notifications() -> dict:
