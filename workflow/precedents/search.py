@@ -1,0 +1,189 @@
+"""Searching the CADA's opinions, as the documents are searched (workflow/documents/
+text_search.py): the same French word keys (Snowball stems, accents folded) in an FTS5
+table on SQLite, the `french` tsvector on PostgreSQL; every word of the query must match,
+in the subject, the keywords, the themes or the text. Filters on the outcome, the year
+and the kind of administration.
+
+A word found in thousands of opinions would make ranking them all the cost of the
+search: the matches are first cut to the CANDIDATES most recent (by import order, the
+file's), found without ranking, and only those are ranked (FTS5's bm25, head weighted
+4:1; PostgreSQL's ts_rank, head weighted A). The results say when the cut happened.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+from sqlalchemy import bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.sql import ColumnElement
+
+from workflow.core.extensions import db
+from workflow.core.french_search import fold, highlight, pg_folded, pg_queries, query_keys, query_terms, query_words
+from workflow.models.precedents import OUTCOME_LABELS, CadaOpinion
+
+
+def is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+# SQLite's FTS5 table (migration a3e03c4afaa3): the keys of each opinion's head (subject,
+# keywords, themes) and body (text), by opinion id.
+FTS_TABLE = table("cada_opinion_search", column("rowid"), column("head"), column("body"), column("rank"))
+# PostgreSQL's stored tsvector (same migration). Not a model column: SQLite has none.
+PG_VECTOR: ColumnElement = literal_column("cada_opinions.cada_opinion_search_vector")
+
+CANDIDATES = 2000
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Filters:
+    outcome: str = ""  # OUTCOME_LABELS' keys
+    year: int | None = None
+    kind: str = ""  # the administration's kind (AUTHORITY_KINDS' keys)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions = []
+        if self.outcome in OUTCOME_LABELS:
+            conditions.append(CadaOpinion.outcome == self.outcome)
+        if self.year is not None:
+            conditions.append(CadaOpinion.year == self.year)
+        if self.kind:
+            conditions.append(CadaOpinion.administration_kind == self.kind)
+        return conditions
+
+
+@dataclass
+class OpinionHit:
+    opinion: CadaOpinion
+    excerpt: Markup
+    subject: Markup
+
+
+@dataclass
+class OpinionResults:
+    query: str
+    filters: Filters
+    hits: list[OpinionHit]
+    total: int
+    page: int
+    per_page: int
+    capped: bool = False  # more opinions matched than were ranked: the most recent only
+    keys: set[str] = field(default_factory=set)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def fts_match(terms: list[tuple[str, ...]], joiner: str = " AND ") -> str:
+    """An FTS5 query: every term, as one of its keys."""
+    return joiner.join("(" + " OR ".join('"' + key.replace('"', "") + '"' for key in term) + ")" for term in terms)
+
+
+def matching(query: str):
+    """The SQL condition on CadaOpinion rows (joined to FTS_TABLE on SQLite) for every word
+    of `query`, and the rank expression (lower is better)."""
+    if is_sqlite():
+        condition = text("cada_opinion_search MATCH :match").bindparams(match=fts_match(query_terms(query)))
+        return condition, func.bm25(literal_column("cada_opinion_search"), 4.0, 1.0)
+    match, rank = pg_queries(query_words(query))
+    return PG_VECTOR.op("@@")(match), -func.ts_rank(PG_VECTOR, rank)
+
+
+_FRENCH: ColumnElement = literal_column("'french'::regconfig")
+
+
+def pg_any_of(words: list[str]) -> ColumnElement:
+    """A tsquery matching any of the words, as written or without accents (PostgreSQL)."""
+    query: ColumnElement | None = None
+    for word in words:
+        parameter = bindparam(None, word, unique=True)
+        term = func.plainto_tsquery(_FRENCH, parameter)
+        if fold(word) != word.lower():
+            term = term.op("||")(func.plainto_tsquery(_FRENCH, pg_folded(parameter)))
+        query = term if query is None else query.op("||")(term)
+    assert query is not None
+    return query
+
+
+def _base():
+    statement = select(CadaOpinion.id)
+    if is_sqlite():
+        statement = statement.join(FTS_TABLE, FTS_TABLE.c.rowid == CadaOpinion.id)
+    return statement
+
+
+def excerpt_of(opinion: CadaOpinion, keys: set[str]) -> Markup:
+    return highlight(opinion.text or opinion.subject, keys, words_around=36)
+
+
+def search(query: str, filters: Filters = Filters(), page: int = 1, per_page: int = PER_PAGE) -> OpinionResults:
+    """Opinions matching every word of `query` (French stems, accents ignored) and the
+    filters, best first; without words, every opinion the filters keep, latest first."""
+    query = " ".join(query.split())[:200]
+    page = max(1, page)
+    keys = query_keys(query)
+    conditions = filters.conditions()
+    if not keys or not query_words(query):
+        listed = select(CadaOpinion.id).where(*conditions)
+        total = db.session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+        ids = list(db.session.scalars(listed.order_by(CadaOpinion.session_on.desc().nulls_last(), CadaOpinion.id.desc())
+                                      .limit(per_page).offset((page - 1) * per_page)))
+        return OpinionResults(query, filters, _hits(ids, set()), total, page, per_page)
+    condition, rank = matching(query)
+    # 1. The most recent matches, without ranking them.
+    candidates = list(db.session.scalars(_base().where(condition, *conditions)
+                                         .order_by(CadaOpinion.id.desc()).limit(CANDIDATES + 1)))
+    capped = len(candidates) > CANDIDATES
+    candidates = candidates[:CANDIDATES]
+    total = len(candidates)
+    if not candidates:
+        return OpinionResults(query, filters, [], 0, page, per_page, keys=keys)
+    # 2. Rank those only.
+    ranked = select(CadaOpinion.id, rank.label("score"))
+    if is_sqlite():
+        # FTS5 ranks the rows its own query returns: the matches from the lowest candidate up.
+        ranked = ranked.join(FTS_TABLE, FTS_TABLE.c.rowid == CadaOpinion.id).where(
+            condition, FTS_TABLE.c.rowid >= candidates[-1])
+    else:
+        ranked = ranked.where(CadaOpinion.id.in_(candidates))
+    wanted = set(candidates)
+    scores = sorted(((score, -opinion_id) for opinion_id, score in db.session.execute(ranked) if opinion_id in wanted))
+    ids = [-negative for _score, negative in scores[(page - 1) * per_page: page * per_page]]
+    return OpinionResults(query, filters, _hits(ids, keys), total, page, per_page, capped, keys)
+
+
+def _hits(ids: list[int], keys: set[str]) -> list[OpinionHit]:
+    opinions = {opinion.id: opinion for opinion in db.session.scalars(select(CadaOpinion).where(CadaOpinion.id.in_(ids)))}
+    hits = []
+    for opinion_id in ids:
+        opinion = opinions[opinion_id]
+        subject = highlight(opinion.subject, keys, words_around=400) if keys else Markup.escape(opinion.subject)
+        hits.append(OpinionHit(opinion, excerpt_of(opinion, keys) if keys else highlight(opinion.text, set()), subject))
+    return hits
+
+
+def opinion(number: str) -> CadaOpinion | None:
+    return db.session.scalar(select(CadaOpinion).where(CadaOpinion.number == number.strip()[:20]))
+
+
+def years() -> list[int]:
+    return list(db.session.scalars(select(CadaOpinion.year).where(CadaOpinion.year.is_not(None))
+                                   .distinct().order_by(CadaOpinion.year.desc())))
