@@ -18,7 +18,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Mapping
 
 from sqlalchemy import delete, insert, select, update
 
@@ -167,7 +167,7 @@ def _digest(fields: dict[str, Any]) -> str:
     return hasher.hexdigest()
 
 
-def index_entry(fields: dict[str, Any]) -> dict[str, str]:
+def index_entry(fields: Mapping[str, Any]) -> dict[str, str]:
     """The FTS5 row of an opinion (SQLite): the keys of its head and of its text."""
     return {"head": " ".join(word_keys(f"{fields['subject']} {fields['keywords']} {fields['themes']}")),
             "body": " ".join(word_keys(fields["text"]))}
@@ -315,7 +315,7 @@ def rebuild_search_index() -> int:
     count, rows = 0, []
     columns = (CadaOpinion.id, CadaOpinion.subject, CadaOpinion.keywords, CadaOpinion.themes, CadaOpinion.text)
     for row in db.session.execute(select(*columns)).yield_per(1000):
-        rows.append({"rowid": row.id, **index_entry(row._mapping)})
+        rows.append({"rowid": row.id, **index_entry(dict(row._mapping))})
         count += 1
         if len(rows) >= BATCH_SIZE:
             db.session.execute(insert(FTS_TABLE), rows)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from sqlalchemy import bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import BindParameter
 
 from workflow.core.extensions import db
 from workflow.core.french_search import fold, highlight, pg_folded, pg_queries, query_keys, query_terms, query_words
@@ -114,8 +115,8 @@ def pg_any_of(words: list[str]) -> ColumnElement:
     """A tsquery matching any of the words, as written or without accents (PostgreSQL)."""
     query: ColumnElement | None = None
     for word in words:
-        parameter = bindparam(None, word, unique=True)
-        term = func.plainto_tsquery(_FRENCH, parameter)
+        parameter: BindParameter[str] = bindparam(None, word, unique=True)
+        term: ColumnElement = func.plainto_tsquery(_FRENCH, parameter)
         if fold(word) != word.lower():
             term = term.op("||")(func.plainto_tsquery(_FRENCH, pg_folded(parameter)))
         query = term if query is None else query.op("||")(term)
