@@ -3,10 +3,14 @@
 Reviewed by hand. The full-text index over the opinions is not a model (as for the
 documents' pages, 83350dbd811d); `workflow.documents.index.include_in_migrations` keeps
 it out of autogenerate:
-- SQLite: an FTS5 table `cada_opinion_search` (rowid = cada_opinions.id) with two
-  columns, `head` (subject, keywords, themes) and `body` (the opinion's text), holding
-  the folded and stemmed words the import computes (Python's Snowball stemmer); a
-  trigger empties it when an opinion row goes.
+- SQLite: an FTS5 table `cada_opinion_search` over the opinions' subject, keywords,
+  themes and text (external content: `cada_opinions` itself, rowid = its id), tokenized
+  by SQLite with the diacritics removed. The import adds each batch of new opinions to
+  it in one statement (a trigger per row took 4 times as long); two triggers keep it in
+  step when an opinion changes or goes. Unlike the
+  documents' index, the words are not stemmed in Python at import: tokenizing 60,000
+  texts in Python took 3 times the import's budget (see bench/precedents.py); the
+  queries search the French stem as a prefix instead (workflow/precedents/search.py).
 - PostgreSQL: a stored generated column `cada_opinions.cada_opinion_search_vector`,
   the French stems of the text as written and of the text without accents, the head
   weighted A, and a GIN index `cada_opinion_search_fts` on it.
@@ -86,10 +90,16 @@ def upgrade():
 
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
-        op.execute('CREATE VIRTUAL TABLE cada_opinion_search USING fts5(head, body, '
-                   'tokenize = "unicode61 remove_diacritics 2")')
-        op.execute('CREATE TRIGGER cada_opinion_search_deleted AFTER DELETE ON cada_opinions '
-                   'BEGIN DELETE FROM cada_opinion_search WHERE rowid = old.id; END')
+        op.execute("CREATE VIRTUAL TABLE cada_opinion_search USING fts5(subject, keywords, themes, text, "
+                   "content = 'cada_opinions', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2')")
+        new = "new.id, new.subject, new.keywords, new.themes, new.text"
+        old = "'delete', old.id, old.subject, old.keywords, old.themes, old.text"
+        columns = "rowid, subject, keywords, themes, text"
+        op.execute("CREATE TRIGGER cada_opinion_search_deleted AFTER DELETE ON cada_opinions BEGIN "
+                   f"INSERT INTO cada_opinion_search(cada_opinion_search, {columns}) VALUES ({old}); END")
+        op.execute("CREATE TRIGGER cada_opinion_search_updated AFTER UPDATE ON cada_opinions BEGIN "
+                   f"INSERT INTO cada_opinion_search(cada_opinion_search, {columns}) VALUES ({old}); "
+                   f"INSERT INTO cada_opinion_search({columns}) VALUES ({new}); END")
     elif dialect == 'postgresql':
         op.execute("ALTER TABLE cada_opinions ADD COLUMN cada_opinion_search_vector tsvector "
                    f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED")
@@ -99,7 +109,8 @@ def upgrade():
 def downgrade():
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
-        op.execute('DROP TRIGGER IF EXISTS cada_opinion_search_deleted')
+        for trigger in ('deleted', 'updated'):
+            op.execute(f'DROP TRIGGER IF EXISTS cada_opinion_search_{trigger}')
         op.execute('DROP TABLE IF EXISTS cada_opinion_search')
     elif dialect == 'postgresql':
         op.execute('DROP INDEX IF EXISTS cada_opinion_search_fts')

@@ -23,7 +23,7 @@ from workflow.core.extensions import db
 from workflow.core.french_search import fold, keys_of_word, query_words
 from workflow.models import AccessRequest, HistoryEntry, User
 from workflow.models.precedents import CadaOpinion, RequestPrecedent
-from workflow.precedents.search import FTS_TABLE, PG_VECTOR, fts_match, is_sqlite, pg_any_of
+from workflow.precedents.search import FTS_TABLE, PG_VECTOR, fts_term, is_sqlite, pg_any_of
 
 HOLDING_MAX_LENGTH = 1000
 SUGGESTIONS = 10
@@ -83,7 +83,8 @@ def _ids_holding(word: str, keys: tuple[str, ...]) -> list[int]:
     """The opinions holding the word (one of its keys), at most TERM_CAP + 1."""
     if is_sqlite():
         statement = (select(FTS_TABLE.c.rowid)
-                     .where(text("cada_opinion_search MATCH :match").bindparams(match=fts_match([keys])))
+                     .where(text("cada_opinion_search MATCH :match").bindparams(
+                         match=fts_term(word, SYNONYMS.get(fold(word), ()))))
                      .limit(TERM_CAP + 1))
     else:
         match = pg_any_of([word, *SYNONYMS.get(fold(word), ())])

@@ -1,13 +1,17 @@
 """Searching the CADA's opinions, as the documents are searched (workflow/documents/
-text_search.py): the same French word keys (Snowball stems, accents folded) in an FTS5
-table on SQLite, the `french` tsvector on PostgreSQL; every word of the query must match,
-in the subject, the keywords, the themes or the text. Filters on the outcome, the year
-and the kind of administration.
+text_search.py) where the import's budget allows: on PostgreSQL the same `french`
+tsvector of the text as written and without accents; on SQLite an FTS5 table that
+SQLite tokenizes itself (diacritics removed) at import, queried with each word's French
+stem (Snowball, the keys of `keys_of_word`) as a prefix, or the word itself: "caméras"
+finds "camera*", "préfectoraux" finds "prefectoral*" or "prefectoraux". Every word of the
+query must match, in the subject, the keywords, the themes or the text. Filters on the
+outcome, the year and the kind of administration.
 
 A word found in thousands of opinions would make ranking them all the cost of the
 search: the matches are first cut to the CANDIDATES most recent (by import order, the
-file's), found without ranking, and only those are ranked (FTS5's bm25, head weighted
-4:1; PostgreSQL's ts_rank, head weighted A). The results say when the cut happened.
+file's), found without ranking, and only those are ranked (FTS5's bm25, the subject and
+keywords weighted 4, the themes 2, the text 1; PostgreSQL's ts_rank, the head weighted
+A). The results say when the cut happened.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import BindParameter
 
 from workflow.core.extensions import db
-from workflow.core.french_search import fold, highlight, pg_folded, pg_queries, query_keys, query_terms, query_words
+from workflow.core.french_search import fold, highlight, keys_of_word, pg_folded, pg_queries, query_keys, query_words
 from workflow.models.precedents import OUTCOME_LABELS, CadaOpinion
 
 
@@ -27,9 +31,8 @@ def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
-# SQLite's FTS5 table (migration a3e03c4afaa3): the keys of each opinion's head (subject,
-# keywords, themes) and body (text), by opinion id.
-FTS_TABLE = table("cada_opinion_search", column("rowid"), column("head"), column("body"), column("rank"))
+# SQLite's FTS5 table (migration a3e03c4afaa3), kept by triggers: its rowid is the opinion's id.
+FTS_TABLE = table("cada_opinion_search", column("rowid"), column("rank"))
 # PostgreSQL's stored tsvector (same migration). Not a model column: SQLite has none.
 PG_VECTOR: ColumnElement = literal_column("cada_opinions.cada_opinion_search_vector")
 
@@ -93,17 +96,39 @@ class OpinionResults:
         return self.page + 1
 
 
-def fts_match(terms: list[tuple[str, ...]], joiner: str = " AND ") -> str:
-    """An FTS5 query: every term, as one of its keys."""
-    return joiner.join("(" + " OR ".join('"' + key.replace('"', "") + '"' for key in term) + ")" for term in terms)
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', "") + '"'
+
+
+def fts_term(word: str, extra: tuple[str, ...] = ()) -> str:
+    """One word as an FTS5 expression over SQLite's own tokens: its longest French stem as
+    a prefix (a stem much shorter than the word, "cam" for "camera", would find "campagne":
+    the word less its last two letters then), or the word itself (a stem need not be a
+    prefix of the word: "préfectoraux" -> "prefectoral")."""
+    folded = fold(word)
+    alternatives = []
+    for form in (word, *extra):
+        form_folded = fold(form)
+        stem = max(keys_of_word(form), key=len)
+        if len(stem) < len(form_folded) - 2:
+            stem = form_folded[:len(form_folded) - 2]
+        alternatives += [_quoted(stem) + " *", _quoted(form_folded)]
+    if not alternatives:
+        alternatives = [_quoted(folded)]
+    return "(" + " OR ".join(dict.fromkeys(alternatives)) + ")"
+
+
+def fts_match(query: str) -> str:
+    """Every word of the query (common French words dropped), as `fts_term`s."""
+    return " AND ".join(fts_term(word) for word in query_words(query))
 
 
 def matching(query: str):
     """The SQL condition on CadaOpinion rows (joined to FTS_TABLE on SQLite) for every word
     of `query`, and the rank expression (lower is better)."""
     if is_sqlite():
-        condition = text("cada_opinion_search MATCH :match").bindparams(match=fts_match(query_terms(query)))
-        return condition, func.bm25(literal_column("cada_opinion_search"), 4.0, 1.0)
+        condition = text("cada_opinion_search MATCH :match").bindparams(match=fts_match(query))
+        return condition, func.bm25(literal_column("cada_opinion_search"), 4.0, 4.0, 2.0, 1.0)
     match, rank = pg_queries(query_words(query))
     return PG_VECTOR.op("@@")(match), -func.ts_rank(PG_VECTOR, rank)
 
@@ -124,11 +149,16 @@ def pg_any_of(words: list[str]) -> ColumnElement:
     return query
 
 
-def _base():
-    statement = select(CadaOpinion.id)
+def _candidates(condition, conditions: list) -> list[int]:
+    """The ids of the most recent matches (at most CANDIDATES + 1), without ranking them."""
     if is_sqlite():
-        statement = statement.join(FTS_TABLE, FTS_TABLE.c.rowid == CadaOpinion.id)
-    return statement
+        # The matches as a set first: joined, SQLite may walk a filter's index and run the
+        # full-text query once per row.
+        statement = select(CadaOpinion.id).where(CadaOpinion.id.in_(select(FTS_TABLE.c.rowid).where(condition)))
+    else:
+        statement = select(CadaOpinion.id).where(condition)
+    return list(db.session.scalars(statement.where(*conditions).order_by(CadaOpinion.id.desc())
+                                   .limit(CANDIDATES + 1)))
 
 
 def excerpt_of(opinion: CadaOpinion, keys: set[str]) -> Markup:
@@ -150,21 +180,18 @@ def search(query: str, filters: Filters = Filters(), page: int = 1, per_page: in
         return OpinionResults(query, filters, _hits(ids, set()), total, page, per_page)
     condition, rank = matching(query)
     # 1. The most recent matches, without ranking them.
-    candidates = list(db.session.scalars(_base().where(condition, *conditions)
-                                         .order_by(CadaOpinion.id.desc()).limit(CANDIDATES + 1)))
+    candidates = _candidates(condition, conditions)
     capped = len(candidates) > CANDIDATES
     candidates = candidates[:CANDIDATES]
     total = len(candidates)
     if not candidates:
         return OpinionResults(query, filters, [], 0, page, per_page, keys=keys)
     # 2. Rank those only.
-    ranked = select(CadaOpinion.id, rank.label("score"))
     if is_sqlite():
         # FTS5 ranks the rows its own query returns: the matches from the lowest candidate up.
-        ranked = ranked.join(FTS_TABLE, FTS_TABLE.c.rowid == CadaOpinion.id).where(
-            condition, FTS_TABLE.c.rowid >= candidates[-1])
+        ranked = select(FTS_TABLE.c.rowid, rank.label("score")).where(condition, FTS_TABLE.c.rowid >= candidates[-1])
     else:
-        ranked = ranked.where(CadaOpinion.id.in_(candidates))
+        ranked = select(CadaOpinion.id, rank.label("score")).where(CadaOpinion.id.in_(candidates))
     wanted = set(candidates)
     scores = sorted(((score, -opinion_id) for opinion_id, score in db.session.execute(ranked) if opinion_id in wanted))
     ids = [-negative for _score, negative in scores[(page - 1) * per_page: page * per_page]]
