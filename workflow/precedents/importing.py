@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import functools
+from contextlib import contextmanager
 import hashlib
 import html
 import re
@@ -260,7 +261,33 @@ class _Batch:
         self.inserts, self.updates = [], []
 
 
+SEARCH_INDEX = "cada_opinion_search_fts"  # PostgreSQL only: migration a3e03c4afaa3
+
+
+@contextmanager
+def _bulk_search_index() -> Iterator[None]:
+    """On PostgreSQL, new rows go to the GIN index's pending list during the import, merged
+    once at the end (as the directory's import does, workflow/directory/importing.py)."""
+    if is_sqlite() or not db.session.scalar(text(f"SELECT to_regclass('{SEARCH_INDEX}') IS NOT NULL")):
+        yield
+        return
+    db.session.execute(text(f"ALTER INDEX {SEARCH_INDEX} SET (fastupdate = on, gin_pending_list_limit = 131072)"))
+    db.session.commit()
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        db.session.execute(text(f"ALTER INDEX {SEARCH_INDEX} RESET (gin_pending_list_limit)"))
+        db.session.execute(text(f"SELECT gin_clean_pending_list('{SEARCH_INDEX}'::regclass)"))
+        db.session.commit()
+
+
 def import_opinions(stream: IO[str], on_read: Callable[[int], None] | None = None) -> Report:
+    with _bulk_search_index():
+        return _import_opinions(stream, on_read)
+
+
+def _import_opinions(stream: IO[str], on_read: Callable[[int], None] | None = None) -> Report:
     """Add the file's new opinions, update the changed ones (see the module's doc); commits
     every BATCH_SIZE rows. The full-text index follows: each batch's new rows on SQLite
     (changes by trigger), a generated column on PostgreSQL."""
