@@ -75,7 +75,7 @@ def main() -> int:
     start = time.perf_counter()
     ok &= run("letters.py", size, lines)  # pure rendering: no database, no Redis
     for _label, arguments in backends:
-        for script in ("pages.py", "load.py", "deadlines.py", "jobs.py", "filing.py", "directory.py"):
+        for script in ("pages.py", "load.py", "deadlines.py", "jobs.py", "filing.py", "directory.py", "precedents.py"):
             ok &= run(script, [*size, *arguments], lines)
     print(f"\n=== all benchmarks: {time.perf_counter() - start:.0f} s "
           f"({'full' if args.full else 'quick'} sizes)\n")

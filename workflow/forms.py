@@ -530,3 +530,13 @@ def document_form(document: Document, **kwargs) -> DocumentForm:
     form = ItemsForm(obj=document, **kwargs)
     form.item_fields = [(item, form[f"item_{item.id}"]) for item in document.request.items]
     return form
+
+
+class CitationForm(Form):
+    """Cite a CADA opinion on a request, quoting one sentence of its holding (checked
+    against the opinion's text by workflow.precedents.citations)."""
+
+    number = StringField("Numéro de l'avis", validators=[DataRequired(REQUIRED), Length(max=20)])
+    holding = StringField("Phrase de l'avis à citer", validators=[DataRequired(REQUIRED), Length(max=1000)],
+                          description="Reprise mot pour mot dans la saisine de la CADA, le courrier après son avis "
+                                      "et la requête au tribunal.")

@@ -10,10 +10,17 @@ from tests.letters.builders import (ASSOCIATION, ASSOCIATION_INSCRITE, CNIL, DEL
                                     PERSON, POLICE, PREFECTURE, REFERRAL, SERIES, SERIES_OF_FIVE, TA_STRASBOURG, VILLE, D,
                                     context)
 from workflow.law.deadlines import ExplicitDecision, RequestFacts, compute_deadlines
-from workflow.letters.rendering import LetterContext, Party, SeriesEntry
+from workflow.letters.rendering import LetterContext, Party, Precedent, SeriesEntry
 
 POSTAL_VILLE = replace(VILLE, prada_name="Mme Claire Petit")
 # A request of the series sent later, not refused yet.
+# Opinions of the CADA the request cites (crpa.md §4), one with only its year known.
+PRECEDENTS = (
+    Precedent("20204505", D("2020-12-10"), "La commission émet donc un avis favorable à la communication des "
+              "documents demandés, sous réserve de l'occultation des mentions relatives à l'emplacement des caméras."),
+    Precedent("20215065", None, "La commission estime que l'arrêté préfectoral autorisant un système de "
+              "vidéoprotection est communicable à toute personne qui en fait la demande.", year=2021),
+)
 PENDING = SeriesEntry(authority="Commune de Woippy", reference="LNT-2026-0006", sent_on=D("2026-01-28"))
 
 
@@ -168,4 +175,9 @@ def scenarios() -> dict[str, LetterContext]:
         # Defendants the directory cannot name by law: the letter leaves a placeholder.
         "cnil.court_application": context("court_application", authority=CNIL),
         "police.court_application": context("court_application", authority=POLICE),
+        # Opinions of the CADA cited on the request: quoted by the letters that argue, not by the others.
+        "precedents.cada_referral": context("cada_referral", series=(), precedents=PRECEDENTS),
+        "precedents.after_opinion": context("after_opinion", precedents=PRECEDENTS),
+        "precedents.court_application": context("court_application", precedents=PRECEDENTS),
+        "precedents.reminder": context("reminder", precedents=PRECEDENTS),
     }

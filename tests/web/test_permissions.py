@@ -24,8 +24,8 @@ from workflow.core.storage import file_store
 
 SECRET = "Zéphyrin Quelquechose"  # Alice's identity: must never reach Bob
 SUBJECT = "Caméras secrètes du parc"
-# Ids anyone signed in may use: the shared authority directory.
-SHARED = {"authority_id"}
+# Ids anyone signed in may use: the shared authority directory, the CADA's opinions.
+SHARED = {"authority_id", "number"}
 
 
 @pytest.fixture
@@ -74,7 +74,8 @@ def world(app, make_user):
             "outgoing_id": outgoing.id, "authority_id": metz.id, "export_run_id": export.id,
             "proposal_id": proposal.id, "invitation_id": invitation.id,
         },
-        "values": {"kind": "request", "extension": "pdf", "scope": str(organisation.id), "decision": "accepter"},
+        "values": {"kind": "request", "extension": "pdf", "scope": str(organisation.id), "decision": "accepter",
+                   "number": "20204505"},
     }
 
 

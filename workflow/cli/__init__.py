@@ -1,4 +1,4 @@
-"""Flask commands: user, seed, authorities import, worker, serve (what `make run` starts)."""
+"""Flask commands: user, seed, authorities import, cada import, worker, serve (what `make run` starts)."""
 from __future__ import annotations
 
 import os
@@ -29,12 +29,14 @@ from workflow.law.deadlines import (ExplicitDecision, RequestFacts, UnknownDepar
                                     format_date_fr, normalise_department)
 from workflow.law.states import POSTAL_DELIVERY_DAYS, STATUS_LABELS
 from workflow.models.base import utcnow
+from workflow import precedents
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(authorities_group)
+    app.cli.add_command(cada_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(deadlines_command)
@@ -133,6 +135,57 @@ def import_authorities_command(path: str, kind: str):
                f"Ignorées : {report.skipped}.")
     if report.kept_fields:
         click.echo(f"Valeurs modifiées dans Lanterne et conservées : {report.kept_fields}.")
+
+
+@click.group("cada", help="Les avis et conseils de la CADA (données de référence partagées).")
+def cada_group():
+    pass
+
+
+class _Progress:
+    """Progress of a file read as a stream: a bar on a terminal, else a line on stderr at
+    every tenth of the file."""
+
+    def __init__(self, size: int, label: str):
+        self.size, self.read, self.next_tenth = max(size, 1), 0, 1
+        self.bar = click.progressbar(length=size, label=label) if sys.stdout.isatty() else None
+
+    def __enter__(self):
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def update(self, characters: int) -> None:
+        self.read += characters
+        if self.bar is not None:
+            self.bar.update(characters)
+        elif self.read * 10 >= self.next_tenth * self.size and self.next_tenth < 10:
+            click.echo(f"… {min(100, self.read * 100 // self.size)} % du fichier lu", err=True)
+            self.next_tenth = self.read * 10 // self.size + 1
+
+
+@cada_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cada_command(path: str):
+    """Import the CSV file "Avis et conseils de la CADA" (data.gouv.fr): again and again,
+    without duplicates; a malformed row is reported with its line and skipped."""
+    start = time.perf_counter()
+    try:
+        with importing.open_text(path) as stream, _Progress(os.path.getsize(path), "Import des avis de la CADA") as bar:
+            report = precedents.import_opinions(stream, on_read=bar.update)
+    except precedents.ImportFileError as error:
+        raise click.ClickException(str(error))
+    for problem in report.problems:
+        click.echo(f"Ignorée, {problem}.")
+    if report.skipped > len(report.problems):
+        click.echo(f"… et {report.skipped - len(report.problems)} autre(s) ligne(s) ignorée(s).")
+    click.echo(f"Avis ajoutés : {report.added}. Mis à jour : {report.updated}. Inchangés : {report.unchanged}. "
+               f"Lignes ignorées : {report.skipped}. ({time.perf_counter() - start:.0f} s)")
 
 
 def _ensure_redis(app: Flask):

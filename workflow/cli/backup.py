@@ -22,6 +22,7 @@ from workflow.models.versions import raise_versions
 from workflow.models.base import utcnow
 from workflow.core.storage import file_store
 from workflow.documents.index import rebuild_search_index
+from workflow.precedents.importing import rebuild_search_index as rebuild_opinion_index
 
 FORMAT = "lanterne-backup-1"
 # Not data but counters the migrations create (workflow/models/versions.py): a restore raises them.
@@ -146,5 +147,6 @@ def restore(source: Path) -> dict:
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT MAX(id) FROM \"{table.name}\"))"))
         connection.execute(raise_versions())
-    rebuild_search_index()  # the full-text index is derived data, not in the backup
+    rebuild_search_index()  # the full-text indexes are derived data, not in the backup
+    rebuild_opinion_index()
     return manifest

@@ -1,5 +1,6 @@
 """The dossier export: one ZIP per request or campaign with the sent letters, the documents
-received, the proofs, a chronology (CSV and PDF) and a manifest of every file's SHA-256.
+received, the proofs, a chronology (CSV and PDF), the CADA's opinions each request cites
+(CSV) and a manifest of every file's SHA-256.
 Small dossiers are written inline, larger ones by a job into the file store.
 """
 from __future__ import annotations
@@ -30,6 +31,8 @@ from workflow.letters.rendering import LETTER_KINDS
 from workflow.letters.request_letters import EVENT_OF_LETTER
 from workflow.models import Campaign, Document, Letter, AccessRequest, User
 from workflow.models.documents import CAME_BY, OUTCOMES
+from workflow.models.precedents import OUTCOME_LABELS
+from workflow.precedents import citations
 from workflow.requests import lifecycle as request_service
 
 # -------------------------------------------------------------------- entries
@@ -37,7 +40,7 @@ from workflow.requests import lifecycle as request_service
 @dataclass
 class _Entry:
     path: str
-    role: str  # letter | proof | document | chronology
+    role: str  # letter | proof | document | chronology | precedents
     request: AccessRequest | None
     media_type: str
     sha256: str | None = None  # a stored file
@@ -105,6 +108,29 @@ def chronology_rows(access_request: AccessRequest, paths: dict[tuple[str, int], 
     return sorted(rows, key=lambda row: (row.day, order.get(row.nature, 3)))
 
 
+def _precedents_csv(access_request: AccessRequest) -> bytes | None:
+    """The CADA's opinions the request cites, with the sentence its letters quote; None if none."""
+    cited = citations.cited(access_request)
+    if not cited:
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["numéro", "date de séance", "administration", "objet", "sens", "phrase citée"])
+    for citation in cited:
+        opinion = citation.opinion
+        writer.writerow([opinion.number, opinion.session_on.isoformat() if opinion.session_on else (opinion.year or ""),
+                         _csv_cell(opinion.administration), _csv_cell(opinion.subject),
+                         OUTCOME_LABELS.get(opinion.outcome, opinion.outcome), _csv_cell(citation.holding)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def precedents_manifest(access_request: AccessRequest) -> list[dict]:
+    return [{"number": citation.opinion.number,
+             "date": citation.opinion.session_on.isoformat() if citation.opinion.session_on else None,
+             "administration": citation.opinion.administration, "outcome": citation.opinion.outcome,
+             "holding": citation.holding} for citation in citations.cited(access_request)]
+
+
 def _chronology_csv(rows: list[_ChronologyRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -170,6 +196,9 @@ def _entries(access_request: AccessRequest, root: str) -> list[_Entry]:
     entries.append(_Entry(f"{base}chronologie.csv", "chronology", access_request, "text/csv", content=_chronology_csv(rows)))
     entries.append(_Entry(f"{base}chronologie.pdf", "chronology", access_request, "application/pdf",
                           content=_chronology_pdf(access_request, rows)))
+    cited = _precedents_csv(access_request)
+    if cited is not None:
+        entries.append(_Entry(f"{base}avis-cada-cites.csv", "precedents", access_request, "text/csv", content=cited))
     return entries
 
 
@@ -225,7 +254,8 @@ def write_dossier(requests: list[AccessRequest], root: str, out: IO[bytes], scop
             "scope": scope,
             "requests": [{"reference": access_request.reference, "subject": access_request.subject, "authority": access_request.authority.name,
                           "status": access_request.status, "status_label": STATUS_LABELS.get(access_request.status, access_request.status),
-                          "items": [{"id": item.id, "description": item.description} for item in access_request.items]}
+                          "items": [{"id": item.id, "description": item.description} for item in access_request.items],
+                          "precedents": precedents_manifest(access_request)}
                          for access_request in requests],
             "files": listed,
         }

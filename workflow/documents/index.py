@@ -23,14 +23,16 @@ SEARCH_OBJECTS_PREFIX = "document_search"
 
 # The directory's trigram index on PostgreSQL (migration d7e2a9c4b8f1), hand-written too.
 AUTHORITY_SEARCH_PREFIX = "authority_search"
+# The CADA opinions' full-text index (migration a3e03c4afaa3), hand-written too.
+CADA_SEARCH_PREFIX = "cada_opinion_search"
 
 
 def include_in_migrations(_object, name, type_, _reflected=None, _compare_to=None) -> bool:
     """Alembic filter: the full-text index (FTS5 table and its shadow tables on SQLite,
-    the tsvector column and its GIN index on PostgreSQL) and the directory's trigram index
-    are written by hand in the migrations and are not models; autogenerate must neither
+    the tsvector column and its GIN index on PostgreSQL), the same for the CADA's opinions,
+    and the directory's trigram index are written by hand in the migrations and are not models; autogenerate must neither
     drop them nor report them."""
-    return not (name or "").startswith((SEARCH_OBJECTS_PREFIX, AUTHORITY_SEARCH_PREFIX))
+    return not (name or "").startswith((SEARCH_OBJECTS_PREFIX, AUTHORITY_SEARCH_PREFIX, CADA_SEARCH_PREFIX))
 
 
 def _include_name(name, type_, _parent_names) -> bool:

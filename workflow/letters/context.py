@@ -86,6 +86,17 @@ class SeriesReferral:
 
 
 @dataclass(frozen=True)
+class Precedent:
+    """An opinion of the CADA the request cites: the letters quote its number, its date
+    and the one sentence of its holding the user chose."""
+
+    number: str
+    decided_on: date | None  # the session ("séance")
+    holding: str
+    year: int | None = None  # when the session's date is unknown
+
+
+@dataclass(frozen=True)
 class LetterContext:
     kind: str  # one of LETTER_KINDS
     reference: str  # "LNT-2026-0001"
@@ -118,6 +129,7 @@ class LetterContext:
     court_case_number: str = ""
     documents_during_proceedings_on: date | None = None  # documents communicated since the application
     annexes: tuple[str, ...] = ()  # extra annexes, after each letter's standard ones
+    precedents: tuple[Precedent, ...] = ()  # opinions of the CADA cited (quoted where PRECEDENT_LETTERS say)
 
 
 # The CADA's postal address (crpa.md §6, verified); used when the recipient has none.

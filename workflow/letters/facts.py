@@ -15,7 +15,10 @@ from typing import Any, Callable
 
 from workflow.law.deadlines import SUPERSEDED, Deadline, format_date_fr
 from workflow.law.states import ACCESS_FORMATS, CHANNELS
-from workflow.letters.context import CADA_PARTY, LETTER_KINDS, LetterContext, LetterNotReady, Party
+from workflow.letters.context import CADA_PARTY, LETTER_KINDS, LetterContext, LetterNotReady, Party, Precedent
+
+# The letters that quote the CADA's opinions the request cites.
+PRECEDENT_LETTERS = frozenset({"cada_referral", "after_opinion", "court_application"})
 
 
 def clean(values) -> tuple[str, ...]:
@@ -295,9 +298,18 @@ def letter_facts(context: LetterContext) -> dict[str, Any]:
         "extra_grounds": extra_grounds(context),
         "extra_annexes": clean(context.annexes),
         "received": facts.received(),
+        "precedents": cited_precedents(context),
         **specific,
     }
 
+
+
+def cited_precedents(context: LetterContext) -> tuple[Precedent, ...]:
+    """The opinions the letter quotes: those cited with a holding, in the letters that
+    argue (the CADA referral, the letter after its opinion, the court application)."""
+    if context.kind not in PRECEDENT_LETTERS:
+        return ()
+    return tuple(precedent for precedent in context.precedents if precedent.number.strip() and precedent.holding.strip())
 
 
 # ------------------------------------------------------------------ per letter

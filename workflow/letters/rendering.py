@@ -30,6 +30,7 @@ from workflow.letters.context import (
     LetterContext,
     LetterNotReady,
     Party,
+    Precedent,
     SeriesEntry,
     SeriesReferral,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "LetterNotReady",
     "Part",
     "Party",
+    "Precedent",
     "SeriesEntry",
     "SeriesReferral",
     "build_letter",

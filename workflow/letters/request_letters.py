@@ -15,13 +15,15 @@ from sqlalchemy import func, select
 from workflow.core import clock
 from workflow.letters import rendering as letter_rendering
 from workflow.letters import series as campaign_series
-from workflow.letters.facts import defendant
+from workflow.letters.facts import PRECEDENT_LETTERS, defendant
+from workflow.precedents import citations
 from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
 from workflow.directory import sharing
 from workflow.mail import notify
-from workflow.letters.rendering import CADA_PARTY, LetterContext, LetterNotReady, Party, SeriesEntry, SeriesReferral
+from workflow.letters.rendering import (CADA_PARTY, LetterContext, LetterNotReady, Party, Precedent, SeriesEntry,
+                                       SeriesReferral)
 from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.law import courts
@@ -166,6 +168,15 @@ def _series_referral(access_request: AccessRequest, kind: str, is_series: bool) 
                           case_number=found.case_number)
 
 
+def _precedents(access_request: AccessRequest, kind: str) -> tuple[Precedent, ...]:
+    """The CADA's opinions the request cites, for the letters that quote them."""
+    if kind not in PRECEDENT_LETTERS:
+        return ()
+    return tuple(Precedent(number=citation.opinion.number, decided_on=citation.opinion.session_on,
+                           holding=citation.holding, year=citation.opinion.year)
+                 for citation in citations.cited(access_request))
+
+
 def size_problem(access_request: AccessRequest) -> str | None:
     """Why the request is too large for a letter (French): the drafting limits
     (workflow/requests/limits.py) bound what any letter renders, whatever wrote the request."""
@@ -223,6 +234,7 @@ def build_context(access_request: AccessRequest, kind: str, letter_date: date | 
         court_filed_on=court_filed.occurred_on if court_filed else None,
         court_case_number=(court_filed.data or {}).get("case_number", "") if court_filed else "",
         documents_during_proceedings_on=documents_later.occurred_on if documents_later else None,
+        precedents=_precedents(access_request, kind),
     )
 
 

@@ -5,6 +5,7 @@ from workflow.models.documents import Document, DocumentItem
 from workflow.models.jobs import JobRun
 from workflow.models.letters import Letter
 from workflow.models.notifications import Notification, OutgoingMail
+from workflow.models.precedents import CadaOpinion, RequestPrecedent
 from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, AccessRequest, HistoryEntry, RequestItem
 from workflow.models.subjects import Subject
@@ -12,8 +13,8 @@ from workflow.models.users import ApiToken, Invitation, LoginAttempt, Membership
 from workflow.models.versions import DataVersion
 
 __all__ = [
-    "ApiToken", "Authority", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign",
+    "ApiToken", "Authority", "CadaOpinion", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign",
     "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "HistoryEntry", "Invitation", "JobRun", "Letter",
     "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
-    "RequesterIdentity", "Subject", "User",
+    "RequesterIdentity", "RequestPrecedent", "Subject", "User",
 ]

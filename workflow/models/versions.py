@@ -25,14 +25,15 @@ REQUEST_PAGE = "request_page"
 # The tables each kind of part reads. The dashboard: requests and their deadlines,
 # authority names, campaign titles, and through memberships which requests a user sees.
 # A request page: the same, plus the items asked for, the events of its timeline, the
-# documents received with what they settle, and what its requester's identity lacks.
+# documents received with what they settle, what its requester's identity lacks, and the
+# CADA's opinions it cites.
 # Both show names of users (assignees, who did what), so a change to a user's row makes
 # them out of date too.
 PART_TABLES = {
     DASHBOARD: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users"}),
     REQUEST_PAGE: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users", "request_items",
                              "events", "documents", "document_items", "request_history", "letters",
-                             "requester_identities"}),
+                             "requester_identities", "request_precedents", "cada_opinions"}),
 }
 # A changed row of these tables changes a part only through these columns: the pages show
 # a user's name, not their session or settings (a log-out raises the session version and

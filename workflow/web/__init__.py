@@ -3,7 +3,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.web import account, authorities, calendar, campaigns, documents, letters, requests, subjects
+    from workflow.web import (account, authorities, calendar, campaigns, documents, letters, precedents, requests,
+                              subjects)
 
-    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar):
+    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar, precedents):
         app.register_blueprint(module.bp)

@@ -12,6 +12,7 @@ from workflow import documents
 from workflow.web import page_cache
 from workflow.requests import subjects
 from workflow.requests import team
+from workflow.precedents import citations as precedent_citations
 from workflow.directory import authorities as authority_directory
 from workflow.requests import lifecycle as request_service
 from workflow.accounts import users as accounts
@@ -87,6 +88,7 @@ def _render_show_content(access_request: AccessRequest, event_form: EventFormBas
         team_form=_team_form(access_request, team_form), can_edit=_can_change(access_request),
         series=campaign_series.state_of_request(access_request),
         identity_warnings=accounts.identity_warnings(access_request.requester),
+        precedents=precedent_citations.cited(access_request),
     ))
 
 
