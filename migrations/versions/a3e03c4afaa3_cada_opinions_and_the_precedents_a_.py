@@ -16,7 +16,7 @@ it out of autogenerate:
   weighted A, and a GIN index `cada_opinion_search_fts` on it.
 
 Revision ID: a3e03c4afaa3
-Revises: b6d41e7a9c20
+Revises: c4f8a2e6d913
 Create Date: 2026-12-01 04:23:36.420470
 
 """
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3e03c4afaa3'
-down_revision = 'b6d41e7a9c20'
+down_revision = 'c4f8a2e6d913'
 branch_labels = None
 depends_on = None
 
