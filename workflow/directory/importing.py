@@ -18,12 +18,12 @@ import csv
 import io
 import json
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 
+from workflow.core.bulk import gin_pending_list
 from workflow.core.extensions import db
 from workflow.core.text import fold
 from workflow.models import Authority, AuthorityChange
@@ -312,29 +312,9 @@ def _search_text(values: dict[str, Any]) -> str:
 TRIGRAM_INDEX = "authority_search_trgm"  # PostgreSQL only: migration d7e2a9c4b8f1
 
 
-@contextmanager
-def _bulk_search_index() -> Iterator[None]:
-    """On PostgreSQL, new rows go to the trigram index's pending list during the import,
-    merged once at the end (inserting each row into a GIN index costs more than the rest
-    of the import)."""
-    if db.engine.dialect.name != "postgresql" or not db.session.scalar(
-            text(f"SELECT to_regclass('{TRIGRAM_INDEX}') IS NOT NULL")):
-        yield
-        return
-    db.session.execute(text(f"ALTER INDEX {TRIGRAM_INDEX} SET (fastupdate = on, gin_pending_list_limit = 131072)"))
-    db.session.commit()
-    try:
-        yield
-    finally:
-        db.session.rollback()
-        db.session.execute(text(f"ALTER INDEX {TRIGRAM_INDEX} RESET (gin_pending_list_limit)"))
-        db.session.execute(text(f"SELECT gin_clean_pending_list('{TRIGRAM_INDEX}'::regclass)"))
-        db.session.commit()
-
-
 def import_annuaire(stream: IO[str], on_read: Callable[[int], None] | None = None) -> Report:
     """Add or update the entries of the Annuaire de l'administration (see the module's doc)."""
-    with _bulk_search_index():
+    with gin_pending_list(TRIGRAM_INDEX):
         return _import_annuaire(stream, on_read)
 
 

@@ -17,6 +17,7 @@ from workflow.core.french_search import (STOP_WORDS, fold, highlight, keys_of_wo
                                          query_keys, query_terms, query_words, word_keys)
 from workflow.accounts.access import visible_to
 from workflow.core.extensions import db
+from workflow.core.params import PageNumbers
 from workflow.models import Document, AccessRequest, User
 from workflow.models.documents import DocumentPage
 
@@ -43,33 +44,13 @@ class SearchHit:
 
 
 @dataclass
-class SearchResults:
+class SearchResults(PageNumbers):
     query: str
     hits: list[SearchHit]
     total: int
     page: int
     per_page: int
     capped: bool = False  # more pages matched than were ranked: the most recent documents only
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # The stored tsvector of a page (PostgreSQL only; see the migration): the French stems of

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import functools
-from contextlib import contextmanager
 import hashlib
 import html
 import re
@@ -24,6 +23,7 @@ from typing import IO, Any, Callable, Iterator
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
+from workflow.core.bulk import gin_pending_list
 from workflow.core.extensions import db
 from workflow.core.text import fold
 from workflow.models.base import utcnow
@@ -264,26 +264,8 @@ class _Batch:
 SEARCH_INDEX = "cada_opinion_search_fts"  # PostgreSQL only: migration a3e03c4afaa3
 
 
-@contextmanager
-def _bulk_search_index() -> Iterator[None]:
-    """On PostgreSQL, new rows go to the GIN index's pending list during the import, merged
-    once at the end (as the directory's import does, workflow/directory/importing.py)."""
-    if is_sqlite() or not db.session.scalar(text(f"SELECT to_regclass('{SEARCH_INDEX}') IS NOT NULL")):
-        yield
-        return
-    db.session.execute(text(f"ALTER INDEX {SEARCH_INDEX} SET (fastupdate = on, gin_pending_list_limit = 131072)"))
-    db.session.commit()
-    try:
-        yield
-    finally:
-        db.session.rollback()
-        db.session.execute(text(f"ALTER INDEX {SEARCH_INDEX} RESET (gin_pending_list_limit)"))
-        db.session.execute(text(f"SELECT gin_clean_pending_list('{SEARCH_INDEX}'::regclass)"))
-        db.session.commit()
-
-
 def import_opinions(stream: IO[str], on_read: Callable[[int], None] | None = None) -> Report:
-    with _bulk_search_index():
+    with gin_pending_list(SEARCH_INDEX):
         return _import_opinions(stream, on_read)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import BindParameter
 
 from workflow.core.extensions import db
+from workflow.core.params import PageNumbers
 from workflow.core.french_search import fold, highlight, keys_of_word, pg_folded, pg_queries, query_keys, query_words
 from workflow.models.precedents import OUTCOME_LABELS, CadaOpinion
 
@@ -69,7 +70,7 @@ class OpinionHit:
 
 
 @dataclass
-class OpinionResults:
+class OpinionResults(PageNumbers):
     query: str
     filters: Filters
     hits: list[OpinionHit]
@@ -78,26 +79,6 @@ class OpinionResults:
     per_page: int
     capped: bool = False  # more opinions matched than were ranked: the most recent only
     keys: set[str] = field(default_factory=set)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _quoted(value: str) -> str:
