@@ -23,7 +23,9 @@ from workflow.documents.formats import (DOC, EXCEL_X, MESSAGES, ODP, ODS, ODT, O
 from workflow.documents.mail import EmailSummary, read_message
 
 PAGE_CHARS = 20_000  # text without pages is cut into parts this long (tsvector limits, excerpts)
-MAX_TEXT_CHARS = 5_000_000
+# The text kept (and indexed) per document: about 600 pages of a dense letter. A 50 MB
+# export or log would otherwise fill the index with millions of words for one file.
+MAX_TEXT_CHARS = 2_000_000
 
 
 @dataclass
@@ -46,7 +48,7 @@ def clean_text(text: str) -> str:
 
 
 def _chunks(text: str) -> list[str]:
-    text = clean_text(text[:MAX_TEXT_CHARS]).strip()
+    text = clean_text(text[:MAX_TEXT_CHARS + PAGE_CHARS]).strip()  # past the cap: _capped cuts it and says so
     parts = []
     while len(text) > PAGE_CHARS:
         cut = text.rfind("\n", 0, PAGE_CHARS)
@@ -354,7 +356,7 @@ def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None
     """The text of a document, page by page, with its page count where it has pages. A
     file that cannot be read gives no text and a French note, never an exception."""
     try:
-        return _extract_text(path, media_type, email_summary, member_paths)
+        return _capped(_extract_text(path, media_type, email_summary, member_paths))
     except Unreadable as error:
         return Extraction([], False, None, "no_text", error.kept_note())
     except OcrFailed:
@@ -362,6 +364,24 @@ def extract_text(path: Path, media_type: str, email_summary: EmailSummary | None
     except Exception:  # noqa: BLE001 - a file that fooled its reader: kept, without text
         return Extraction([], False, None, "failed", "Le texte n'a pas pu être lu (fichier endommagé ou inhabituel) : "
                                                      "le fichier est gardé tel quel.")
+
+
+def _capped(extraction: Extraction) -> Extraction:
+    """At most MAX_TEXT_CHARS of text, the first ones, with a note when some was left out
+    (the file itself is kept whole)."""
+    left, pages = MAX_TEXT_CHARS, []
+    for page in extraction.pages:
+        if left <= 0:
+            break
+        pages.append(page[:left])
+        left -= len(page)
+    if left >= 0:
+        return extraction
+    note = (f"Texte très long : seuls ses {MAX_TEXT_CHARS:,} premiers caractères".replace(",", "\u202f")
+            + " sont gardés pour la recherche (le fichier est gardé entier).")
+    extraction.pages = pages
+    extraction.note = f"{extraction.note} {note}".strip()
+    return extraction
 
 
 def _extract_text(path: Path, media_type: str, email_summary: EmailSummary | None,
