@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -29,7 +30,10 @@ ERROR_MESSAGES = {
     422: "Les données envoyées ne sont pas valides.",
     429: "Trop de tentatives : réessayez dans quelques minutes.",
     500: "Une erreur interne est survenue. Rien de ce que vous aviez enregistré n'est perdu ; réessayez plus tard.",
+    503: "Le serveur est momentanément occupé (un autre envoi écrit dans la base de données) : rien n'a été "
+         "enregistré. Réessayez dans quelques secondes.",
 }
+BUSY_RETRY_AFTER = 5  # seconds, in the Retry-After header of a "database busy" answer
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -128,6 +132,12 @@ def _configure_sqlite(app: Flask) -> None:
         cursor.close()
 
 
+def is_database_busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked" (or "busy"): a writer waited past the busy timeout."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -171,6 +181,24 @@ def _register_guards_and_errors(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": {"code": code, "message": message}}), code
         return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError):
+        """SQLite's "database is locked": another writer held the lock past the busy
+        timeout. Nothing was written; the client is asked to try again (503), never
+        shown a 500."""
+        if not is_database_busy(error):
+            return unexpected_error(error)
+        logging.getLogger("lanterne").warning("Database busy on %s: answered 503", request.path)
+        db.session.rollback()
+        message = ERROR_MESSAGES[503]
+        if _wants_json():
+            response = jsonify({"error": {"code": 503, "message": message}})
+        else:
+            response = app.make_response(render_template("error.html", code=503, message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

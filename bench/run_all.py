@@ -74,6 +74,7 @@ def main() -> int:
     ok = True
     start = time.perf_counter()
     ok &= run("letters.py", size, lines)  # pure rendering: no database, no Redis
+    ok &= run("ocr.py", size, lines)  # pure extraction: no database, no Redis
     for _label, arguments in backends:
         for script in ("pages.py", "load.py", "deadlines.py", "jobs.py", "filing.py", "directory.py", "precedents.py"):
             ok &= run(script, [*size, *arguments], lines)

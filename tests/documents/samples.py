@@ -514,3 +514,81 @@ def make_doc(text: str) -> bytes:
     struct.pack_into("<I", fib, 0x4C, len(encoded))  # ccpText
     stream = bytes(fib) + encoded + b"\r" + b"\0" * (4096 - len(fib) - len(encoded) - 1 if len(encoded) < 2000 else 0)
     return make_cfb({"WordDocument": stream, "1Table": b"\0" * 4096, "\x05SummaryInformation": b"\0" * 64})
+
+
+SCANNED_LETTER = [
+    "Préfecture de la Moselle",
+    "Bureau des polices administratives",
+    "",
+    "Metz, le 12 mars 2026",
+    "",
+    "Objet : votre demande de communication",
+    "",
+    "Madame,",
+    "",
+    "Par courrier du 3 février, vous avez sollicité la communication",
+    "de l'arrêté autorisant le système de vidéoprotection installé",
+    "sur la voie publique de la commune. Vous trouverez ci-joint",
+    "une copie de cet arrêté préfectoral ainsi que la liste des",
+    "caméras déclarées. Les enregistrements sont conservés",
+    "quinze jours au plus.",
+    "",
+    "Veuillez agréer, Madame, l'expression de mes salutations.",
+    "",
+    "Le secrétaire général",
+]
+
+
+def _letter_font(size: int):
+    from PIL import ImageFont
+
+    for path in ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                 "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)  # Pillow's own scalable font
+
+
+def scanned_letter_image(lines=tuple(SCANNED_LETTER), dpi: int = 200, seed: int = 14):
+    """A French letter as a scanner gives it back: an A4 page at `dpi`, turned slightly,
+    blurred, with speckle noise, in grey. A Pillow image (no text layer anywhere)."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    page = Image.new("L", (width, height), 250)
+    draw = ImageDraw.Draw(page)
+    font = _letter_font(int(dpi * 0.16))  # 11.5 points
+    line_height = int(dpi * 0.24)
+    y = int(dpi * 0.9)
+    for line in lines:
+        draw.text((int(dpi * 0.9), y), line, fill=25, font=font)
+        y += line_height
+    page = page.rotate(1.3, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=250)
+    page = page.filter(ImageFilter.GaussianBlur(0.8))
+    rng = random.Random(seed)
+    pixels = page.load()
+    for _ in range(width * height // 150):  # dust and toner specks
+        x, y = rng.randrange(width), rng.randrange(height)
+        pixels[x, y] = rng.choice((0, 60, 255))
+    return page
+
+
+def make_scanned_jpeg(lines=tuple(SCANNED_LETTER), dpi: int = 200, quality: int = 55) -> bytes:
+    """The degraded letter as a JPEG (the compression adds its own artefacts)."""
+    buffer = io.BytesIO()
+    scanned_letter_image(lines, dpi).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def make_scanned_pdf(pages=(tuple(SCANNED_LETTER),), dpi: int = 200) -> bytes:
+    """A PDF without a text layer: each page one JPEG picture, as a scanner writes it."""
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(make_scanned_jpeg(lines, dpi))) for lines in pages]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return buffer.getvalue()

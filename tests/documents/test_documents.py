@@ -210,7 +210,7 @@ def test_an_oversize_file_gets_the_limit_in_its_message(app, client, access_requ
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
     response = upload(client, access_request, [("gros.pdf", CONTRACT)], follow=False)
     assert response.status_code == 413
-    assert "Le fichier envoyé dépasse la taille autorisée." in page_text(response)
+    assert "dépasse la limite de 2 Ko par envoi (4 Ko au plus par fichier)" in page_text(response)
 
 
 def test_unsupported_files_inside_an_email_stay_in_it(client, access_request):

@@ -114,7 +114,7 @@ def test_text_page_by_page(tmp_path):
 def test_a_scan_without_ocr_engine_is_marked(tmp_path, monkeypatch):
     monkeypatch.setattr(extracting, "ocr_engine", lambda: None)
     extraction = extracting.extract_text(write(tmp_path, "scan.png", make_png()), "image/png")
-    assert extraction.status == "no_text" and "Pas de couche texte" in extraction.note
+    assert extraction.status == "no_text" and "Texte non lu" in extraction.note and "Tesseract" in extraction.note
 
 
 def test_safe_names_keep_accents_and_the_real_extension():

@@ -241,10 +241,18 @@ class _Filing:
     # -- write: blobs, then rows, then one commit
 
     def write(self, plans: list[_Planned]) -> None:
+        """The blobs first, then the rows: the transaction (and on SQLite the database's
+        write lock) begins with the first row and holds nothing slow."""
         item_ids = {item.id for item in self.access_request.items} if self.meta.item_ids else set()
         self.links = [item_id for item_id in self.meta.item_ids if item_id in item_ids]
-        for planned in plans:
-            self._write(planned, None)
+        for planned in self.planned.values():
+            if planned.duplicate_of is None:
+                # A blob published here and orphaned by a failed commit below is harmless: it
+                # is named by its content, never served without a row, and reused if it comes again.
+                planned.staged.publish()
+        with db.session.no_autoflush:
+            for planned in plans:
+                self._write(planned, None)
         db.session.flush()  # the ids the containers' lists of parts point at
         for planned in self.planned.values():
             if planned.document is not None and (planned.parts or planned.summary is not None):
@@ -258,9 +266,6 @@ class _Filing:
             self._link(document, leaf=not original.children)
             return
         email = planned.email
-        # A blob published here and orphaned by a failed commit below is harmless: it is
-        # named by its content, never served without a row, and reused if it comes again.
-        planned.staged.publish()
         document = Document(
             request_id=self.access_request.id, parent=parent, uploaded_by_id=self.user.id if self.user else None,
             sha256=planned.staged.sha256, filename=formats.safe_filename(planned.name, planned.media_type),

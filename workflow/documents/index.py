@@ -47,19 +47,62 @@ def init_app(app: Flask) -> None:
         migrate_state.configure_args.setdefault("include_name", _include_name)
 
 
-def index_pages(document: Document, pages: list[str]) -> list[DocumentPage]:
-    """Replace the document's text, page by page, and its entries in the index (no commit).
-    PostgreSQL indexes the rows itself (expression index); SQLite's FTS5 table gets the
-    words' keys computed here, and loses them by trigger when a page row goes."""
-    db.session.execute(delete(DocumentPage).where(DocumentPage.document_id == document.id))
-    rows = [DocumentPage(document_id=document.id, page=number, text=clean_text(page_text))
-            for number, page_text in enumerate(pages, start=1) if page_text.strip()]
-    db.session.add_all(rows)
-    db.session.flush()
-    if rows and is_sqlite():
-        db.session.execute(insert(FTS_TABLE), [{"rowid": row.id, "stems": " ".join(word_keys(row.text))}
-                                          for row in rows])
-    return rows
+# Text written in one transaction. SQLite has one writer at a time: each transaction
+# holds the write lock while it inserts its rows and their index entries (a few tens of
+# milliseconds for this much), then lets the other clients write.
+BATCH_CHARS = 200_000
+DELETE_BATCH = 200  # old pages removed in one transaction (their index entries go by trigger)
+
+
+def _prepared(pages: list[str]) -> list[tuple[int, str, str]]:
+    """(number, text, index keys) of each page with text, computed before any transaction:
+    stemming a long document takes seconds of CPU, never under the write lock."""
+    sqlite = is_sqlite()
+    prepared = []
+    for number, page_text in enumerate(pages, start=1):
+        text = clean_text(page_text)
+        if text.strip():
+            prepared.append((number, text, " ".join(word_keys(text)) if sqlite else ""))
+    return prepared
+
+
+def _delete_pages(document_id: int) -> None:
+    while True:
+        ids = db.session.scalars(select(DocumentPage.id).where(DocumentPage.document_id == document_id)
+                                 .limit(DELETE_BATCH)).all()
+        if not ids:
+            return
+        db.session.execute(delete(DocumentPage).where(DocumentPage.id.in_(ids)))
+        db.session.commit()
+
+
+def index_pages(document_id: int, pages: list[str]) -> int:
+    """Replace the document's text, page by page, and its entries in the index; returns
+    the number of pages kept. Everything is prepared first (text cleaned, SQLite's keys
+    computed), then written in transactions of about BATCH_CHARS characters, each
+    committed: a long document never holds the database's write lock for long. Until the
+    caller marks the document done, its text may be partly written; run again, this
+    replaces it. PostgreSQL indexes the rows itself (expression index); SQLite's FTS5
+    table gets the keys computed here, and loses them by trigger when a page row goes."""
+    prepared = _prepared(pages)
+    db.session.commit()  # nothing of the caller's stays open across the batches
+    _delete_pages(document_id)
+    batch: list[tuple[int, str, str]] = []
+    size = 0
+    for entry in prepared + [(0, "", "")]:  # a sentinel flushes the last batch
+        if batch and (entry[0] == 0 or size + len(entry[1]) > BATCH_CHARS):
+            rows = [DocumentPage(document_id=document_id, page=number, text=text) for number, text, _keys in batch]
+            db.session.add_all(rows)
+            db.session.flush()
+            if is_sqlite():
+                db.session.execute(insert(FTS_TABLE), [{"rowid": row.id, "stems": keys}
+                                                       for row, (_n, _t, keys) in zip(rows, batch)])
+            db.session.commit()
+            batch, size = [], 0
+        if entry[0]:
+            batch.append(entry)
+            size += len(entry[1])
+    return len(prepared)
 
 
 def rebuild_search_index() -> int:
@@ -77,26 +120,32 @@ def rebuild_search_index() -> int:
 
 
 def extract_and_index(document: Document) -> Extraction:
-    """Read the document's text page by page, index it, count its pages, draw its first
-    page. Replaces whatever an earlier run left; commits."""
+    """Read the document's text page by page (OCR for scans), draw its first page, then
+    index the text in short transactions and mark the document read. The reading, the
+    drawing and the stemming happen outside any transaction; replaces whatever an earlier
+    run left; commits."""
     store = file_store()
+    document_id, media_type = document.id, document.media_type
     path = store.path(document.sha256)
+    db.session.commit()  # no transaction stays open while the file is read (OCR takes minutes)
     summary, members = None, None
     try:
-        if document.media_type in MESSAGES:
-            summary = read_message(path, document.media_type)
-        elif document.media_type == ZIP:
+        if media_type in MESSAGES:
+            summary = read_message(path, media_type)
+        elif media_type == ZIP:
             members = zip_listing(path)
     except Exception:  # noqa: BLE001 - a damaged container: extract_text says what it can
         pass
-    extraction = extract_text(path, document.media_type, summary, members)
-    index_pages(document, extraction.pages)
+    extraction = extract_text(path, media_type, summary, members)
+    picture = thumbnail(path, media_type)
+    thumbnail_sha256 = store.put(picture) if picture else None
+    index_pages(document_id, extraction.pages)
+    document = db.session.get(Document, document_id)
     if extraction.page_count:
         document.pages = extraction.page_count
     document.paginated = extraction.paginated
     document.text_status, document.text_note = extraction.status, extraction.note[:500]
-    picture = thumbnail(path, document.media_type)
-    document.thumbnail_sha256 = store.put(picture) if picture else None
+    document.thumbnail_sha256 = thumbnail_sha256
     document.extracted_at = utcnow()
     db.session.commit()
     return extraction

@@ -3,13 +3,20 @@ brings for each requested item, its text), downloads, full-text search across wh
 user may see, and the dossier export of a request or a campaign."""
 from __future__ import annotations
 
+import io
+from typing import IO, cast
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import parse_form_data
 
 from workflow.documents.extraction import ocr_engine
 from workflow.jobs import documents as document_jobs
 from workflow import documents
+from workflow.documents import formats
 from workflow.accounts.access import editable_by, get_campaign_or_404, get_request_or_404, visible_to
 from workflow.core.extensions import db
 from workflow.forms import document_form, upload_form
@@ -79,6 +86,65 @@ def upload(request_id: int):
     for notice in report.notices:
         flash(notice, "warning")
     return back
+
+
+# A body this many times the limit is not read to recover the form's fields: plain 413.
+TOO_LARGE_DRAIN_FACTOR = 4
+
+
+def _fields_of_refused_upload(limit: int) -> MultiDict:
+    """The form's fields of an upload refused for its size, its files thrown away as they
+    are read (nothing is kept); empty when the body is far past the limit."""
+    length = request.content_length or 0
+    if not length or length > TOO_LARGE_DRAIN_FACTOR * limit:
+        return MultiDict()
+    try:
+        _stream, fields, _files = parse_form_data(
+            request.environ, stream_factory=_discard, max_content_length=None,
+            max_form_memory_size=64 * 1024, silent=False)
+    except Exception:  # noqa: BLE001 - a truncated or malformed body: the form comes back empty
+        return MultiDict()
+    return fields
+
+
+class _Discard(io.RawIOBase):
+    """Where the files of a refused upload go: nowhere."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        return len(data)
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:  # the parser rewinds each file it wrote
+        return 0
+
+
+def _discard(total_content_length: int | None, content_type: str | None, filename: str | None,
+             content_length: int | None = None) -> IO[bytes]:
+    return cast(IO[bytes], _Discard())
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """An upload over MAX_CONTENT_LENGTH: a page that states the limit and gives back the
+    upload form as the user filled it (the files must be chosen again: no browser lets a
+    page choose them); status 413. Other pages get the plain 413 page."""
+    if request.endpoint != "documents.upload":
+        return error
+    access_request = get_request_or_404(request.view_args["request_id"], current_user, for_change=True)
+    limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    form = upload_form(access_request, formdata=_fields_of_refused_upload(limit))
+    sent = f" ({formats.human_size(request.content_length)})" if request.content_length else ""
+    message = (f"Cet envoi{sent} dépasse la limite de {formats.human_size(limit)} par envoi "
+               f"({formats.human_size(int(current_app.config['DOCUMENT_MAX_BYTES']))} au plus par fichier) : rien "
+               "n'a été enregistré. Vos choix sont gardés ci-dessous ; choisissez de nouveau les fichiers et "
+               "envoyez-les en plusieurs fois, ou compressés.")
+    return render_template("documents/upload_too_large.html", access_request=access_request, form=form,
+                           message=message), 413
 
 
 @bp.route("/<int:document_id>", methods=["GET", "POST"])
