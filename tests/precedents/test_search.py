@@ -68,3 +68,13 @@ def test_the_api_searches_and_reads_opinions(client, make_user, opinions):
     # Reference data: no route writes an opinion.
     assert client.post("/api/v1/cada/opinions", json={}, headers=headers).status_code == 405
     assert client.delete("/api/v1/cada/opinions/20215065", headers=headers).status_code == 405
+
+
+def test_before_any_import_the_search_page_says_how_to_import(client, alice):
+    text = page_text(client.get("/avis-cada/"))
+    assert "Aucun avis de la CADA n'est encore importé." in text
+    assert "flask --app app cada import FICHIER.csv" in text
+
+
+def test_once_imported_the_page_does_not_ask_for_it(client, alice, opinions):
+    assert "n'est encore importé" not in page_text(client.get("/avis-cada/"))

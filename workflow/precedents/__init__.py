@@ -10,11 +10,11 @@ Only the import writes opinions; users cite them on their requests.
 from workflow.precedents.citations import (CitationError, Suggestion, cite, cited, opinion_by_number, sentences,
                                            suggested_holding, suggestions, uncite)
 from workflow.precedents.importing import ImportFileError, Report, import_opinions, rebuild_search_index
-from workflow.precedents.search import Filters, OpinionHit, OpinionResults, opinion, search, years
+from workflow.precedents.search import Filters, OpinionHit, OpinionResults, any_imported, opinion, search, years
 
 __all__ = [
     "CitationError", "Suggestion", "cite", "cited", "opinion_by_number", "sentences", "suggested_holding",
     "suggestions", "uncite",
     "ImportFileError", "Report", "import_opinions", "rebuild_search_index",
-    "Filters", "OpinionHit", "OpinionResults", "opinion", "search", "years",
+    "Filters", "OpinionHit", "OpinionResults", "any_imported", "opinion", "search", "years",
 ]

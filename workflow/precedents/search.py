@@ -205,6 +205,11 @@ def opinion(number: str) -> CadaOpinion | None:
     return db.session.scalar(select(CadaOpinion).where(CadaOpinion.number == number.strip()[:20]))
 
 
+def any_imported() -> bool:
+    """Whether the opinions were imported at all: an empty search page says how to."""
+    return db.session.scalar(select(CadaOpinion.id).limit(1)) is not None
+
+
 def years() -> list[int]:
     return list(db.session.scalars(select(CadaOpinion.year).where(CadaOpinion.year.is_not(None))
                                    .distinct().order_by(CadaOpinion.year.desc())))

@@ -46,7 +46,7 @@ def index():
     demande_id = get_request_or_404(demande, current_user).id if demande else None
     return render_template("precedents/index.html", query=query, filters=filters, results=results,
                            years=precedents.years(), outcomes=OUTCOME_LABELS, kinds=AUTHORITY_KINDS,
-                           demande_id=demande_id)
+                           demande_id=demande_id, imported=precedents.any_imported())
 
 
 @bp.route("/numero")
