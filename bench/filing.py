@@ -13,6 +13,7 @@
    common and rare, with and without accents): p50 and p95 at each size.
 
     .venv/bin/python bench/filing.py [--quick] [--database-url URL] [--redis-url URL]
+        [--search-sizes 100000] [--only search|filing]
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ import common  # noqa: E402
 from common import Backend, Seeder, Summary, table  # noqa: E402
 
 FILING_TARGET = 20.0     # filing time / sha256sum time over the same files
-SEARCH_TARGET_MS = 200.0  # p95 of one search, 10,000 documents
+SEARCH_TARGET_MS = 150.0  # p95 of one search, at every size (issue 14: 100,000 documents)
 ROUNDS = 3                # filing rounds (the best counts: the machine may be busy with something else)
 
 WORDS = (
@@ -261,19 +262,18 @@ QUERIES = ["caméra", "camera", "contrats", "délibération", "deliberations con
            "reconnaissance", "police municipale", "bordereau", "fibre", "algorithme", "annexe"]
 
 
-def bench_search(backend: Backend, count: int, summary: Summary) -> None:
+def seed_search(app, count: int) -> tuple[int, int, float]:
+    """`count` documents of one to three pages over 200 requests of two users, indexed as
+    the extraction job indexes them; (the reader's id, pages, seconds taken)."""
     from sqlalchemy import insert as sql_insert
 
     from workflow.accounts import users as accounts
-    from workflow import documents
     from workflow.documents.text_search import FTS_TABLE, word_keys
     from workflow.core.extensions import db
-    from workflow.models import Authority, AccessRequest
+    from workflow.models import Authority
 
     rng = random.Random(10)
     words = vocabulary(rng)
-    app = backend.make_app()
-    common.migrate(app)
     with app.app_context(), common.quiet_logs():
         seeder = Seeder(app)
         reader = accounts.create_user("search@example.org", common.PASSWORD)
@@ -320,8 +320,18 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
         seeder.fix_sequences()
         db.session.commit()
         seeder.analyze()
-        indexing = time.perf_counter() - start
-        db.session.expire_all()
+        return reader.id, len(page_rows), time.perf_counter() - start
+
+
+def time_search(app, reader_id: int) -> tuple[list[float], list[int], int]:
+    """The QUERIES three times as the reader, the first round discarded (it warms the
+    caches): (latencies, totals, requests the reader sees)."""
+    from workflow import documents
+    from workflow.core.extensions import db
+    from workflow.models import AccessRequest, User
+
+    with app.app_context(), common.quiet_logs():
+        reader = db.session.get(User, reader_id)
         latencies, totals = [], []
         for round_ in range(3):
             for query in QUERIES:
@@ -333,10 +343,20 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
                     latencies.append(elapsed)
                     totals.append(results.total)
         visible = db.session.query(AccessRequest).filter(AccessRequest.owner_id == reader.id).count()
+    return latencies, totals, visible
+
+
+def bench_search(backend: Backend, count: int, summary: Summary) -> None:
+    app = backend.make_app()
+    common.migrate(app)
+    reader_id, pages, indexing = seed_search(app, count)
+    latencies, totals, visible = time_search(app, reader_id)
     with app.app_context():
+        from workflow.core.extensions import db
+
         db.engine.dispose()
     p50, p95 = common.percentile(latencies, 50), common.percentile(latencies, 95)
-    table(f"Search over {count:,} documents ({len(page_rows):,} pages; the user sees {visible} of 200 requests) "
+    table(f"Search over {count:,} documents ({pages:,} pages; the user sees {visible} of 200 requests) "
           f"— {backend.label}", ["measure", "value"], [
               ["indexing (rows + index)", common.fmt_ms(indexing)],
               ["queries timed", len(latencies)],
@@ -350,16 +370,23 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
 
 
 def main() -> int:
-    options = common.parser(__doc__.split("\n\n")[0]).parse_args()
+    parser = common.parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--search-sizes", default="",
+                        help="documents to search over, comma-separated (default: 2,000 quick, 10,000 and 100,000 full)")
+    parser.add_argument("--only", choices=("search", "filing"), default="", help="run one half only")
+    options = parser.parse_args()
     files, sizes = (60, (2_000,)) if options.quick else (160, (10_000, 100_000))
+    if options.search_sizes:
+        sizes = tuple(int(size.replace("_", "")) for size in options.search_sizes.split(","))
     print(f"Lanterne — filing and search benchmark ({'quick: fewer files and 2,000 documents' if options.quick else 'full'})")
     print(f"Machine: {common.machine()}")
     summary = Summary()
-    for searched in sizes:
+    for searched in sizes if options.only != "filing" else ():
         with Backend(options.database_url, options.redis_url) as backend:
             bench_search(backend, searched, summary)
-    with Backend(options.database_url, options.redis_url) as backend:
-        bench_filing(backend, files, summary)
+    if options.only != "search":
+        with Backend(options.database_url, options.redis_url) as backend:
+            bench_filing(backend, files, summary)
     summary.print()
     return 0  # a MISS is a figure to read, not a failure to run (as the other benchmarks)
 
