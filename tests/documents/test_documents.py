@@ -336,9 +336,11 @@ def test_a_search_matching_too_many_pages_ranks_the_most_recent_and_says_so(clie
     assert "recent.pdf" in page_text(page) and "ancien.pdf" not in page_text(page)
 
 
-def test_a_rare_word_finds_its_document_first_among_many(client, access_request, monkeypatch):
+@pytest.mark.parametrize("set_below", [8_000, 0])  # PostgreSQL: the matches as a set, or read newest first
+def test_a_rare_word_finds_its_document_first_among_many(client, access_request, monkeypatch, set_below):
     """The cut keeps the most recent matches of a common word, not the only page holding
     a rare one; the page with both words ranks first; every page of a document counts."""
+    monkeypatch.setattr("workflow.documents.text_search.PG_SET_BELOW", set_below)
     monkeypatch.setattr("workflow.documents.text_search.CANDIDATE_PAGES", 3)
     monkeypatch.setattr("workflow.documents.text_search.PG_CANDIDATE_PAGES", 3)
     upload(client, access_request, [("cormoran.pdf", make_pdf(["Contrat du cormoran", "Annexe du contrat"]))])
