@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import random
 import shutil
 import subprocess
@@ -207,6 +208,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
             db.session.add_all([identity, authority])
             db.session.commit()
             baselines, rounds = [], []
+            load_before = os.getloadavg()[0]
             for round_ in range(ROUNDS):
                 # The baseline next to each round, so that both see the same machine.
                 baselines.append(sha256sum_seconds(paths, repeat=3))  # and the page cache is warm for both
@@ -224,6 +226,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
                 if round_ < ROUNDS - 1:
                     queue().empty()  # extraction is timed once, below
             filing, baseline = min(rounds), min(baselines)
+            load_after = os.getloadavg()[0]
             filed = db.session.scalar(select(func.count(Document.id)).where(Document.request_id == access_request.id))
             start = time.perf_counter()
             SimpleWorker([queue()], connection=queue().connection).work(burst=True)
@@ -249,6 +252,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
                common.fmt_ratio(extraction / baseline)],
           ])
     print("  extraction results: " + ", ".join(f"{key} {value}" for key, value in sorted(statuses.items())))
+    print(f"  load average (1 min) over the filing rounds: {load_before:.2f} → {load_after:.2f}")
     summary.add(f"filing[{backend.label}]", f"{ratio:.1f}x sha256sum ({megabytes / filing:.1f} MiB/s)", f"<= {FILING_TARGET:.0f}x",
                 ratio <= FILING_TARGET)
 
@@ -350,7 +354,9 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
     app = backend.make_app()
     common.migrate(app)
     reader_id, pages, indexing = seed_search(app, count)
+    load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     latencies, totals, visible = time_search(app, reader_id)
+    load_after = os.getloadavg()[0]
     with app.app_context():
         from workflow.core.extensions import db
 
@@ -364,6 +370,7 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
               ["latency p50", common.fmt_ms(p50)],
               ["latency p95", common.fmt_ms(p95)],
               ["latency max", common.fmt_ms(max(latencies))],
+              ["load average (1 min), before → after", f"{load_before:.2f} → {load_after:.2f}"],
           ])
     summary.add(f"search.{count}[{backend.label}]", f"p95 {p95 * 1000:.0f} ms over {count:,} documents", f"p95 <= {SEARCH_TARGET_MS:.0f} ms",
                 p95 * 1000 <= SEARCH_TARGET_MS)
