@@ -13,11 +13,13 @@
    common and rare, with and without accents): p50 and p95 at each size.
 
     .venv/bin/python bench/filing.py [--quick] [--database-url URL] [--redis-url URL]
+        [--search-sizes 100000] [--only search|filing]
 """
 from __future__ import annotations
 
 import base64
 import io
+import os
 import random
 import shutil
 import subprocess
@@ -32,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import Backend, Seeder, Summary, table  # noqa: E402
 
-FILING_TARGET = 20.0     # filing time / sha256sum time over the same files
-SEARCH_TARGET_MS = 200.0  # p95 of one search, 10,000 documents
+FILING_TARGET = 15.0     # filing time / sha256sum time over the same files (issue 14)
+SEARCH_TARGET_MS = 150.0  # p95 of one search, at every size (issue 14: 100,000 documents)
 ROUNDS = 3                # filing rounds (the best counts: the machine may be busy with something else)
 
 WORDS = (
@@ -206,6 +208,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
             db.session.add_all([identity, authority])
             db.session.commit()
             baselines, rounds = [], []
+            load_before = os.getloadavg()[0]
             for round_ in range(ROUNDS):
                 # The baseline next to each round, so that both see the same machine.
                 baselines.append(sha256sum_seconds(paths, repeat=3))  # and the page cache is warm for both
@@ -223,6 +226,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
                 if round_ < ROUNDS - 1:
                     queue().empty()  # extraction is timed once, below
             filing, baseline = min(rounds), min(baselines)
+            load_after = os.getloadavg()[0]
             filed = db.session.scalar(select(func.count(Document.id)).where(Document.request_id == access_request.id))
             start = time.perf_counter()
             SimpleWorker([queue()], connection=queue().connection).work(burst=True)
@@ -248,6 +252,7 @@ def bench_filing(backend: Backend, count: int, summary: Summary) -> None:
                common.fmt_ratio(extraction / baseline)],
           ])
     print("  extraction results: " + ", ".join(f"{key} {value}" for key, value in sorted(statuses.items())))
+    print(f"  load average (1 min) over the filing rounds: {load_before:.2f} → {load_after:.2f}")
     summary.add(f"filing[{backend.label}]", f"{ratio:.1f}x sha256sum ({megabytes / filing:.1f} MiB/s)", f"<= {FILING_TARGET:.0f}x",
                 ratio <= FILING_TARGET)
 
@@ -261,19 +266,18 @@ QUERIES = ["caméra", "camera", "contrats", "délibération", "deliberations con
            "reconnaissance", "police municipale", "bordereau", "fibre", "algorithme", "annexe"]
 
 
-def bench_search(backend: Backend, count: int, summary: Summary) -> None:
+def seed_search(app, count: int) -> tuple[int, int, float]:
+    """`count` documents of one to three pages over 200 requests of two users, indexed as
+    the extraction job indexes them; (the reader's id, pages, seconds taken)."""
     from sqlalchemy import insert as sql_insert
 
     from workflow.accounts import users as accounts
-    from workflow import documents
     from workflow.documents.text_search import FTS_TABLE, word_keys
     from workflow.core.extensions import db
-    from workflow.models import Authority, AccessRequest
+    from workflow.models import Authority
 
     rng = random.Random(10)
     words = vocabulary(rng)
-    app = backend.make_app()
-    common.migrate(app)
     with app.app_context(), common.quiet_logs():
         seeder = Seeder(app)
         reader = accounts.create_user("search@example.org", common.PASSWORD)
@@ -320,8 +324,18 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
         seeder.fix_sequences()
         db.session.commit()
         seeder.analyze()
-        indexing = time.perf_counter() - start
-        db.session.expire_all()
+        return reader.id, len(page_rows), time.perf_counter() - start
+
+
+def time_search(app, reader_id: int) -> tuple[list[float], list[int], int]:
+    """The QUERIES three times as the reader, the first round discarded (it warms the
+    caches): (latencies, totals, requests the reader sees)."""
+    from workflow import documents
+    from workflow.core.extensions import db
+    from workflow.models import AccessRequest, User
+
+    with app.app_context(), common.quiet_logs():
+        reader = db.session.get(User, reader_id)
         latencies, totals = [], []
         for round_ in range(3):
             for query in QUERIES:
@@ -333,10 +347,22 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
                     latencies.append(elapsed)
                     totals.append(results.total)
         visible = db.session.query(AccessRequest).filter(AccessRequest.owner_id == reader.id).count()
+    return latencies, totals, visible
+
+
+def bench_search(backend: Backend, count: int, summary: Summary) -> None:
+    app = backend.make_app()
+    common.migrate(app)
+    reader_id, pages, indexing = seed_search(app, count)
+    load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
+    latencies, totals, visible = time_search(app, reader_id)
+    load_after = os.getloadavg()[0]
     with app.app_context():
+        from workflow.core.extensions import db
+
         db.engine.dispose()
     p50, p95 = common.percentile(latencies, 50), common.percentile(latencies, 95)
-    table(f"Search over {count:,} documents ({len(page_rows):,} pages; the user sees {visible} of 200 requests) "
+    table(f"Search over {count:,} documents ({pages:,} pages; the user sees {visible} of 200 requests) "
           f"— {backend.label}", ["measure", "value"], [
               ["indexing (rows + index)", common.fmt_ms(indexing)],
               ["queries timed", len(latencies)],
@@ -344,22 +370,30 @@ def bench_search(backend: Backend, count: int, summary: Summary) -> None:
               ["latency p50", common.fmt_ms(p50)],
               ["latency p95", common.fmt_ms(p95)],
               ["latency max", common.fmt_ms(max(latencies))],
+              ["load average (1 min), before → after", f"{load_before:.2f} → {load_after:.2f}"],
           ])
     summary.add(f"search.{count}[{backend.label}]", f"p95 {p95 * 1000:.0f} ms over {count:,} documents", f"p95 <= {SEARCH_TARGET_MS:.0f} ms",
                 p95 * 1000 <= SEARCH_TARGET_MS)
 
 
 def main() -> int:
-    options = common.parser(__doc__.split("\n\n")[0]).parse_args()
+    parser = common.parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--search-sizes", default="",
+                        help="documents to search over, comma-separated (default: 2,000 quick, 10,000 and 100,000 full)")
+    parser.add_argument("--only", choices=("search", "filing"), default="", help="run one half only")
+    options = parser.parse_args()
     files, sizes = (60, (2_000,)) if options.quick else (160, (10_000, 100_000))
+    if options.search_sizes:
+        sizes = tuple(int(size.replace("_", "")) for size in options.search_sizes.split(","))
     print(f"Lanterne — filing and search benchmark ({'quick: fewer files and 2,000 documents' if options.quick else 'full'})")
     print(f"Machine: {common.machine()}")
     summary = Summary()
-    for searched in sizes:
+    for searched in sizes if options.only != "filing" else ():
         with Backend(options.database_url, options.redis_url) as backend:
             bench_search(backend, searched, summary)
-    with Backend(options.database_url, options.redis_url) as backend:
-        bench_filing(backend, files, summary)
+    if options.only != "search":
+        with Backend(options.database_url, options.redis_url) as backend:
+            bench_filing(backend, files, summary)
     summary.print()
     return 0  # a MISS is a figure to read, not a failure to run (as the other benchmarks)
 

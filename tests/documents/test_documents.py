@@ -329,10 +329,33 @@ def test_a_search_matching_too_many_pages_ranks_the_most_recent_and_says_so(clie
     upload(client, access_request, [("ancien.pdf", make_pdf(["Contrat ancien"])), ("recent.pdf", make_pdf(["Contrat récent"]))])
     run_worker()
     monkeypatch.setattr("workflow.documents.text_search.CANDIDATE_PAGES", 1)
+    monkeypatch.setattr("workflow.documents.text_search.PG_CANDIDATE_PAGES", 1)
     page = client.get("/documents/recherche?q=contrat")
-    assert ("Trop de pages contiennent « contrat » : seuls les documents les plus récents sont classés ici (1)."
+    assert ("Plus de 1 résultats pour « contrat » : seuls les documents les plus récents sont classés ici."
             in page_text(page)), page_text(page)
     assert "recent.pdf" in page_text(page) and "ancien.pdf" not in page_text(page)
+
+
+@pytest.mark.parametrize("set_below", [8_000, 0])  # PostgreSQL: the matches as a set, or read newest first
+def test_a_rare_word_finds_its_document_first_among_many(client, access_request, monkeypatch, set_below):
+    """The cut keeps the most recent matches of a common word, not the only page holding
+    a rare one; the page with both words ranks first; every page of a document counts."""
+    monkeypatch.setattr("workflow.documents.text_search.PG_SET_BELOW", set_below)
+    monkeypatch.setattr("workflow.documents.text_search.CANDIDATE_PAGES", 3)
+    monkeypatch.setattr("workflow.documents.text_search.PG_CANDIDATE_PAGES", 3)
+    upload(client, access_request, [("cormoran.pdf", make_pdf(["Contrat du cormoran", "Annexe du contrat"]))])
+    upload(client, access_request, [(f"contrat-{n}.pdf", make_pdf([f"Contrat numéro {n}"])) for n in range(4)])
+    run_worker()
+    page = page_text(client.get("/documents/recherche?q=cormoran"))
+    assert "1 document trouvé pour « cormoran »." in page and "cormoran.pdf , page 1" in page, page
+    page = page_text(client.get("/documents/recherche?q=contrat+cormoran"))
+    assert "1 document trouvé" in page and "cormoran.pdf , page 1" in page, page
+    page = page_text(client.get("/documents/recherche?q=contrat"))
+    assert "Plus de 3 résultats pour « contrat »" in page and "cormoran.pdf" not in page, page
+    monkeypatch.setattr("workflow.documents.text_search.CANDIDATE_PAGES", 100)
+    monkeypatch.setattr("workflow.documents.text_search.PG_CANDIDATE_PAGES", 100)
+    page = page_text(client.get("/documents/recherche?q=contrat"))
+    assert "5 documents trouvés pour « contrat »." in page and "(et 1 autre page)" in page, page
 
 
 def test_extractions_lost_by_redis_are_queued_again(client, access_request):

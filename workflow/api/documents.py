@@ -192,8 +192,8 @@ SPEC["paths"].update({
                 "200": {"description": "Un document par résultat, sa meilleure page", "content": {"application/json": {
                     "schema": {"type": "object", "properties": {
                         "query": {"type": "string"}, "total": _ID, "page": _ID, "pages": _ID,
-                        "capped": {"type": "boolean", "description": "Trop de pages correspondent : seules celles "
-                                                                      "des documents les plus récents sont classées."},
+                        "capped": {"type": "boolean", "description": "Trop de pages correspondent : seules les plus "
+                                                                      "récentes sont classées, total est un minimum."},
                         "results": {"type": "array", "items": {"type": "object", "properties": {
                             "request": {"type": "object"}, "document": {"type": "object"},
                             "page": {"type": ["integer", "null"]}, "other_pages": _ID,

@@ -22,7 +22,7 @@ from typing import IO
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.accounts.access import visible_to
@@ -113,6 +113,10 @@ class _Filing:
 
     def __init__(self, access_request: AccessRequest, meta: FilingMeta, user: User | None):
         self.access_request, self.meta, self.user = access_request, meta, user
+        # Their ids without a query: after the caller's last commit both are expired, and
+        # reading `.id` would load every column again.
+        self.request_id = _identity(access_request)
+        self.user_id = _identity(user) if user is not None else None
         self.store: FileStore = file_store()
         config = current_app.config  # limits: workflow/core/config.py
         self.max_file = int(config["DOCUMENT_MAX_BYTES"])
@@ -122,7 +126,7 @@ class _Filing:
             max_ratio=int(config["DOCUMENT_ARCHIVE_MAX_RATIO"]))
         self.planned: dict[str, _Planned] = {}
         # The hashes already filed on this request (strings only: one query per upload).
-        self.known = set(db.session.scalars(select(Document.sha256).where(Document.request_id == access_request.id)))
+        self.known = set(db.session.scalars(select(Document.sha256).where(Document.request_id == self.request_id)))
         self.staged: list[Staged] = []
         self.notices: list[str] = []
         self.filed: list[Filed] = []
@@ -148,7 +152,7 @@ class _Filing:
         planned = _Planned(staged=staged, name=name, origin_path=origin_path, label=label, media_type=media_type,
                            email=in_email, note=name_note[:1].upper() + name_note[1:])
         duplicate = self.planned.get(staged.sha256) or (db.session.scalar(
-            select(Document).where(Document.request_id == self.access_request.id, Document.sha256 == staged.sha256))
+            select(Document).where(Document.request_id == self.request_id, Document.sha256 == staged.sha256))
             if staged.sha256 in self.known else None)
         if duplicate is not None:
             planned.duplicate_of = duplicate  # same bytes: linked, neither checked again nor copied
@@ -267,7 +271,7 @@ class _Filing:
             return
         email = planned.email
         document = Document(
-            request_id=self.access_request.id, parent=parent, uploaded_by_id=self.user.id if self.user else None,
+            request_id=self.request_id, parent=parent, uploaded_by_id=self.user_id,
             sha256=planned.staged.sha256, filename=formats.safe_filename(planned.name, planned.media_type),
             original_name=(planned.name or "")[:255], origin_path=planned.origin_path[:500],
             media_type=planned.media_type, size=planned.staged.size, pages=planned.pages, filing_note=planned.note[:500],
@@ -316,6 +320,11 @@ def _contents(planned: _Planned) -> dict:
     return contents
 
 
+def _identity(instance) -> int:
+    identity = inspect(instance).identity
+    return identity[0] if identity is not None else instance.id
+
+
 def file_documents(access_request: AccessRequest, uploads: list[Upload], meta: FilingMeta, user: User | None) -> FilingReport:
     """File every upload on a request, each kept as received (the report's notices say
     what could not be read), or none when one would harm the server or is empty: then
@@ -333,6 +342,8 @@ def file_documents(access_request: AccessRequest, uploads: list[Upload], meta: F
                  for upload in uploads]
         try:
             filing.write(plans)
+            # Read before the commit expires them (a query per document after it).
+            new_ids = [entry.document.id for entry in filing.filed if not entry.duplicate]
             db.session.commit()
         except IntegrityError as error:  # the same file filed by another upload at this very moment
             db.session.rollback()
@@ -345,7 +356,7 @@ def file_documents(access_request: AccessRequest, uploads: list[Upload], meta: F
         filing.discard()  # what was staged and not published (refused files, duplicates)
     report = FilingReport(filing.filed, filing.notices)
     # After the commit: the jobs layer queues the text extraction (False if Redis is down).
-    answers = documents_filed.send([document.id for document in report.new])
+    answers = documents_filed.send(new_ids)
     report.queued = bool(answers) and all(queued for _receiver, queued in answers)
     return report
 
