@@ -78,3 +78,12 @@ def test_before_any_import_the_search_page_says_how_to_import(client, alice):
 
 def test_once_imported_the_page_does_not_ask_for_it(client, alice, opinions):
     assert "n'est encore importé" not in page_text(client.get("/avis-cada/"))
+
+
+
+def test_the_search_pages_link_to_the_next_page_with_the_query(client, alice, opinions, monkeypatch):
+    one_a_page = precedents.search
+    monkeypatch.setattr(precedents, "search", lambda query, filters, page: one_a_page(query, filters, page, per_page=1))
+    body = client.get("/avis-cada/?q=commission").get_data(as_text=True)
+    assert "Page 1 sur" in body
+    assert 'href="/avis-cada/?page=2&amp;q=commission" rel="next"' in body
