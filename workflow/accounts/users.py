@@ -189,6 +189,12 @@ def set_directory_maintainer(user: User, maintainer: bool) -> None:
     db.session.commit()
 
 
+def set_site_admin(user: User, admin: bool) -> None:
+    """Site administrators see the inbox of unmatched e-mails and maintain the directory."""
+    user.site_admin = admin
+    db.session.commit()
+
+
 class AccountError(ValueError):
     """A refused account operation; the message is shown to the user as is."""
 

@@ -89,6 +89,19 @@ def maintainer_command(email: str, revoke: bool):
     click.echo(f"{email} {'n’est plus' if revoke else 'est'} responsable de l'annuaire.")
 
 
+@user_group.command("admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Retirer le rôle au lieu de le donner.")
+@with_appcontext
+def admin_command(email: str, revoke: bool):
+    """Make an account a site administrator (or no longer, with --revoke)."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"Aucun compte pour {email}.")
+    accounts.set_site_admin(user, not revoke)
+    click.echo(f"{email} {'n’est plus' if revoke else 'est'} administrateur du site.")
+
+
 @click.command("seed", help="Ajouter à l'annuaire les autorités de référence (sans rien écraser).")
 @with_appcontext
 def seed_command():

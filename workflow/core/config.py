@@ -82,6 +82,16 @@ def settings_from_environment(instance_path: str, environ: os._Environ | dict = 
         "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_FROM": environ.get("MAIL_FROM", "lanterne@localhost"),
+        # Inbound e-mail (workflow/inbound): the mailbox answers reach. Each request replies to
+        # its own "+tag" form of INBOUND_ADDRESS; IMAP_URL (imaps://user:password@host:993/INBOX)
+        # is polled every IMAP_POLL_SECONDS by the scheduler, or a mail server pipes to `flask mail receive`.
+        "INBOUND_ADDRESS": environ.get("INBOUND_ADDRESS", "").strip(),
+        "IMAP_URL": environ.get("IMAP_URL", "").strip(),
+        "IMAP_POLL_SECONDS": int(environ.get("IMAP_POLL_SECONDS") or 120),
+        # Letters e-mailed from the request's reply address itself (only if the SMTP server allows it);
+        # otherwise from MAIL_FROM, with the reply address as Reply-To.
+        "MAIL_FROM_REPLY_ADDRESS": _bool(environ.get("MAIL_FROM_REPLY_ADDRESS")),
+        "INBOUND_MAX_BYTES": int(environ.get("INBOUND_MAX_BYTES") or 60 * MiB),  # one received message, whole
         # New accounts confirm their address by an e-mailed link before they can sign in (needs MAIL_SERVER).
         "EMAIL_VERIFICATION": _bool(environ.get("EMAIL_VERIFICATION")),
         # Links in e-mails and calendar feeds point here.

@@ -48,7 +48,7 @@ class NotAllowed(DirectoryError):
 
 
 def is_maintainer(user: User | None) -> bool:
-    return bool(user is not None and user.directory_maintainer)
+    return bool(user is not None and (user.directory_maintainer or user.site_admin))
 
 
 def _json(value: Any) -> Any:

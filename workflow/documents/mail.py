@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.header
+import email.message
 import email.policy
 import email.utils
 import functools
@@ -259,15 +260,29 @@ def _member(name: str, data: bytes) -> Member:
 
 
 def read_email(path: Path) -> EmailSummary:
+    return read_email_bytes(path.read_bytes())
+
+
+def read_email_bytes(raw: bytes) -> EmailSummary:
     try:
-        return _read_email(path)
+        return _read_email(parse_email(raw))
     except Exception as error:  # noqa: BLE001 - the parser's last word on a tangled message: kept whole
         raise damaged(EML) from error
 
 
-def _read_email(path: Path) -> EmailSummary:
-    message = email.message_from_bytes(tidy_header_block(path.read_bytes()), policy=_PARSING)
-    message = _repair_boundaries(message)
+def parse_email(raw: bytes) -> email.message.EmailMessage:
+    """The message as Python's parser reads it once its header block is tidied and its
+    broken boundaries repaired (may raise on a tangled message)."""
+    message = email.message_from_bytes(tidy_header_block(raw), policy=_PARSING)
+    return _repair_boundaries(message)
+
+
+def header(message, name: str) -> str:
+    """A header's value on one line (at most 500 characters), or "" when absent or unreadable."""
+    return _header(message, name)
+
+
+def _read_email(message) -> EmailSummary:
     attachments: list[Member] = []
     body_part = None
     if not message.is_multipart():

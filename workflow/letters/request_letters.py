@@ -21,7 +21,7 @@ from workflow.requests import limits
 from workflow.requests import lifecycle as request_service
 from workflow.core.extensions import db
 from workflow.directory import sharing
-from workflow.mail import notify
+from workflow.mail import addresses, notify
 from workflow.letters.rendering import (CADA_PARTY, LetterContext, LetterNotReady, Party, Precedent, SeriesEntry,
                                        SeriesReferral)
 from workflow.models import Authority, AuthorityChange, Letter, OutgoingMail, AccessRequest, User
@@ -380,7 +380,8 @@ def email_letter(access_request: AccessRequest, kind: str, user: User, shown_rec
     store = file_store()
     payload = {"kind": kind, "pdf_sha256": store.put(pdf.content), "docx_sha256": store.put(docx.content),
                "text_sha256": store.put(f"Objet : {subject}\n\n{body}".encode())}
-    message = notify.build_message(recipient, subject, body, [(pdf.filename, pdf.media_type, pdf.content)])
+    message = notify.build_message(recipient, subject, body, [(pdf.filename, pdf.media_type, pdf.content)],
+                                   reply_to=addresses.reply_address(access_request))
     attempt = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
         OutgoingMail.request_id == access_request.id, OutgoingMail.purpose == "request_letter"))
     outgoing = notify.queue_mail(f"letter:{access_request.id}:{kind}:{attempt + 1}", "request_letter", message,

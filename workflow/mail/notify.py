@@ -58,11 +58,16 @@ def mail_enabled() -> bool:
 
 
 def build_message(to_address: str, subject: str, body: str,
-                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+                  attachments: Sequence[tuple[str, str, bytes]] = (), reply_to: str | None = None) -> EmailMessage:
+    """`reply_to`: a request's own reply address, so that answers file themselves; it is
+    also the From when the server lets Lanterne send as it (MAIL_FROM_REPLY_ADDRESS)."""
     # Long lines allowed in headers: Python's folding of encoded words doubles spaces.
     message = EmailMessage(policy=SMTP.clone(max_line_length=998))
-    message["From"] = current_app.config["MAIL_FROM"]
+    from_reply = bool(reply_to and current_app.config.get("MAIL_FROM_REPLY_ADDRESS"))
+    message["From"] = reply_to if from_reply else current_app.config["MAIL_FROM"]
     message["To"] = to_address
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "lanterne.local"

@@ -2,6 +2,7 @@
 from workflow.models.authorities import Authority, AuthorityChange, AuthorityOverride, AuthorityProposal
 from workflow.models.campaigns import Campaign
 from workflow.models.documents import Document, DocumentItem
+from workflow.models.inbound import InboundMessage
 from workflow.models.jobs import JobRun
 from workflow.models.letters import Letter
 from workflow.models.notifications import Notification, OutgoingMail
@@ -14,7 +15,7 @@ from workflow.models.versions import DataVersion
 
 __all__ = [
     "ApiToken", "Authority", "CadaOpinion", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign",
-    "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "HistoryEntry", "Invitation", "JobRun", "Letter",
+    "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "HistoryEntry", "InboundMessage", "Invitation", "JobRun", "Letter",
     "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
     "RequesterIdentity", "RequestPrecedent", "Subject", "User",
 ]

@@ -5,6 +5,9 @@ dashboard can filter on it without replaying every history.
 """
 from __future__ import annotations
 
+import base64
+import secrets
+
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -19,6 +22,11 @@ if TYPE_CHECKING:
     from workflow.models.campaigns import Campaign
     from workflow.models.users import Organisation, RequesterIdentity, User
 
+
+
+def new_reply_tag() -> str:
+    """16 characters a mail server keeps as they are (lower-case base32): 80 random bits."""
+    return base64.b32encode(secrets.token_bytes(10)).decode().lower()
 
 
 class AccessRequest(TimestampMixin, db.Model):
@@ -46,6 +54,9 @@ class AccessRequest(TimestampMixin, db.Model):
     # notes for the team only: no letter, export or API shows them.
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     internal_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The unguessable part of its own reply address (INBOUND_ADDRESS with "+tag"): mail sent
+    # there is filed on this request, and can do nothing else.
+    reply_tag: Mapped[Optional[str]] = mapped_column(String(32), unique=True, index=True, default=new_reply_tag)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id])

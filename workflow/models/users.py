@@ -37,6 +37,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # May edit the shared authority directory, mark addresses verified and decide proposals.
     directory_maintainer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Runs the site: sees the inbox of e-mails no request claimed (`flask user admin EMAIL`).
+    site_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # False only for an account created while EMAIL_VERIFICATION is on, until its link is opened
     # (accounts that predate the setting count as verified).
     email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

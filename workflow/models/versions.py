@@ -33,7 +33,8 @@ PART_TABLES = {
     DASHBOARD: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users"}),
     REQUEST_PAGE: frozenset({"requests", "deadlines", "authorities", "campaigns", "memberships", "users", "request_items",
                              "events", "documents", "document_items", "request_history", "letters",
-                             "requester_identities", "request_precedents", "cada_opinions"}),
+                             "requester_identities", "request_precedents", "cada_opinions", "inbound_messages",
+                             "outgoing_mails"}),
 }
 # A changed row of these tables changes a part only through these columns: the pages show
 # a user's name, not their session or settings (a log-out raises the session version and
