@@ -3,8 +3,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.web import (account, authorities, calendar, campaigns, documents, letters, precedents, requests,
-                              subjects)
+    from workflow.web import (account, authorities, calendar, campaigns, documents, inbound, letters, precedents,
+                              requests, subjects)
 
-    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar, precedents):
+    for module in (account, authorities, requests, subjects, letters, campaigns, documents, calendar, precedents, inbound):
         app.register_blueprint(module.bp)

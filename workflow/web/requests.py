@@ -13,6 +13,8 @@ from workflow.web import page_cache
 from workflow.requests import subjects
 from workflow.requests import team
 from workflow.precedents import citations as precedent_citations
+from workflow.inbound import receiving
+from workflow.mail import addresses
 from workflow.directory import authorities as authority_directory
 from workflow.requests import lifecycle as request_service
 from workflow.accounts import users as accounts
@@ -89,6 +91,8 @@ def _render_show_content(access_request: AccessRequest, event_form: EventFormBas
         series=campaign_series.state_of_request(access_request),
         identity_warnings=accounts.identity_warnings(access_request.requester),
         precedents=precedent_citations.cited(access_request),
+        messages=receiving.of_request(access_request), sent_mails=receiving.sent_of_request(access_request),
+        reply_address=addresses.reply_address(access_request),
     ))
 
 
