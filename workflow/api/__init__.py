@@ -80,4 +80,4 @@ def handle_api_error(error: ApiError):
     return error_response(error.code, error.description, error.fields)
 
 
-from workflow.api import authorities, documents, openapi, precedents, requests  # noqa: E402,F401  (routes register on bp)
+from workflow.api import authorities, documents, inbound, openapi, precedents, requests  # noqa: E402,F401  (routes register on bp)

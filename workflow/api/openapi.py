@@ -167,6 +167,18 @@ REQUEST_PATHS = {
                                                     "courriers (numéro RNA ou inscription au registre...), en français"},
                         "events": {"type": "array", "items": {"type": "object"}},
                         "items": {"type": "array", "items": {"type": "object"}},
+                        "reply_address": {"type": ["string", "null"],
+                                          "description": "L'adresse de réponse propre à la demande (null sans "
+                                                         "INBOUND_ADDRESS)"},
+                        "messages": {"type": "array", "items": {"type": "object", "properties": {
+                            "direction": {"type": "string", "enum": ["in", "out"]},
+                            "date": {"type": ["string", "null"], "format": "date-time"},
+                            "from": {"type": "string"}, "subject": {"type": "string"},
+                            "matched_by": {"type": ["string", "null"],
+                                           "enum": ["tag", "thread", "reference", "sender", "assigned", "claimed", None]},
+                            "document_id": {"type": ["integer", "null"]},
+                            "proposed_event": {"type": ["object", "null"]}}},
+                            "description": "Courriels envoyés et reçus, du plus ancien au plus récent"},
                     }}],
                 }}}},
                 **error_responses(401, 404),

@@ -12,6 +12,8 @@ from workflow.requests import lifecycle as request_service
 from workflow.accounts import users as accounts
 from workflow.accounts.access import get_request_or_404, identity_problem
 from workflow.api import ApiError, bp, json_body
+from workflow.api import inbound as inbound_api
+from workflow.mail import addresses
 from workflow.core.extensions import db
 from workflow.letters.rendering import LETTER_KINDS, LetterNotReady
 from workflow.models import Authority, AccessRequest, RequesterIdentity
@@ -69,6 +71,8 @@ def request_json(access_request: AccessRequest) -> dict:
              "date": event.occurred_on.isoformat(), "data": event.data or {}, "corrects_id": event.corrects_id}
             for event in access_request.events
         ],
+        "reply_address": addresses.reply_address(access_request),
+        "messages": inbound_api.messages_json(access_request),
     }
 
 
