@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from datetime import datetime, timezone
 
@@ -26,7 +27,7 @@ def answer(to="demandes@asso.example", sender="PRADA Ville de Metz <prada@metz.e
     for filename, media_type, content in attachments:
         maintype, _, subtype = media_type.partition("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
-    return message.as_bytes()
+    return message.as_bytes(policy=SMTP)  # CRLF, as a mail server delivers it
 
 
 def bounce(original_message_id: str, recipient="prada@metz.example") -> bytes:

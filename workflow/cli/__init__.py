@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 
 from workflow.accounts import users as accounts
 from workflow.cli.backup import BackupError, backup, restore
+from workflow.cli.mail import mail_group
 from workflow.core import clock, embedded_redis
 from workflow.core.config import embedded_redis_dir
 from workflow.directory import importing
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sweep_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(mail_group)
 
 
 @click.group("user", help="Gérer les comptes.")
@@ -239,7 +241,7 @@ def web_server_command(host: str, port: int, workers: int, threads: int) -> list
             "app:create_app()"]
 
 
-@click.command("serve", help="Lancer le serveur web, un worker et, sans REDIS_URL, le Redis embarqué.")
+@click.command("serve", help="Lancer le serveur web, un worker, le relevé IMAP (si IMAP_URL) et, sans REDIS_URL, le Redis embarqué.")
 @click.option("--port", default=None, show_default="5000 ou $PORT", type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -260,6 +262,9 @@ def serve_command(port: int | None, host: str, web_workers: int, web_threads: in
             [sys.executable, "-m", "flask", "--app", "app", "worker"], env=environment, start_new_session=True
         ),
     }
+    if app.config["IMAP_URL"]:  # the mailbox is polled by RQ's cron, the fetches run on the worker
+        children["mail"] = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "mail", "poll"],
+                                            env=environment, start_new_session=True)
     click.echo(f"Lanterne : http://{host}:{port}/  (Ctrl-C pour arrêter)")
     stopping = False
 

@@ -8,10 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 import click
+from rq.cron import CronScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
 from workflow.inbound import fetching, receiving, sources
+from workflow.jobs.queues import queue
+from workflow.jobs.tasks import fetch_mail_job
 
 # sysexits.h: the mail server bounces a message refused as data, retries a temporary failure.
 EX_DATAERR, EX_TEMPFAIL = 65, 75
@@ -82,3 +85,23 @@ def fetch_command():
     except fetching.NotConfigured as error:
         raise click.ClickException(str(error)) from error
     click.echo(report)
+
+
+def mail_poll_scheduler(interval: int) -> CronScheduler:
+    """RQ's cron, enqueuing one IMAP fetch every `interval` seconds for the workers."""
+    mail_queue = queue()
+    scheduler = CronScheduler(connection=mail_queue.connection, name=f"lanterne-mail-poll-{interval}")
+    # A fetch that outlives the next tick is cut short by RQ, not left to pile up.
+    scheduler.register(fetch_mail_job, queue_name=mail_queue.name, interval=interval,
+                       job_timeout=max(60, interval * 5), result_ttl=interval * 10)
+    return scheduler
+
+
+@mail_group.command("poll", help="Relever la boîte IMAP toutes les IMAP_POLL_SECONDS secondes (cron de RQ).")
+@with_appcontext
+def poll_command():
+    if not current_app.config.get("IMAP_URL"):
+        raise click.ClickException("Aucune boîte IMAP n'est configurée (IMAP_URL).")
+    interval = int(current_app.config["IMAP_POLL_SECONDS"])
+    click.echo(f"Relevé de la boîte IMAP toutes les {interval} s.")
+    mail_poll_scheduler(interval).start()

@@ -9,6 +9,7 @@ from datetime import date
 from flask import current_app
 
 from workflow.core import clock
+from workflow.inbound import fetching
 from workflow.mail import notify
 from workflow.requests import reminders
 from workflow.letters import request_letters
@@ -66,3 +67,10 @@ def sweep_job(today: str | None = None) -> dict:
     report = sweep.run(date.fromisoformat(today) if today else clock.today())
     return {"status_changes": report.status_changes, "reminders_fired": report.reminders_fired,
             "mails_requeued": report.mails_requeued}
+
+
+def fetch_mail_job() -> str:
+    """Poll the IMAP mailbox once (RQ's cron enqueues it every IMAP_POLL_SECONDS). Each
+    message is stored before it is marked on the server, so a run cut short, or two runs
+    at once, lose and double nothing."""
+    return fetching.fetch_once()
