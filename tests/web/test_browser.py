@@ -362,3 +362,67 @@ def test_forgotten_password_reset_through_the_mailed_link(page, app, make_user, 
     page.shot("connecte")
     page.goto(link)  # the link is spent
     page.get_by_text("Ce lien n'est plus valable").wait_for()
+
+
+def test_an_answer_by_email_files_itself_and_its_event_is_confirmed(page, app, mailbox, runner, monkeypatch):
+    """A request e-mailed from Lanterne; the administration's answer comes back with a PDF
+    to the request's reply address (through a mail server's pipe); the event it announces
+    is confirmed in one click; the PDF is found by a word of its text."""
+    from datetime import datetime, timezone
+    from email import policy
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    import weasyprint
+    from sqlalchemy import select
+
+    from workflow.core.extensions import db
+    from workflow.models import Authority
+
+    monkeypatch.setitem(app.config, "INBOUND_ADDRESS", "demandes@collectif.example")
+    city = db.session.scalar(select(Authority).where(Authority.slug == "ville-de-metz"))
+    city.prada_email = "prada@metz.example"
+    db.session.commit()
+    sign_up_and_draft(page, channel="email")
+    reply_address = page.locator("code.reply-address").inner_text()
+    assert re.fullmatch(r"demandes\+[a-z2-7]{16}@collectif\.example", reply_address)
+    request_page = page.url
+    page.get_by_role("link", name="Envoyer la demande").click()
+    page.get_by_role("button", name="Envoyer à prada@metz.example").click()
+    page.get_by_text("Le courriel part vers prada@metz.example").wait_for()
+    run_worker()  # the SMTP hand-off
+    [sent] = mailbox.messages
+    assert sent["Reply-To"] == reply_address
+
+    answer = EmailMessage()
+    answer["From"] = "PRADA Ville de Metz <prada@metz.example>"
+    answer["To"] = reply_address
+    answer["Subject"] = "RE: " + str(sent["Subject"])
+    answer["Date"] = format_datetime(datetime.now(timezone.utc))
+    answer["Message-ID"] = make_msgid(domain="metz.example")
+    answer["In-Reply-To"] = sent["Message-ID"]
+    answer.set_content("Madame, Monsieur,\n\nVeuillez trouver ci-joint le marché demandé.\n")
+    answer.add_attachment(weasyprint.HTML(string=(
+        "<h1>Marché de vidéoprotection</h1><p>Caméras thermiques livrées par la société Procedo.</p>")).write_pdf(),
+        maintype="application", subtype="pdf", filename="marche-videoprotection.pdf")
+    received = runner.invoke(args=["mail", "receive"], input=answer.as_bytes(policy=policy.SMTP))
+    assert received.exit_code == 0 and "classé" in received.output
+    run_worker()  # the text extraction of the attachment
+
+    page.goto(request_page)
+    page.get_by_text("Lanterne propose d'enregistrer").wait_for()
+    messages = page.locator("section:has(#courriels)").inner_text()
+    assert "de PRADA Ville de Metz <prada@metz.example>" in messages
+    assert "Classé par : adresse de réponse propre à la demande." in messages
+    assert "Le courriel apporte 1 pièce(s) jointe(s) : marche-videoprotection.pdf." in messages
+    page.shot("courriel-recu")
+    page.get_by_role("button", name="Confirmer").click()
+    page.get_by_text("L'événement proposé est enregistré").wait_for()
+    assert "Documents communiqués" in page.locator("main").inner_text()
+    page.shot("evenement-confirme")
+
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Documents").click()
+    page.get_by_label("Rechercher dans le texte des documents").fill("thermiques")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_text("marche-videoprotection.pdf").first.wait_for()
+    page.shot("recherche")
