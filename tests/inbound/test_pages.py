@@ -13,7 +13,7 @@ from tests.inbound import mails
 from workflow.accounts import users as accounts
 from workflow.core.extensions import db
 from workflow.inbound import receiving
-from workflow.mail import addresses
+from workflow.mail import addresses, notify
 from workflow.models import Event, InboundMessage
 from workflow.requests import lifecycle
 
@@ -113,3 +113,33 @@ def test_a_team_claims_a_message_offered_to_it(client, alice, metz, sent_request
     db.session.refresh(message)
     assert (message.request_id, message.matched_by) == (second.id, "claimed")
     assert db.session.scalar(select(InboundMessage).where(InboundMessage.request_id.is_(None))) is None
+
+
+def test_letters_e_mailed_reply_to_the_request_s_own_address(client, app, inbound, alice, metz, mailbox, monkeypatch):
+    from tests.helpers import run_worker
+
+    metz.prada_email = "prada@metz.example"
+    access_request = make_request(alice, metz, "LNT-2026-0601")
+    client.post(f"/demandes/{access_request.id}/courriers/request/courriel", data={"recipient": "prada@metz.example"})
+    run_worker()
+    [sent] = mailbox.messages
+    reply = addresses.reply_address(access_request)
+    assert (sent["Reply-To"], sent["From"]) == (reply, "lanterne@lanterne.test")
+    # Where the SMTP server lets Lanterne send as the reply address, the letter comes from it.
+    monkeypatch.setitem(app.config, "MAIL_FROM_REPLY_ADDRESS", True)
+    message = notify.build_message("prada@metz.example", "Objet", "Texte", reply_to=reply)
+    assert (message["From"], message["Reply-To"]) == (reply, reply)
+
+
+def test_a_bounce_shows_on_the_request_page(client, sent_request):
+    from workflow.models import OutgoingMail
+
+    db.session.add(OutgoingMail(dedupe_key="letter:9", purpose="request_letter", request_id=sent_request.id,
+                                to_address="prada@metz.example", subject="Demande", message_id="<sent.9@lanterne.test>",
+                                eml_sha256="0" * 64, status="sent"))
+    db.session.commit()
+    receiving.receive(mails.bounce("<sent.9@lanterne.test>"), "pipe", MAX)
+    page = page_text(client.get(f"/demandes/{sent_request.id}"))
+    assert ("Courriel non distribué : le courriel envoyé à prada@metz.example est revenu "
+            "(smtp; 550 5.1.1 <prada@metz.example>: Recipient address rejected). L'administration ne l'a pas reçu") in page
+    assert "avis de non-distribution" in page
