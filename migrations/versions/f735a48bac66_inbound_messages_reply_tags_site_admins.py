@@ -58,10 +58,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_inbound_messages_request_id_requests'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['suggested_authority_id'], ['authorities.id'], name=op.f('fk_inbound_messages_suggested_authority_id_authorities'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_messages')),
-    sa.UniqueConstraint('message_id', name=op.f('uq_inbound_messages_message_id')),
     sa.UniqueConstraint('sha256', name=op.f('uq_inbound_messages_sha256'))
     )
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_messages_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_messages_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_messages_sender_address'), ['sender_address'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_messages_stored_at'), ['stored_at'], unique=False)
@@ -96,5 +96,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_inbound_messages_stored_at'))
         batch_op.drop_index(batch_op.f('ix_inbound_messages_sender_address'))
         batch_op.drop_index(batch_op.f('ix_inbound_messages_request_id'))
+        batch_op.drop_index(batch_op.f('ix_inbound_messages_message_id'))
 
     op.drop_table('inbound_messages')

@@ -50,6 +50,15 @@ def test_a_message_is_stored_as_received_and_only_once(app, inbound, sent_reques
     assert db.session.scalar(select(func.count()).select_from(Document).where(Document.parent_id.is_(None))) == 1
 
 
+def test_a_forged_message_id_does_not_hide_the_real_message(app, inbound, sent_request):
+    forged = mails.answer(to=addresses.reply_address(sent_request), sender="Farceur <x@ailleurs.example>",
+                          subject="Faux", message_id="<real-1@metz.example>")
+    real = mails.answer(to=addresses.reply_address(sent_request), subject="Vrai", message_id="<real-1@metz.example>")
+    receiving.receive(forged, "pipe", MAX)
+    assert not receiving.receive(real, "pipe", MAX).duplicate
+    assert sorted(db.session.scalars(select(InboundMessage.subject))) == ["Faux", "Vrai"]
+
+
 def test_empty_or_oversized_messages_are_refused_with_a_reason(app):
     with pytest.raises(receiving.NotStored, match="vide"):
         receiving.receive(b"  \r\n", "pipe", MAX)

@@ -1,6 +1,6 @@
 """Receiving a message: one code path for the three ways in (IMAP, a mail server's pipe,
 an import). The exact bytes are stored first and committed (the same message twice, by
-bytes or Message-ID, is stored once); only then is it placed: matched to a request by the
+bytes, or Message-ID and sender, is stored once); only then is it placed: matched to a request by the
 rules below, in this order, filed there through the documents' e-mail filing, read for the
 event it may announce (proposed, never recorded), and the request's people told.
 
@@ -71,7 +71,7 @@ class Match:
 
 def store(raw: bytes, source: str, max_bytes: int) -> Receipt:
     """Keep the exact bytes and a row for them, committed; the same message again (same
-    bytes, or same Message-ID) returns the one already stored."""
+    bytes, or same Message-ID and sender) returns the one already stored."""
     if not raw.strip():
         raise NotStored("Message vide : rien à conserver.")
     if len(raw) > max_bytes:
@@ -79,7 +79,7 @@ def store(raw: bytes, source: str, max_bytes: int) -> Receipt:
                         f"{max_bytes // 1_048_576} Mo (INBOUND_MAX_BYTES).")
     facts = read_inbound(raw)
     sha256 = file_store().put(raw)
-    existing = _stored(sha256, facts.message_id)
+    existing = _stored(sha256, facts.message_id, facts.sender_address)
     if existing is not None:
         return Receipt(existing, True)
     now = utcnow()
@@ -93,17 +93,17 @@ def store(raw: bytes, source: str, max_bytes: int) -> Receipt:
         db.session.commit()
     except IntegrityError:  # stored by another fetch at this very moment
         db.session.rollback()
-        existing = _stored(sha256, facts.message_id)
+        existing = _stored(sha256, facts.message_id, facts.sender_address)
         if existing is None:
             raise
         return Receipt(existing, True)
     return Receipt(message, False)
 
 
-def _stored(sha256: str, message_id: str | None) -> InboundMessage | None:
+def _stored(sha256: str, message_id: str | None, sender_address: str) -> InboundMessage | None:
     same = InboundMessage.sha256 == sha256
     if message_id:
-        same = or_(same, InboundMessage.message_id == message_id)
+        same = or_(same, (InboundMessage.message_id == message_id) & (InboundMessage.sender_address == sender_address))
     return db.session.scalars(select(InboundMessage).where(same).order_by(InboundMessage.id)).first()
 
 

@@ -31,9 +31,11 @@ class InboundMessage(db.Model):
     __tablename__ = "inbound_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The same message twice (same bytes, or same Message-ID) is stored once.
+    # The same message twice (same bytes, or same Message-ID from the same sender) is stored
+    # once. Not the Message-ID alone: anyone may write any, and a forged one sent first must
+    # not make Lanterne drop the real message as a copy.
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    message_id: Mapped[Optional[str]] = mapped_column(String(500), unique=True)
+    message_id: Mapped[Optional[str]] = mapped_column(String(500), index=True)
     size: Mapped[int] = mapped_column(default=0)
     source: Mapped[str] = mapped_column(String(10))
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
