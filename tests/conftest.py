@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from tests.helpers import PASSWORD
-from tests.imap_server import imap_mailbox, imap_server  # noqa: F401  (a real dovecot, for any test)
+from tests.inbound.imap_server import imap_mailbox, imap_server  # noqa: F401  (a real dovecot, for any test)
 from workflow.core import embedded_redis
 
 

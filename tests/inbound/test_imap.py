@@ -1,5 +1,5 @@
 """Fetching a mailbox by IMAP (workflow/inbound/imap.py) against a real dovecot
-(tests/imap_server.py): each message reaches keep() with its exact bytes and is marked only
+(tests/inbound/imap_server.py): each message reaches keep() with its exact bytes and is marked only
 after keep() returned; what keep() refused, or what a dropped connection left unmarked,
 comes again at the next fetch, so nothing is lost (a message may be kept twice)."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import socket
 import pytest
 from imapclient.exceptions import IMAPClientReadOnlyError, LoginError
 
-from tests.imap_server import PASSWORD, make_message
+from tests.inbound.imap_server import PASSWORD, make_message
 from workflow.inbound import imap
 from workflow.inbound.imap import ImapSettings, MailboxError, fetch_mailbox, parse_imap_url
 

@@ -141,7 +141,7 @@ class DovecotServer:
         password_file.write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
         password_file.chmod(0o644)
         (root / "dovecot.conf").write_text(f"""\
-# Lanterne's tests: one user, one Maildir, plain IMAP on loopback (tests/imap_server.py).
+# Lanterne's tests: one user, one Maildir, plain IMAP on loopback (tests/inbound/imap_server.py).
 instance_name = lanterne-test-{root.name}
 base_dir = {root}/run
 state_dir = {root}/state
