@@ -122,6 +122,10 @@ def test_the_sender_places_it_only_when_one_open_request_fits(app, sent_request,
     message = receiving.receive(raw, "pipe", MAX).message
     assert message.request_id is None and message.matched_by is None
     assert message.suggested_authority_id == metz.id
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "inbound_offer"))
+    assert (notice.user_id, notice.title, notice.link) == (
+        alice.id, "Un courriel est peut-être pour vous : Autre réponse", "/courriels/#pour-vous")
+    assert notice.body == "De PRADA <prada@metz.example>, reçu le 01/12/2026."
     offered = receiving.offered_to(select(type(sent_request)).where(type(sent_request).owner_id == alice.id))
     assert [(found.id, sorted(r.reference for r in requests)) for found, requests in offered] == [
         (message.id, ["LNT-2026-0042", "LNT-2026-0044"])]

@@ -150,6 +150,8 @@ def place(message_id: int) -> InboundMessage:
     message.suggested_authority_id = found.suggested_authority_id
     if found.request is None:
         message.matched_by = found.rule  # a bounce of a mail of no request: placed, on nothing
+        if found.suggested_authority_id is not None:
+            _offer(message, found.suggested_authority_id)
         db.session.commit()
         return message
     attach(message, found.request, found.rule or "", facts)
@@ -212,6 +214,18 @@ def _tell(message: InboundMessage, access_request: AccessRequest) -> None:
     for person in people:
         notify.notify(person, f"inbound:{message.id}", "inbound_mail", title, body,
                       f"/demandes/{access_request.id}#courriels", request_id=access_request.id)
+
+
+def _offer(message: InboundMessage, authority_id: int) -> None:
+    """Tell the owners of the open requests to the sender's authority that a message may be
+    theirs: its sender, subject and date only (it may be another team's)."""
+    owners = db.session.scalars(select(User).join(AccessRequest, AccessRequest.owner_id == User.id).where(
+        AccessRequest.authority_id == authority_id, AccessRequest.status.not_in(NOT_OPEN)).distinct())
+    for owner in owners:
+        notify.notify(owner, f"inbound-offer:{message.id}", "inbound_offer",
+                      f"Un courriel est peut-être pour vous : {message.subject or '(sans objet)'}"[:300],
+                      f"De {message.sender}, reçu le {clock.paris_day(message.arrived_at).strftime('%d/%m/%Y')}.",
+                      "/courriels/#pour-vous")
 
 
 def match(facts: InboundFacts) -> Match:
