@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import PASSWORD
+from tests.inbound import mails
+from workflow.inbound import receiving
 from workflow.accounts import users as accounts
 from workflow.requests import calendar_feeds
 from workflow.mail import notify
@@ -64,6 +66,8 @@ def world(app, make_user):
     invitation, *_ = accounts.invite(organisation, alice, "dave@example.org", "viewer")
     notify.notify(alice, "perm", "reminder", SUBJECT, request_id=access_request.id)
     db.session.commit()
+    received = receiving.receive(mails.answer(to="z@example.org", subject=f"{SUBJECT} – Réf. LNT-2026-0666"), "pipe",
+                                 10**7).message
     return {
         "alice": alice, "bob": bob,
         "ids": {
@@ -72,7 +76,7 @@ def world(app, make_user):
             "user_id": alice.id, "token_id": db.session.scalar(select(ApiToken.id)),
             "feed_id": db.session.scalar(select(CalendarFeed.id)),
             "outgoing_id": outgoing.id, "authority_id": metz.id, "export_run_id": export.id,
-            "proposal_id": proposal.id, "invitation_id": invitation.id,
+            "proposal_id": proposal.id, "invitation_id": invitation.id, "message_id": received.id,
         },
         "values": {"kind": "request", "extension": "pdf", "scope": str(organisation.id), "decision": "accepter",
                    "number": "20204505"},

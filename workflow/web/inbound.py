@@ -79,15 +79,15 @@ def assign(message_id: int):
 def claim(message_id: int):
     """A team member takes a message offered to them onto one of their requests."""
     message = _message_or_404(message_id)
+    if message.request_id is not None:  # placed: its request's business, not to be claimed
+        abort(404)
     try:
         request_id = int(request.form.get("request_id", ""))
     except ValueError:
-        flash("Choisissez la demande à laquelle rattacher ce courriel.", "error")
-        return redirect(url_for("inbound.index"))
+        abort(404)
     access_request = get_request_or_404(request_id, current_user, for_change=True)
-    if message.request_id is not None or message.suggested_authority_id != access_request.authority_id:
-        flash("Ce courriel ne peut pas être rattaché à cette demande (déjà classé, ou d'une autre administration).",
-              "error")
+    if message.suggested_authority_id != access_request.authority_id:
+        flash("Ce courriel ne peut pas être rattaché à cette demande : il vient d'une autre administration.", "error")
         return redirect(url_for("inbound.index"))
     receiving.assign(message, access_request, current_user, rule="claimed")
     flash(f"Le courriel est rattaché à la demande {access_request.reference}.", "success")
