@@ -55,6 +55,23 @@ def test_a_request_gives_its_reply_address_and_messages(client, setup):
     assert [(event["type"], event["date"]) for event in events][-1] == ("acknowledged", "2026-12-01")
 
 
+def test_a_letter_e_mailed_is_listed_as_sent(client, setup, mailbox):
+    from tests.helpers import run_worker
+
+    access_request, token, _admin = setup
+    access_request.authority.prada_email = "prada@metz.example"
+    from workflow.core.extensions import db
+
+    db.session.commit()
+    client.post("/connexion", data={"email": "alice@example.org", "password": "correct horse battery"})
+    client.post(f"/demandes/{access_request.id}/courriers/reminder/courriel", data={"recipient": "prada@metz.example"})
+    run_worker()
+    [sent] = _get(client, f"/api/v1/requests/{access_request.id}", token).json["messages"]
+    assert (sent["direction"], sent["from"], sent["to"], sent["status"]) == (
+        "out", "lanterne@lanterne.test", "prada@metz.example", "sent")
+    assert sent["subject"].startswith("Relance") and "LNT-2026-0042" in sent["subject"]
+
+
 def test_without_a_mailbox_the_reply_address_is_null(client, setup, app, monkeypatch):
     access_request, token, _admin = setup
     monkeypatch.setitem(app.config, "INBOUND_ADDRESS", "")

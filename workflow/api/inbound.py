@@ -2,6 +2,9 @@
 dismissing the event one proposes, and the inbox of unmatched mail (site administrators)."""
 from __future__ import annotations
 
+import email
+import email.policy
+
 from flask import g
 
 from workflow.accounts.access import get_request_or_404
@@ -9,6 +12,8 @@ from workflow.api import ApiError, bp, json_body
 from workflow.api.openapi import ERROR, SPEC, error_responses
 from workflow.core.extensions import db
 from workflow.core.params import is_database_id
+from workflow.core.storage import file_store
+from workflow.documents import mail as email_reading
 from workflow.inbound import receiving
 from workflow.law.states import TransitionError
 from workflow.models import AccessRequest, InboundMessage, OutgoingMail
@@ -32,9 +37,18 @@ def received_json(message: InboundMessage) -> dict:
     }
 
 
+def _sender_of(outgoing: OutgoingMail) -> str:
+    """The From the message went out with, read off its stored bytes (the setting may have changed since)."""
+    try:
+        head = file_store().read(outgoing.eml_sha256).split(b"\r\n\r\n", 1)[0]
+    except OSError:
+        return ""
+    return email_reading.header(email.message_from_bytes(head, policy=email.policy.default), "From")
+
+
 def sent_json(outgoing: OutgoingMail) -> dict:
     return {"id": outgoing.id, "direction": "out", "kind": "letter", "date": _time(outgoing.sent_at),
-            "to": outgoing.to_address, "subject": outgoing.subject, "message_id": outgoing.message_id,
+            "from": _sender_of(outgoing), "to": outgoing.to_address, "subject": outgoing.subject, "message_id": outgoing.message_id,
             "status": outgoing.status, "error": outgoing.last_error or None}
 
 
