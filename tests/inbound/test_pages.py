@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from tests.helpers import PASSWORD, make_request, page_text
@@ -20,17 +19,6 @@ from workflow.requests import lifecycle
 MAX = 60 * 1024 * 1024
 
 
-@pytest.fixture
-def inbound(app, monkeypatch):
-    monkeypatch.setitem(app.config, "INBOUND_ADDRESS", "demandes@asso.example")
-
-
-@pytest.fixture
-def sent_request(alice, metz):
-    metz.prada_email = "prada@metz.example"
-    access_request = make_request(alice, metz, "LNT-2026-0042")
-    lifecycle.record_event(access_request, "sent", date(2026, 11, 20), {"channel": "email"})
-    return access_request
 
 
 def test_the_request_page_shows_the_reply_address_and_confirms_the_proposal(client, inbound, sent_request):

@@ -21,17 +21,6 @@ from workflow.requests import lifecycle
 MAX = 60 * 1024 * 1024
 
 
-@pytest.fixture
-def inbound(app, monkeypatch):
-    monkeypatch.setitem(app.config, "INBOUND_ADDRESS", "demandes@asso.example")
-
-
-@pytest.fixture
-def sent_request(alice, metz):
-    metz.prada_email = "prada@metz.example"
-    access_request = make_request(alice, metz, "LNT-2026-0042")
-    lifecycle.record_event(access_request, "sent", date(2026, 11, 20), {"channel": "email"})
-    return access_request
 
 
 def test_a_message_is_stored_as_received_and_only_once(app, inbound, sent_request):

@@ -29,6 +29,7 @@ from workflow.jobs.worker import LanterneWorker
 from workflow.law.deadlines import (ExplicitDecision, RequestFacts, UnknownDepartment, add_months, cli_payload,
                                     format_date_fr, normalise_department)
 from workflow.law.states import POSTAL_DELIVERY_DAYS, STATUS_LABELS
+from workflow.models import User
 from workflow.models.base import utcnow
 from workflow import precedents
 
@@ -66,16 +67,20 @@ def create_user_command(email: str, password: str, name: str):
     click.echo(f"Compte créé : {user.email} (id {user.id})")
 
 
+def _account(email: str) -> User:
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"Aucun compte pour {email}.")
+    return user
+
+
 @user_group.command("token")
 @click.argument("email")
 @click.option("--label", default="ligne de commande", help="Libellé du jeton.")
 @with_appcontext
 def token_command(email: str, label: str):
     """Print a new API token for an account."""
-    user = accounts.find_user(email)
-    if user is None:
-        raise click.ClickException(f"Aucun compte pour {email}.")
-    click.echo(accounts.issue_token(user, label))
+    click.echo(accounts.issue_token(_account(email), label))
 
 
 @user_group.command("maintainer")
@@ -84,10 +89,7 @@ def token_command(email: str, label: str):
 @with_appcontext
 def maintainer_command(email: str, revoke: bool):
     """Make an account a directory maintainer (or no longer, with --revoke)."""
-    user = accounts.find_user(email)
-    if user is None:
-        raise click.ClickException(f"Aucun compte pour {email}.")
-    accounts.set_directory_maintainer(user, not revoke)
+    accounts.set_directory_maintainer(_account(email), not revoke)
     click.echo(f"{email} {'n’est plus' if revoke else 'est'} responsable de l'annuaire.")
 
 
@@ -97,10 +99,7 @@ def maintainer_command(email: str, revoke: bool):
 @with_appcontext
 def admin_command(email: str, revoke: bool):
     """Make an account a site administrator (or no longer, with --revoke)."""
-    user = accounts.find_user(email)
-    if user is None:
-        raise click.ClickException(f"Aucun compte pour {email}.")
-    accounts.set_site_admin(user, not revoke)
+    accounts.set_site_admin(_account(email), not revoke)
     click.echo(f"{email} {'n’est plus' if revoke else 'est'} administrateur du site.")
 
 
