@@ -89,9 +89,7 @@ class Turns:
 
     def give_back(self, descriptor: int) -> None:
         try:
-            # Unlocked explicitly: a process forked meanwhile shares the descriptor's lock.
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-            os.close(descriptor)
+            _unlock(descriptor)
         finally:
             self._pass_on()
 
@@ -109,6 +107,14 @@ class Turns:
 
 def _locked() -> sqlite3.OperationalError:
     return sqlite3.OperationalError("database is locked")
+
+
+def _unlock(descriptor: int) -> None:
+    try:
+        # Unlocked explicitly: a process forked meanwhile shares the descriptor's lock.
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 def _lock_file(path: str, timeout: float) -> int:
@@ -130,13 +136,13 @@ def _lock_file(path: str, timeout: float) -> int:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         except OSError:
+            os.close(descriptor)  # never handed over: the caller gives up at its deadline
             return
         with mutex:
             if not gave_up:
                 got.set()
                 return
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-        os.close(descriptor)
+        _unlock(descriptor)
 
     threading.Thread(target=wait, name="sqlite-writer-turn", daemon=True).start()
     if got.wait(max(timeout, 0.0)):
