@@ -117,8 +117,18 @@ def _init_extensions(app: Flask) -> None:
 def _configure_sqlite(app: Flask) -> None:
     from sqlalchemy import event
 
+    from workflow.core import sqlite_writes
+
     with app.app_context():
         engine = db.engine
+
+    if engine.url.database and engine.url.database != ":memory:":
+        # Writers wait for their turn, first come first served (workflow/core/sqlite_writes.py).
+        connection_class = sqlite_writes.connection_class(engine.url.database)
+
+        @event.listens_for(engine, "do_connect")
+        def _taking_turns(_dialect, _record, _cargs, cparams):
+            cparams["factory"] = connection_class
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -126,7 +136,7 @@ def _configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # WAL lets the web server and the worker read while the other writes.
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_writes.BUSY_TIMEOUT * 1000)}")
         if engine.url.database and engine.url.database != ":memory:":
             private_files(engine.url.database, f"{engine.url.database}-wal", f"{engine.url.database}-shm")
         cursor.close()

@@ -87,15 +87,25 @@ def user_loop(port, email, identity_id, authority_ids, loops, deadline, number, 
             if status in expect:
                 results.setdefault(action, []).append(elapsed)
             else:
-                errors.append(f"{action} {path}: {status}")
+                errors.append(f"{action} {path}: {status} after {elapsed:.2f} s")
         return status, response, data
 
-    session = log_in(port, email)
+    try:
+        session = log_in(port, email)
+    except Exception as error:  # noqa: BLE001 - counted; a user who cannot log in must not pass for a quiet run
+        with lock:
+            errors.append(f"log in {email}: {error}")
+        started.abort()  # nobody waits for this user
+        return
     # Everyone is logged in before anyone starts: a log-in checks a password with Argon2
     # (memory-hard, by design the slowest thing a page does), and the first pages measured
     # while other users were still logging in waited behind them (the 5.3 s p99 of "open the
     # draft form" under 24 users). The log-in storm is not what this benchmark measures.
-    started.wait(timeout=300)
+    try:
+        started.wait(timeout=300)
+    except threading.BrokenBarrierError:  # another user could not log in: the run stops, its error counted
+        session.close()
+        return
     try:
         for loop in range(loops):
             if time.monotonic() > deadline:

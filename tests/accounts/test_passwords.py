@@ -102,3 +102,49 @@ def test_change_password_needs_the_current_one_and_ends_the_other_sessions(clien
     assert other_device.get("/").status_code == 302
     client.post("/deconnexion")
     assert client.post("/connexion", data={"email": "alice@example.org", "password": NEW_PASSWORD}).status_code == 302
+
+
+def _api_status(client, token):
+    return client.get("/api/v1/authorities", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_a_password_change_revokes_the_api_tokens_and_says_so(app, client, alice):
+    from workflow.accounts import users as accounts
+
+    tokens = [accounts.issue_token(alice, "script"), accounts.issue_token(alice, "tableur")]
+    bob_token = accounts.issue_token(accounts.create_user("bob@example.org", PASSWORD), "script de Bob")
+    assert [_api_status(client, token) for token in tokens] == [200, 200]
+    assert "Vos jetons d'accès à l'API seront révoqués" in page_text(client.get("/compte/mot-de-passe"))
+    done = client.post("/compte/mot-de-passe", data={"current": PASSWORD, "password": NEW_PASSWORD,
+                                                     "confirm": NEW_PASSWORD}, follow_redirects=True)
+    assert "Votre mot de passe est changé." in page_text(done)
+    assert "Vos jetons d'accès à l'API ont été révoqués" in page_text(done)
+    assert [_api_status(client, token) for token in tokens] == [401, 401]
+    assert client.get("/api/v1/authorities", headers={"Authorization": f"Bearer {tokens[0]}"}).json["error"]["message"] \
+        == "Jeton d'API inconnu ou révoqué."
+    assert _api_status(client, bob_token) == 200  # only Alice's
+    assert page_text(client.get("/compte")).count("révoqué") == 2
+    new_token = accounts.issue_token(alice, "script")
+    assert _api_status(client, new_token) == 200
+
+
+def test_a_password_change_without_tokens_mentions_none(client, alice):
+    done = client.post("/compte/mot-de-passe", data={"current": PASSWORD, "password": NEW_PASSWORD,
+                                                     "confirm": NEW_PASSWORD}, follow_redirects=True)
+    assert "Votre mot de passe est changé." in page_text(done)
+    assert "révoqué" not in page_text(done)
+
+
+def test_a_password_reset_revokes_the_api_token_and_says_so(app, client, make_user, mailbox):
+    from workflow.accounts import users as accounts
+
+    token = accounts.issue_token(make_user("alice@example.org"), "script")
+    assert _api_status(client, token) == 200
+    client.post("/mot-de-passe-oublie", data={"email": "alice@example.org"})
+    run_worker()
+    link = _reset_link(mailbox, app)
+    assert "jetons d'accès à l'API révoqués" in page_text(client.get(link))
+    done = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, follow_redirects=True)
+    assert "Votre mot de passe est changé" in page_text(done)
+    assert "Votre jeton d'accès à l'API a été révoqué" in page_text(done)
+    assert _api_status(client, token) == 401

@@ -32,6 +32,7 @@ def test_the_instance_folder_database_and_stored_files_are_private(tmp_path, mon
         os.umask(previous)
     assert _mode(instance) == 0o700
     assert _mode(instance / "db.sqlite3") == 0o600
+    assert _mode(instance / "db.sqlite3-writer") == 0o600  # its flock is the turn to write (core/sqlite_writes.py)
     assert _mode(instance / "secret_key") == 0o600
     assert _mode(instance / "files") == 0o700
     assert _mode(stored.parent) == 0o700

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
-from sqlalchemy import CursorResult, and_, bindparam, delete, func, or_, select
+from sqlalchemy import CursorResult, and_, bindparam, delete, func, or_, select, update
 
 from workflow.mail import notify
 from workflow.models import versions as page_versions
@@ -79,24 +79,38 @@ def _verify_password(user: User, password: str) -> bool:
         return False
 
 
-def set_password(user: User, password: str) -> None:
-    """Store a new password (checked by `password_problem`) and end every session: whoever
-    knew the old one is signed out everywhere."""
+def set_password(user: User, password: str) -> int:
+    """Store a new password (checked by `password_problem`), end every session and revoke
+    every API token: whoever knew the old one is signed out everywhere, and a token they
+    created with it opens nothing. Returns the number of tokens revoked; commits."""
     problem = password_problem(password, user.email, user.display_name)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
+    revoked = cast(CursorResult, db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())))
     end_sessions(user)
+    return revoked.rowcount
+
+
+def tokens_revoked_message(count: int) -> str:
+    """What the page says after a password change or reset revoked `count` tokens."""
+    if count == 0:
+        return ""
+    if count == 1:
+        return "Votre jeton d'accès à l'API a été révoqué : créez-en un nouveau pour vos scripts."
+    return "Vos jetons d'accès à l'API ont été révoqués : créez-en de nouveaux pour vos scripts."
 
 
 def check_password(user: User, password: str) -> bool:
     return _verify_password(user, password)
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str) -> int:
+    """Returns the number of API tokens revoked (see set_password)."""
     if not _verify_password(user, current):
         raise AccountError("Le mot de passe actuel est incorrect.")
-    set_password(user, new)
+    return set_password(user, new)
 
 
 # Links e-mailed to prove one holds an address: signed, valid for a time, and bound to

@@ -165,11 +165,12 @@ def reset_password(token: str):
     form = NewPasswordForm()
     form.personal = (user.email, user.display_name)
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data)  # ends every session, this link's validity too
+        revoked = accounts.set_password(user, form.password.data)  # ends every session, this link's validity too
         if current_user.is_authenticated:
             session.clear()
             logout_user()
-        flash("Votre mot de passe est changé ; toutes vos sessions sont fermées. Connectez-vous avec le nouveau.", "success")
+        flash(f"Votre mot de passe est changé ; toutes vos sessions sont fermées. Connectez-vous avec le nouveau. "
+              f"{accounts.tokens_revoked_message(revoked)}".strip(), "success")
         return redirect(url_for("account.login"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/reset_password.html", form=form, email=user.email), status
@@ -181,13 +182,13 @@ def change_password():
     form.personal = (current_user.email, current_user.display_name)
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
+            revoked = accounts.change_password(current_user, form.current.data, form.password.data)
         except accounts.AccountError as error:
             form.current.errors = [str(error)]
         else:
             login_user(current_user._get_current_object())  # this session goes on under the new session version; the others are ended
-            flash("Votre mot de passe est changé. Vos autres sessions (autres appareils, « rester connecté ») sont fermées.",
-                  "success")
+            flash(f"Votre mot de passe est changé. Vos autres sessions (autres appareils, « rester connecté ») sont "
+                  f"fermées. {accounts.tokens_revoked_message(revoked)}".strip(), "success")
             return redirect(url_for("account.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/change_password.html", form=form), status
