@@ -178,3 +178,15 @@ def test_a_broad_search_counts_up_to_a_limit(client, signed_in, monkeypatch):
     monkeypatch.setattr("workflow.directory.authorities.COUNT_LIMIT", 3)
     assert "Plus de 1 000 autorités trouvées : précisez la recherche." in page_text(client.get("/autorites/?q=metz"))
     assert "1 autorité trouvée." in page_text(client.get("/autorites/?q=prefecture+moselle"))
+
+
+def test_postgresql_has_the_search_indexes(app):
+    """The trigram index is created even when pg_trgm already exists in a schema that is not
+    on the search path (a database with a schema per test run); without it, the search
+    still answers, by reading the whole table, and no other test would notice."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's own indexes")
+    from sqlalchemy import text
+
+    for name in ("authority_search_trgm",):
+        assert db.session.scalar(text(f"SELECT to_regclass('{name}') IS NOT NULL")), name
