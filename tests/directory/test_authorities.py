@@ -188,5 +188,5 @@ def test_postgresql_has_the_search_indexes(app):
         pytest.skip("PostgreSQL's own indexes")
     from sqlalchemy import text
 
-    for name in ("authority_search_trgm",):
+    for name in ("authority_search_trgm", "authority_search_order"):
         assert db.session.scalar(text(f"SELECT to_regclass('{name}') IS NOT NULL")), name

@@ -179,3 +179,23 @@ def test_unreadable_files_say_why(app, tmp_path):
     bad.write_text("a;b\n1;2\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["authorities", "import", str(bad)])
     assert result.exit_code == 1 and "Colonnes introuvables" in result.output
+
+
+def test_on_postgresql_an_import_leaves_the_directory_vacuumed_and_analysed(app, annuaire):
+    """The searches are planned with the imported rows' statistics, and read the order's
+    index without visiting the rows (index-only), from the first search after an import."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's VACUUM")
+    from sqlalchemy import text
+
+    def last_runs():
+        db.session.rollback()
+        return db.session.execute(text(
+            "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables "
+            "WHERE relname = 'authorities' AND schemaname = current_schema()")).one()
+
+    before = last_runs()
+    _run(app, annuaire)
+    vacuumed, analysed = last_runs()
+    assert vacuumed is not None and vacuumed != before[0]
+    assert analysed is not None and analysed != before[1]

@@ -23,7 +23,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 from sqlalchemy import insert, select, update
 
-from workflow.core.bulk import gin_pending_list
+from workflow.core.bulk import gin_pending_list, refresh_after_import
 from workflow.core.extensions import db
 from workflow.core.text import fold
 from workflow.models import Authority, AuthorityChange
@@ -315,7 +315,10 @@ TRIGRAM_INDEX = "authority_search_trgm"  # PostgreSQL only: migration d7e2a9c4b8
 def import_annuaire(stream: IO[str], on_read: Callable[[int], None] | None = None) -> Report:
     """Add or update the entries of the Annuaire de l'administration (see the module's doc)."""
     with gin_pending_list(TRIGRAM_INDEX):
-        return _import_annuaire(stream, on_read)
+        report = _import_annuaire(stream, on_read)
+    if report.added or report.updated:
+        refresh_after_import(Authority.__tablename__)
+    return report
 
 
 def _import_annuaire(stream: IO[str], on_read: Callable[[int], None] | None) -> Report:
