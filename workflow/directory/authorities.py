@@ -21,8 +21,9 @@ EDITABLE_FIELDS = (
 
 
 def search_query(text: str = "", department: str = "", kind: str = "") -> Select[Authority]:
-    """Every word of `text` somewhere in the name, town, postcode or department, regardless
-    of accents, case and hyphens ("prefecture moselle" finds "Préfecture de la Moselle")."""
+    """Every word of `text` somewhere in the name, town, postcode or department (its code or
+    its name), regardless of accents, case and hyphens ("prefecture moselle" finds
+    "Préfecture de la Moselle", "seine saint denis" the bodies of the 93)."""
     # In the order of the folded name (search_text starts with it): accents and case aside.
     # The folded text is ASCII, so SQLite's binary order and PostgreSQL's "C" collation are
     # the same order, that of an index on each (SQLite: ix_authorities_search_text;
