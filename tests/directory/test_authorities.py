@@ -231,13 +231,23 @@ def test_a_broad_search_counts_up_to_a_limit(client, signed_in, monkeypatch):
     assert "1 autorité trouvée." in page_text(client.get("/autorites/?q=prefecture+moselle"))
 
 
-def test_postgresql_has_the_search_indexes(app):
-    """The trigram index is created even when pg_trgm already exists in a schema that is not
-    on the search path (a database with a schema per test run); without it, the search
-    still answers, by reading the whole table, and no other test would notice."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's own indexes")
-    from sqlalchemy import text
+def test_the_search_indexes_are_there(app):
+    """The order's index on each backend (and no other index of search_text to maintain);
+    on PostgreSQL the trigram index, created even when pg_trgm already exists in a schema
+    that is not on the search path (a database with a schema per test run). Without them
+    the search still answers, by reading the whole table, and no other test would notice."""
+    from sqlalchemy import inspect, text
 
-    for name in ("authority_search_trgm", "authority_search_order"):
-        assert db.session.scalar(text(f"SELECT to_regclass('{name}') IS NOT NULL")), name
+    from workflow.directory.authorities import search_query
+
+    with db.engine.connect() as connection:
+        indexes = {index["name"] for index in inspect(connection).get_indexes("authorities")}
+    assert "ix_authorities_search_text" not in indexes
+    if db.engine.dialect.name == "postgresql":
+        for name in ("authority_search_trgm", "authority_search_order"):
+            assert db.session.scalar(text(f"SELECT to_regclass('{name}') IS NOT NULL")), name
+    else:
+        ids = search_query("mairie").with_only_columns(Authority.id).limit(1001)
+        sql = str(ids.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert "COVERING INDEX authority_search_order" in plan and "TEMP B-TREE" not in plan, plan
