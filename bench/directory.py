@@ -7,9 +7,9 @@ and searching it.
    into an empty directory, then imported again (nothing changes). Baseline: `json.load`
    of the same file, in the same run (best of 3). Figure: import time / parse time.
 2. Search: 60 queries (one to three words, with and without accents, town names,
-   postcodes, departments) through `authorities.search_query` as the directory page runs
-   it (count, then the first page of 25) on the imported directory (60,000 entries, quick
-   10,000). Figure: p95, target 50 ms; its ratio to a primary-key lookup of 25 rows in
+   postcodes, departments) through `authorities.search_page` as the directory page runs
+   it (the count, up to 1,001, and the first page of 25) on the imported directory (60,000
+   entries, quick 10,000). Figure: p95, target 50 ms; its ratio to a primary-key lookup of 25 rows in
    the same run is printed too.
 
     .venv/bin/python bench/directory.py [--quick] [--database-url URL] [--redis-url URL]
@@ -135,13 +135,9 @@ def main() -> int:
                 again = importing.import_annuaire(stream)
                 again_time = time.perf_counter() - start
             assert again.unchanged == count and again.added == again.updated == 0, again
+            # (On PostgreSQL the import ends with VACUUM (ANALYZE) of the directory: the
+            # statistics the searches are planned with are those of the imported rows.)
             total = db.session.scalar(select(func.count()).select_from(Authority))
-            if db.engine.dialect.name == "postgresql":
-                from sqlalchemy import text
-
-                db.session.commit()
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.execute(text("ANALYZE"))
 
             table(f"Import ({size_mb:.0f} MB, {count:,} records, {backend.label})", ["step", "time", "vs json.load"], [
                 ["json.load (baseline)", common.fmt_ms(parse_time), "1.00x"],
@@ -150,10 +146,8 @@ def main() -> int:
             ])
 
             def search(text: str) -> int:
-                query = authorities.search_query(text)
-                found = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-                db.session.scalars(query.limit(25)).all()
-                return found
+                page = authorities.search_page(authorities.search_query(text), 1, 25)
+                return page.total or 0
 
             ids = list(db.session.scalars(select(Authority.id).limit(25)))
 
@@ -179,7 +173,7 @@ def main() -> int:
                       ["25 rows by primary key (baseline)", common.fmt_ms(baseline), "1.00x"],
                       ["search p50", common.fmt_ms(p50), common.fmt_ratio(p50 / baseline)],
                       ["search p95", common.fmt_ms(p95), common.fmt_ratio(p95 / baseline)],
-                      ["results per search, median", str(int(common.median(hits))), ""],
+                      ["results per search, median (counted up to 1,001)", str(int(common.median(hits))), ""],
                   ])
     ratio = import_time / parse_time
     summary.add(f"directory.import[{backend.label},{count}]", common.fmt_ratio(ratio) + " json.load",

@@ -37,11 +37,19 @@ def upgrade():
         # letters or more). pg_trgm is a trusted extension (PostgreSQL 13+); where it cannot
         # be created, the search still works, by a sequential scan. Named with the prefix
         # that autogenerate leaves alone (workflow.documents.index.include_in_migrations).
+        # The extension goes to `public`, not to the first schema of the search path: a
+        # database with a schema per test run would otherwise drop it with the first run's
+        # schema (and, by cascade, every other run's index), and the runs after that one
+        # would not find its operator class. The operator class is named with the schema
+        # the extension is in, whichever that is.
         try:
             with connection.begin_nested():
-                connection.exec_driver_sql('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+                connection.exec_driver_sql('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
+                schema = connection.exec_driver_sql(
+                    "SELECT extnamespace::regnamespace::text FROM pg_extension "
+                    "WHERE extname = 'pg_trgm'").scalar()
                 connection.exec_driver_sql('CREATE INDEX authority_search_trgm ON authorities '
-                                           'USING gin (search_text gin_trgm_ops)')
+                                           f'USING gin (search_text {schema}.gin_trgm_ops)')
         except sa.exc.DBAPIError as error:
             print(f'authority_search_trgm not created ({error.orig}); the directory search scans the table.')
 

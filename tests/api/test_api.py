@@ -161,3 +161,16 @@ def test_the_whole_directory_by_words_department_kind_and_page(api):
     assert (listing["page"], len(listing["items"])) == (2, 2) and listing["total"] > 4
     response = api.get("/api/v1/authorities?kind=tribunal")
     assert response.status_code == 422 and "kind" in response.json["error"]["message"]
+
+
+def test_pages_follow_one_order_within_and_beyond_the_counted_results(api, monkeypatch):
+    """A page within the counted results is cut from the walk that counts them; a page past
+    them is read on its own: both in the same order."""
+    seed_authorities()
+    everything = [item["id"] for item in api.get("/api/v1/authorities?per_page=200").json["items"]]
+    assert len(everything) == 11
+    monkeypatch.setattr("workflow.directory.authorities.COUNT_LIMIT", 4)
+    pages = [api.get(f"/api/v1/authorities?per_page=2&page={number}").json for number in range(1, 7)]
+    assert [item["id"] for page in pages for item in page["items"]] == everything
+    assert [(page["total"], page["more"]) for page in pages[:2]] == [(5, True), (5, True)]
+    assert [len(page["items"]) for page in pages] == [2, 2, 2, 2, 2, 1]

@@ -59,3 +59,40 @@ def test_the_sweep_date_is_filled_in_for_existing_requests(tmp_path, redis_url):
         assert stored == expected
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_department_names_are_added_to_the_existing_search_texts(tmp_path, redis_url):
+    """f4a8c2e6b1d3 computes search_text again for the entries that have a department, with
+    the application's folding; its downgrade takes the names out again."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import insert, select
+
+    from app import create_app
+    from workflow.models import Authority
+
+    other = create_app({"TESTING": True, "REDIS_URL": redis_url, "REDIS_EMBEDDED": False,
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"})
+    table = Authority.__table__
+    with other.app_context():
+        upgrade(revision="e1c5a7b3d9f2")
+        db.session.execute(insert(table), [  # written as that revision's application wrote them
+            {"name": "Mairie de Montreuil", "city": "Montreuil", "postal_code": "93100", "department_code": "93",
+             "search_text": "mairie de montreuil montreuil 93100 93"},
+            {"name": "Mairie d'Ajaccio", "city": "", "postal_code": "", "department_code": "2A",
+             "search_text": "mairie d ajaccio 2a"},
+            {"name": "Sans département", "city": "", "postal_code": "", "department_code": "",
+             "search_text": "sans departement"},
+        ])
+        db.session.commit()
+        upgrade()
+
+        def texts():
+            db.session.remove()
+            return list(db.session.scalars(select(table.c.search_text).order_by(table.c.id)))
+
+        assert texts() == ["mairie de montreuil montreuil 93100 93 seine saint denis",
+                           "mairie d ajaccio 2a corse du sud", "sans departement"]
+        downgrade(revision="e1c5a7b3d9f2")
+        assert texts() == ["mairie de montreuil montreuil 93100 93", "mairie d ajaccio 2a", "sans departement"]
+        db.session.remove()
+        db.engine.dispose()

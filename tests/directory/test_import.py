@@ -171,11 +171,138 @@ def test_pradas_from_the_cadas_csv(app, annuaire, tmp_path):
 
 
 def test_unreadable_files_say_why(app, tmp_path):
-    sheet = tmp_path / "prada.xlsx"
+    sheet = tmp_path / "prada.ods"
     sheet.write_bytes(b"PK")
     result = app.test_cli_runner().invoke(args=["authorities", "import", str(sheet)])
-    assert result.exit_code == 1 and "CSV" in result.output
+    assert result.exit_code == 1 and ".xlsx ou CSV" in result.output
     bad = tmp_path / "prada.csv"
     bad.write_text("a;b\n1;2\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["authorities", "import", str(bad)])
     assert result.exit_code == 1 and "Colonnes introuvables" in result.output
+
+
+PRADA_ROWS = [
+    ["Département", "Administration", "Nom de la PRADA", "Courriel", "Code postal"],
+    [88, "Mairie d'Épinal", "Mme Claire Durand", "prada@epinal.example", 88000],
+    [57, "Ville de Metz", "M. Paul Martin", "prada@metz.example", 57036],
+    [75, "Administration inconnue", "X", "x@example.org", 75001],
+]
+
+
+def _workbook(path, rows, title=True):
+    """A .xlsx file as the CADA publishes its list: a title line and a blank line above the
+    header, numbers stored as numbers."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "PRADA"
+    if title:
+        sheet.append(["Liste des personnes responsables de l'accès aux documents administratifs"])
+        sheet.append([])
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def _pradas():
+    return dict(db.session.execute(select(Authority.name, Authority.prada_email).where(Authority.prada_email != "")).all())
+
+
+def test_pradas_from_the_cadas_xlsx(app, annuaire, tmp_path):
+    seed_authorities()
+    _run(app, annuaire)
+    path = _workbook(tmp_path / "liste-prada.xlsx", PRADA_ROWS)
+    assert "Ajoutées : 0. Mises à jour : 2. Inchangées : 0. Ignorées : 1." in _run(app, path)
+    assert "Mises à jour : 0. Inchangées : 2. Ignorées : 1." in _run(app, path)
+    epinal = _by_name("Mairie d'Épinal")
+    assert (epinal.prada_name, epinal.prada_email) == ("Mme Claire Durand", "prada@epinal.example")
+    assert _by_name("Ville de Metz").prada_email == "prada@metz.example"
+
+
+def test_the_csv_and_the_xlsx_go_through_one_mapping(tmp_path):
+    rows = [PRADA_ROWS[0] + ["Commune"], ["1", "Mairie de Bourg-en-Bresse", "Service juridique", "", "1000", "Bourg"]]
+    csv_path = tmp_path / "prada.csv"
+    csv_path.write_text("\n".join(";".join(str(cell) for cell in row) for row in rows), encoding="utf-8")
+    xlsx_path = _workbook(tmp_path / "prada.xlsx", [rows[0], [1, *rows[1][1:4], 1000, "Bourg"]])
+    records = importing.read_prada_file(str(csv_path))
+    assert records == importing.read_prada_file(str(xlsx_path)) == [{
+        "department_code": "1", "authority": "Mairie de Bourg-en-Bresse", "prada_name": "Service juridique",
+        "prada_email": "", "postal_code": "01000", "city": "Bourg"}]
+
+
+def _zip(path, members):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+def test_a_damaged_workbook_says_why_and_changes_nothing(app, annuaire, tmp_path, monkeypatch):
+    """A workbook that fails halfway through its sheet: the rows before the damage would
+    have been written (a batch per row here) had the file not been read whole first."""
+    import zipfile
+
+    seed_authorities()
+    _run(app, annuaire)
+    monkeypatch.setattr(importing, "BATCH_SIZE", 1)
+    good = _workbook(tmp_path / "good.xlsx", PRADA_ROWS, title=False)
+    with zipfile.ZipFile(good) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    cut = sheet.index(b"<row r=\"3\"")  # the header and the first PRADA are whole, then the XML ends
+    members["xl/worksheets/sheet1.xml"] = sheet[:cut] + b"<row r=\"3\"><c r=\"A3\" t=\"n\"><v>5"
+    damaged = _zip(tmp_path / "damaged.xlsx", members)
+    changes = db.session.scalar(select(func.count()).select_from(AuthorityChange))
+    cases = [
+        (damaged, "Classeur illisible (damaged.xlsx) : le contenu d'une feuille est endommagé"),
+        (_zip(tmp_path / "not-a-workbook.xlsx", {"readme.txt": "hello"}),
+         "Classeur illisible (not-a-workbook.xlsx) : une partie du classeur manque"),
+        (tmp_path / "truncated.xlsx", "Classeur illisible (truncated.xlsx) : ce n'est pas un classeur .xlsx"),
+        (_workbook(tmp_path / "other.xlsx", [["Nom", "Ville"], ["x", "y"]]), "Colonnes introuvables"),
+    ]
+    (tmp_path / "truncated.xlsx").write_bytes(good.read_bytes()[:300])
+    for path, message in cases:
+        result = app.test_cli_runner().invoke(args=["authorities", "import", str(path)])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    db.session.rollback()
+    assert _pradas() == {} and db.session.scalar(select(func.count()).select_from(AuthorityChange)) == changes
+
+
+def test_a_csv_unreadable_halfway_changes_nothing(app, annuaire, tmp_path, monkeypatch):
+    seed_authorities()
+    _run(app, annuaire)
+    monkeypatch.setattr(importing, "BATCH_SIZE", 1)
+    path = tmp_path / "prada.csv"
+    rows = ["Département;Administration;Nom de la PRADA;Courriel",
+            "88;Mairie d'Épinal;Mme Claire Durand;prada@epinal.example"]
+    rows += [f"75;Administration {number};X;x@example.org" for number in range(3000)]  # past the first 64 KiB
+    path.write_bytes("\n".join(rows).encode("utf-8") + "\n75;Société générale;X;x@example.org\n".encode("cp1252"))
+    result = app.test_cli_runner().invoke(args=["authorities", "import", str(path)])
+    assert result.exit_code == 1 and "Fichier CSV illisible" in result.output, result.output
+    db.session.rollback()
+    assert _pradas() == {}
+
+
+def test_on_postgresql_an_import_leaves_the_directory_vacuumed_and_analysed(app, annuaire):
+    """The searches are planned with the imported rows' statistics, and read the order's
+    index without visiting the rows (index-only), from the first search after an import."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's VACUUM")
+    from sqlalchemy import text
+
+    def last_runs():
+        db.session.rollback()
+        return db.session.execute(text(
+            "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables "
+            "WHERE relname = 'authorities' AND schemaname = current_schema()")).one()
+
+    before = last_runs()
+    _run(app, annuaire)
+    vacuumed, analysed = last_runs()
+    assert vacuumed is not None and vacuumed != before[0]
+    assert analysed is not None and analysed != before[1]

@@ -32,8 +32,8 @@ def authority_json(authority: Authority) -> dict:
 
 @bp.get("/authorities")
 def list_authorities():
-    """The whole directory: `q` (each word in the name, town, postcode or department, accents,
-    case and hyphens aside), `department`, `kind`, `page`, `per_page`."""
+    """The whole directory: `q` (each word in the name, town, postcode or department's code
+    or name, accents, case and hyphens aside), `department`, `kind`, `page`, `per_page`."""
     per_page = min(request.args.get("per_page", 50, type=page_number), 200)
     kind = request.args.get("kind", "").strip()
     if kind and kind not in AUTHORITY_KINDS:

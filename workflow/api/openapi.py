@@ -267,8 +267,9 @@ SPEC: dict[str, Any] = {
             "get": {
                 "summary": "Lister et rechercher les autorités",
                 "description": "Tout l'annuaire, par ordre alphabétique. Chaque mot de « q » doit se trouver "
-                               "dans le nom, la commune, le code postal ou le département, sans tenir compte "
-                               "des accents, des majuscules ni des traits d'union.",
+                               "dans le nom, la commune, le code postal ou le département (son numéro ou son "
+                               "nom : « moselle », « seine saint denis »), sans tenir compte des accents, "
+                               "des majuscules ni des traits d'union.",
                 "parameters": [
                     {"name": "q", "in": "query", "schema": {"type": "string"},
                      "description": "Mots cherchés, par exemple « prefecture moselle »."},

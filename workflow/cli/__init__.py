@@ -119,7 +119,7 @@ def authorities_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "kind", type=click.Choice(["auto", "annuaire", "prada"]), default="auto",
               help="annuaire : export JSON de l'Annuaire de l'administration (api-lannuaire-administration) ; "
-                   "prada : liste des PRADA de la CADA enregistrée en CSV. Par défaut : d'après l'extension.")
+                   "prada : liste des PRADA de la CADA, classeur .xlsx ou CSV. Par défaut : d'après l'extension.")
 @with_appcontext
 def import_authorities_command(path: str, kind: str):
     """Import an official directory, safely: again and again, without duplicates nor
@@ -128,21 +128,24 @@ def import_authorities_command(path: str, kind: str):
     if kind == "auto":
         if lowered.endswith((".json", ".jsonl", ".ndjson")):
             kind = "annuaire"
-        elif lowered.endswith(".csv"):
+        elif lowered.endswith((".csv", ".xlsx", ".xlsm")):
             kind = "prada"
-        elif lowered.endswith((".xlsx", ".xls", ".ods")):
-            raise click.ClickException("Les classeurs ne sont pas lus : enregistrez la feuille au format CSV.")
+        elif lowered.endswith((".xls", ".ods")):
+            raise click.ClickException("Les classeurs .xls et .ods ne sont pas lus : enregistrez la feuille au format "
+                                       ".xlsx ou CSV.")
         else:
             raise click.ClickException("Précisez --format annuaire ou --format prada.")
     try:
-        with importing.open_text(path) as stream:
-            if kind == "prada":
-                report = importing.import_pradas(importing.iter_prada_rows(stream))
-            elif sys.stdout.isatty():
-                with click.progressbar(length=os.path.getsize(path), label="Import de l'annuaire") as bar:
-                    report = importing.import_annuaire(stream, on_read=bar.update)
-            else:
-                report = importing.import_annuaire(stream)
+        if kind == "prada":
+            # The whole list is read and checked first: a damaged file changes nothing.
+            report = importing.import_pradas(importing.read_prada_file(path))
+        else:
+            with importing.open_text(path) as stream:
+                if sys.stdout.isatty():
+                    with click.progressbar(length=os.path.getsize(path), label="Import de l'annuaire") as bar:
+                        report = importing.import_annuaire(stream, on_read=bar.update)
+                else:
+                    report = importing.import_annuaire(stream)
     except importing.ImportFileError as error:
         raise click.ClickException(str(error))
     click.echo(f"Ajoutées : {report.added}. Mises à jour : {report.updated}. Inchangées : {report.unchanged}. "

@@ -4,8 +4,10 @@
   export of the dataset `api-lannuaire-administration`, which users download themselves.
   Read as a stream, one record at a time (a JSON array, or one record per line).
 - The CADA's list of PRADAs (personnes responsables de l'accès aux documents
-  administratifs): a spreadsheet saved as CSV. Its columns are mapped in PRADA_COLUMNS.
-  XLSX is not read: no library for it is installed; save the sheet as CSV.
+  administratifs): a spreadsheet, as published (.xlsx, read with openpyxl in its
+  read-only, streaming mode) or saved as CSV. Both go through one column mapping,
+  PRADA_COLUMNS; the whole file is read and checked before anything is written, so a
+  damaged file changes nothing.
 
 Safe to run again: an imported entry is keyed by the source's stable id (`source_id`);
 a field changed in Lanterne by anyone but an import (page, API, accepted proposal, the
@@ -17,13 +19,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from sqlalchemy import insert, select, update
 
-from workflow.core.bulk import gin_pending_list
+from workflow.core.bulk import gin_pending_list, refresh_after_import
 from workflow.core.extensions import db
 from workflow.core.text import fold
 from workflow.models import Authority, AuthorityChange
@@ -190,7 +195,44 @@ def _header_map(headers: list[str]) -> dict[str, int]:
     return found
 
 
+# A spreadsheet may have a title, a date or a blank line above its header.
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(rows: Iterator[list[str]]) -> dict[str, int]:
+    """The column of each of our fields: from the first of the first non-empty rows that
+    names the authority and the PRADA's name or e-mail."""
+    first: list[str] = []
+    for count, row in enumerate((row for row in rows if any(row)), start=1):
+        first = first or row
+        columns = _header_map(row)
+        if "authority" in columns and {"prada_name", "prada_email"} & set(columns):
+            return columns
+        if count == HEADER_SEARCH_ROWS:
+            break
+    raise ImportFileError("Colonnes introuvables dans la liste des PRADA : il faut au moins l'administration et "
+                          "le nom ou le courriel de la PRADA (en-têtes lus : "
+                          + (", ".join(cell for cell in first if cell) or "aucun") + ").")
+
+
+def prada_records(rows: Iterable[list[str]]) -> Iterator[dict[str, str]]:
+    """The rows of the CADA's list, whatever the file (CSV or .xlsx), as our fields (the
+    mapping, in one place): the header found and mapped through PRADA_COLUMNS, blank rows
+    left out."""
+    rows = iter(rows)
+    columns = _find_header(rows)
+    for row in rows:
+        if not any(row):
+            continue
+        record = {name: row[index].strip() if index < len(row) else "" for name, index in columns.items()}
+        postal_code = record.get("postal_code", "")
+        if len(postal_code) == 4 and postal_code.isdigit():
+            record["postal_code"] = "0" + postal_code  # a postcode the spreadsheet kept as a number: 1000 -> 01000
+        yield record
+
+
 def iter_prada_rows(stream: IO[str]) -> Iterator[dict[str, str]]:
+    """The CADA's list saved as CSV (separator sniffed: ; , or tab)."""
     sample = stream.read(8192)
     stream.seek(0)
     try:
@@ -198,13 +240,83 @@ def iter_prada_rows(stream: IO[str]) -> Iterator[dict[str, str]]:
     except csv.Error:
         dialect = "excel"
     reader = csv.reader(stream, dialect)
-    headers = next(reader, [])
-    columns = _header_map(headers)
-    if "authority" not in columns or not ({"prada_name", "prada_email"} & set(columns)):
-        raise ImportFileError("Colonnes introuvables dans la liste des PRADA : il faut au moins l'administration et "
-                           "le nom ou le courriel de la PRADA (en-têtes lus : " + ", ".join(headers) + ").")
-    for row in reader:
-        yield {name: row[index].strip() if index < len(row) else "" for name, index in columns.items()}
+    try:
+        yield from prada_records(reader)
+    except csv.Error as error:
+        raise ImportFileError(f"Fichier CSV illisible à la ligne {reader.line_num} : {error}.") from error
+    except UnicodeDecodeError as error:
+        raise ImportFileError(f"Fichier CSV illisible près de la ligne {reader.line_num} : ni UTF-8 ni Windows-1252 "
+                              "d'un bout à l'autre ; enregistrez-le à nouveau en UTF-8.") from error
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as text: 57 (or 57.0) -> "57", a date -> "2026-12-01", empty -> ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+XLSX_SIGNATURE = b"PK\x03\x04"  # a ZIP archive, as every .xlsx file is
+
+
+def iter_prada_xlsx(path: str) -> Iterator[dict[str, str]]:
+    """The CADA's list as published, a .xlsx workbook: its first sheet with the header,
+    streamed row by row (openpyxl's read-only mode)."""
+    import openpyxl  # here, not at the top: only this command needs it, not every web process
+
+    # Opened by us: openpyxl given a path refuses a name that does not end in .xlsx.
+    with open(path, "rb") as raw:
+        try:
+            workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - openpyxl raises whatever the ZIP and XML readers raise
+            raise _unreadable_workbook(path, error) from error
+        try:
+            first_error: ImportFileError | None = None
+            for sheet in workbook.worksheets:
+                sheet.reset_dimensions()  # some writers store a wrong used range: read every row there is
+                rows = ([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
+                try:
+                    yield from prada_records(rows)
+                    return
+                except ImportFileError as error:  # no header on this sheet: the next one
+                    first_error = first_error or error
+            raise first_error or ImportFileError("Le classeur ne contient aucune feuille.")
+        except ImportFileError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it is read
+            raise _unreadable_workbook(path, error) from error
+        finally:
+            workbook.close()
+
+
+def _unreadable_workbook(path: str, error: Exception) -> ImportFileError:
+    if isinstance(error, zipfile.BadZipFile):
+        reason = "ce n'est pas un classeur .xlsx (le fichier n'est pas une archive ZIP, ou il est tronqué)"
+    elif isinstance(error, KeyError):
+        reason = "une partie du classeur manque"
+    elif isinstance(error, SyntaxError):  # the XML parsers' errors (ElementTree's ParseError, lxml's)
+        reason = "le contenu d'une feuille est endommagé"
+    else:
+        reason = "il ne peut pas être lu"
+    detail = str(error) or type(error).__name__
+    return ImportFileError(f"Classeur illisible ({os.path.basename(path)}) : {reason} (détail : {detail}). "
+                           "Ouvrez-le dans un tableur et enregistrez-le à nouveau au format .xlsx, ou au format CSV.")
+
+
+def read_prada_file(path: str) -> list[dict[str, str]]:
+    """The whole of the CADA's list, read and checked before anything is written (a file
+    unreadable halfway raises ImportFileError and changes nothing): a .xlsx workbook (known
+    by its bytes), else CSV."""
+    with open(path, "rb") as raw:
+        signature = raw.read(len(XLSX_SIGNATURE))
+    if signature == XLSX_SIGNATURE or path.lower().endswith((".xlsx", ".xlsm")):
+        return list(iter_prada_xlsx(path))
+    with open_text(path) as stream:
+        return list(iter_prada_rows(stream))
 
 
 # ----------------------------------------------------------------------- the import
@@ -315,7 +427,10 @@ TRIGRAM_INDEX = "authority_search_trgm"  # PostgreSQL only: migration d7e2a9c4b8
 def import_annuaire(stream: IO[str], on_read: Callable[[int], None] | None = None) -> Report:
     """Add or update the entries of the Annuaire de l'administration (see the module's doc)."""
     with gin_pending_list(TRIGRAM_INDEX):
-        return _import_annuaire(stream, on_read)
+        report = _import_annuaire(stream, on_read)
+    if report.added or report.updated:
+        refresh_after_import(Authority.__tablename__)
+    return report
 
 
 def _import_annuaire(stream: IO[str], on_read: Callable[[int], None] | None) -> Report:

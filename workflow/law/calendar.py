@@ -16,6 +16,8 @@ from typing import Mapping
 
 import holidays
 
+from workflow.law.departments import DEPARTMENT_NAMES
+
 __all__ = [
     "DEPARTMENTS",
     "UnknownDepartment",
@@ -31,10 +33,8 @@ __all__ = [
 ]
 
 # Metropolitan departments 01-95 (20 no longer exists since Corsica was split in 1976)
-# plus Corsica and the five overseas departments.
-DEPARTMENTS: frozenset[str] = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974", "976"]
-)
+# plus Corsica and the five overseas departments (workflow/law/departments.py).
+DEPARTMENTS: frozenset[str] = frozenset(DEPARTMENT_NAMES)
 
 # Departments under the tribunal administratif de Strasbourg, mapped to the `holidays`
 # subdivision code. holidays 0.109 knows "57" (Moselle) and "6AE" (Alsace), not "67"/"68".

@@ -35,7 +35,7 @@ def index():
 def picker():
     """The drafting form's picker (static/js/authority-picker.js): the first results of a search."""
     text = request.args.get("q", "")
-    found = list(db.session.scalars(authorities.search_query(text).limit(authorities.PICKER_RESULTS))) if text.strip() else []
+    found = authorities.first_results(authorities.search_query(text), authorities.PICKER_RESULTS) if text.strip() else []
     return {"items": [{"id": authority.id, "label": authorities.picker_label(authority)} for authority in found]}
 
 

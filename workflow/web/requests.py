@@ -190,8 +190,8 @@ def _authority_choices(chosen: list[int], text: str) -> list[SelectChoice]:
     rows = list(db.session.scalars(select(Authority).where(Authority.id.in_(chosen)).order_by(Authority.name))
                 ) if chosen else []
     if text.strip():
-        rows += [authority for authority in db.session.scalars(
-            authority_directory.search_query(text).limit(authority_directory.PICKER_RESULTS))
+        rows += [authority for authority in authority_directory.first_results(
+            authority_directory.search_query(text), authority_directory.PICKER_RESULTS)
             if authority.id not in chosen]
     return [SelectChoice(str(authority.id), authority_directory.picker_label(authority)) for authority in rows]
 
