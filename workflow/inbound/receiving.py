@@ -219,8 +219,10 @@ def _tell(message: InboundMessage, access_request: AccessRequest) -> None:
 def _offer(message: InboundMessage, authority_id: int) -> None:
     """Tell the owners of the open requests to the sender's authority that a message may be
     theirs: its sender, subject and date only (it may be another team's)."""
-    owners = db.session.scalars(select(User).join(AccessRequest, AccessRequest.owner_id == User.id).where(
-        AccessRequest.authority_id == authority_id, AccessRequest.status.not_in(NOT_OPEN)).distinct())
+    # Distinct ids, not rows: PostgreSQL cannot compare the users' JSON columns.
+    owner_ids = select(AccessRequest.owner_id).where(
+        AccessRequest.authority_id == authority_id, AccessRequest.status.not_in(NOT_OPEN)).distinct()
+    owners = db.session.scalars(select(User).where(User.id.in_(owner_ids)).order_by(User.id))
     for owner in owners:
         notify.notify(owner, f"inbound-offer:{message.id}", "inbound_offer",
                       f"Un courriel est peut-être pour vous : {message.subject or '(sans objet)'}"[:300],
