@@ -132,51 +132,6 @@ def test_the_same_file_twice_is_linked_not_copied(client, access_request, alice)
     assert "Le même fichier ailleurs" in page_text(client.get(f"/documents/{documents[0].id}"))
 
 
-def test_every_stored_file_is_on_disk_before_it_is_published_and_before_the_commit(client, access_request, monkeypatch):
-    """Staged files are synced by background threads while the upload is read; each is on
-    disk before it gets its content address, and all before the rows naming them commit."""
-    import os
-    import threading
-
-    from workflow.core import storage
-
-    synced, events = set(), []
-    real_fsync, real_link = os.fsync, os.link
-
-    def fsync(descriptor):
-        real_fsync(descriptor)
-        synced.add(os.fstat(descriptor).st_ino)
-        events.append(("fsync", threading.current_thread().name))
-
-    def link(source, target):
-        assert os.stat(source).st_ino in synced, "published before it was on disk"
-        events.append(("link", threading.current_thread().name))
-        real_link(source, target)
-
-    def commit(connection):
-        events.append(("commit", threading.current_thread().name))
-
-    before = set(stored_files())
-    monkeypatch.setattr(storage.os, "fsync", fsync)
-    monkeypatch.setattr(storage.os, "link", link)
-    from sqlalchemy import event
-    event.listen(db.engine, "commit", commit)
-    try:
-        unique = b"\n% synced before published\n"  # bytes no other test stored
-        upload(client, access_request, [("annexes.zip", make_zip({"a.pdf": CONTRACT + unique, "b.txt": b"Annexe B" + unique,
-                                                                  "c.txt": b"C" + unique})),
-                                        ("contrat.docx", make_docx("Acte d'engagement déposé"))])
-    finally:
-        event.remove(db.engine, "commit", commit)
-    filed = list(db.session.scalars(select(Document.sha256)))
-    assert len(filed) == 5 and len(set(stored_files()) - before) == 5
-    assert [kind for kind, _thread in events].count("fsync") == 5
-    assert all(thread.startswith("lanterne-fsync") for kind, thread in events if kind == "fsync")
-    links = [number for number, (kind, _thread) in enumerate(events) if kind == "link"]
-    commits = [number for number, (kind, _thread) in enumerate(events) if kind == "commit"]
-    assert len(links) == 5 and any(number > max(links) for number in commits)
-
-
 # --------------------------------------------------------------- bad files
 
 

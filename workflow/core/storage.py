@@ -6,7 +6,6 @@ import hashlib
 import io
 import os
 import tempfile
-from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -28,15 +27,8 @@ class Staged:
     `publish()` gives it its content address, `discard()` removes it. Filing stages every
     file of an upload, checks them all, and publishes only when all are sound."""
 
-    def __init__(self, store: FileStore, path: Path, sha256: str, size: int, syncing: Future | None = None):
+    def __init__(self, store: FileStore, path: Path, sha256: str, size: int):
         self.store, self.path, self.sha256, self.size = store, path, sha256, size
-        self._syncing = syncing
-
-    def durable(self) -> None:
-        """Return once the bytes are on disk (at once when `stage` wrote them so); raise
-        OSError if the disk failed. Before committing anything that names the file."""
-        if self._syncing is not None:
-            self._syncing.result()
 
     def open(self) -> BinaryIO:
         return self.path.open("rb")
@@ -69,16 +61,13 @@ class FileStore:
             self.stage(io.BytesIO(data)).publish()
         return sha256
 
-    def stage(self, stream: IO[bytes], limit: int | None = None, syncer: Executor | None = None) -> Staged:
+    def stage(self, stream: IO[bytes], limit: int | None = None) -> Staged:
         """Copy a stream to a temporary file of the store, hashing it on the way; raise
-        TooLarge (and keep nothing) as soon as it passes `limit` bytes. The bytes are on
-        disk (fsync) when it returns or, given a `syncer`, are put there by it while the
-        caller goes on: then `Staged.durable()` before committing anything that names them."""
+        TooLarge (and keep nothing) as soon as it passes `limit` bytes."""
         if not self.root.is_dir():
             private_directory(self.root)
         digest, size = hashlib.sha256(), 0
         handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".staged-", delete=False)
-        syncing = None
         try:
             with handle:
                 while chunk := stream.read(CHUNK):
@@ -88,16 +77,11 @@ class FileStore:
                     digest.update(chunk)
                     handle.write(chunk)
                 handle.flush()
-                if syncer is None:
-                    os.fsync(handle.fileno())
-                else:
-                    # A descriptor of its own: the file may be published (renamed) or
-                    # discarded before the fsync runs; the inode is the same.
-                    syncing = syncer.submit(_fsync_and_close, os.dup(handle.fileno()))
+                os.fsync(handle.fileno())
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
             raise
-        return Staged(self, Path(handle.name), digest.hexdigest(), size, syncing)
+        return Staged(self, Path(handle.name), digest.hexdigest(), size)
 
     def put_file(self, path: str | os.PathLike) -> str:
         """Store a file written elsewhere in the store's folder (same file system) by
@@ -133,13 +117,6 @@ class FileStore:
         except FileExistsError:
             pass
         os.chmod(target, 0o400)  # never written again, read by Lanterne's account only
-
-
-def _fsync_and_close(descriptor: int) -> None:
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def private_directory(path: str | os.PathLike) -> Path:

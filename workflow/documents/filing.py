@@ -16,7 +16,6 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO
@@ -126,9 +125,6 @@ class _Filing:
             max_files=int(config["DOCUMENT_ARCHIVE_MAX_FILES"]), max_depth=int(config["DOCUMENT_ARCHIVE_MAX_DEPTH"]),
             max_ratio=int(config["DOCUMENT_ARCHIVE_MAX_RATIO"]))
         self.planned: dict[str, _Planned] = {}
-        # Each staged file is put on disk (fsync) by these threads while the next steps
-        # read it; `write` waits for it before publishing the file.
-        self.syncer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lanterne-fsync")
         # The hashes already filed on this request (strings only: one query per upload).
         self.known = set(db.session.scalars(select(Document.sha256).where(Document.request_id == self.request_id)))
         self.staged: list[Staged] = []
@@ -142,7 +138,7 @@ class _Filing:
         try:
             # Members of an archive cannot grow past their declared size (zipfile stops
             # there and checks the CRC); the declared sizes were held to the budget.
-            staged = self.store.stage(stream, limit=self.max_file, syncer=self.syncer)
+            staged = self.store.stage(stream, limit=self.max_file)
         except TooLarge:
             raise FilingError(f"« {label} » dépasse la taille autorisée ({formats.human_size(self.max_file)} par "
                               "fichier) : il n'a pas été classé. Demandez-le en plusieurs parties, ou compressé.")
@@ -253,16 +249,14 @@ class _Filing:
         write lock) begins with the first row and holds nothing slow."""
         item_ids = {item.id for item in self.access_request.items} if self.meta.item_ids else set()
         self.links = [item_id for item_id in self.meta.item_ids if item_id in item_ids]
-        with db.session.no_autoflush:  # the rows are built in memory; the flush below writes them
-            for planned in plans:
-                self._write(planned, None)
         for planned in self.planned.values():
             if planned.duplicate_of is None:
-                # On disk before it gets its name: a published blob is always whole. A blob
-                # published here and orphaned by a failed commit below is harmless: it is
-                # named by its content, never served without a row, and reused if it comes again.
-                planned.staged.durable()
+                # A blob published here and orphaned by a failed commit below is harmless: it
+                # is named by its content, never served without a row, and reused if it comes again.
                 planned.staged.publish()
+        with db.session.no_autoflush:
+            for planned in plans:
+                self._write(planned, None)
         db.session.flush()  # the ids the containers' lists of parts point at
         for planned in self.planned.values():
             if planned.document is not None and (planned.parts or planned.summary is not None):
@@ -303,7 +297,6 @@ class _Filing:
                 document.item_links.append(DocumentItem(item_id=item_id, outcome=self.meta.outcome))
 
     def discard(self) -> None:
-        self.syncer.shutdown()  # every fsync done, every descriptor closed
         for staged in self.staged:
             staged.discard()
 
