@@ -352,6 +352,50 @@ def make_pdf_with_lone_surrogate() -> bytes:
     return bytes(out)
 
 
+def make_pdf_page_tree(pages: int, count: bytes = b"/Count %(pages)d", object_stream: bool = True,
+                       sign: bytes = b"") -> bytes:
+    """A PDF of `pages` empty pages whose page tree's root holds `count` as written (a
+    lie, nothing, `/Count 6 0 R` for the count in object 6: `pages` then): its catalog and
+    page tree in an object stream with a cross-reference stream (PDF 1.5, as WeasyPrint
+    writes) or, with `object_stream=False`, as plain objects with an xref table (PDF 1.4).
+    `sign` is written before each number of the object stream's header (pypdf reads "+")."""
+    count = count % {b"pages": pages}
+    kids = b" ".join(b"%d 0 R" % (number + 3) for number in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] %s >>" % (kids, count)]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
+    objects.append(b"%d" % pages)  # object pages + 3: what "/Count N 0 R" may point at
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n" if object_stream else b"%PDF-1.4\n")
+    if not object_stream:
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+        return bytes(out)
+    header, body = [], bytearray()
+    for number, content in enumerate(objects, start=1):
+        header.append(sign + b"%d " % number + sign + b"%d" % len(body))
+        body += content + b"\n"
+    header_bytes = b" ".join(header) + b"\n"
+    stream_number, xref_number = len(objects) + 1, len(objects) + 2
+    stream_offset = len(out)
+    out += (b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n"
+            % (stream_number, len(objects), len(header_bytes), len(header_bytes) + len(body)))
+    out += header_bytes + body + b"\nendstream\nendobj\n"
+    xref_offset = len(out)
+    rows = [bytes([0]) + (0).to_bytes(4, "big") + (65535).to_bytes(2, "big")]
+    rows += [bytes([2]) + stream_number.to_bytes(4, "big") + index.to_bytes(2, "big") for index in range(len(objects))]
+    rows += [bytes([1]) + offset.to_bytes(4, "big") + (0).to_bytes(2, "big") for offset in (stream_offset, xref_offset)]
+    data = b"".join(rows)
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+            % (xref_number, xref_number + 1, len(data)))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
 def make_raw_eml(headers: str, body: str) -> bytes:
     """An e-mail written as given, header block and body, CRLF line ends (as on the wire)."""
     return (headers.strip("\n") + "\n\n" + body).replace("\n", "\r\n").encode("utf-8")

@@ -2,7 +2,7 @@
 content, their text extracted by a real RQ job, found by a French word, counted per
 requested item, served only to who may see them; a file that harms the server refused whole, any other kept with a note."""
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -359,8 +359,6 @@ def test_a_rare_word_finds_its_document_first_among_many(client, access_request,
 
 
 def test_extractions_lost_by_redis_are_queued_again(client, access_request):
-    from datetime import timedelta
-
     from workflow.jobs.documents import requeue_pending
 
     upload(client, access_request, [("contrat.pdf", CONTRACT)])
@@ -370,6 +368,23 @@ def test_extractions_lost_by_redis_are_queued_again(client, access_request):
     assert requeue_pending(timedelta(0)) == 1
     run_worker()
     assert db.session.scalar(select(Document.text_status)) == "done"
+
+
+@pytest.mark.parametrize("files", [1, 2])
+def test_filing_without_redis_keeps_the_documents_and_says_the_text_comes_later(app, client, access_request, files):
+    from workflow.jobs.documents import requeue_pending
+
+    with pytest.MonkeyPatch.context() as redis_down:
+        redis_down.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+        redis_down.setitem(app.extensions, "lanterne_redis", None)
+        sent = [(f"piece-{number}.txt", f"Pièce {number} du marché".encode()) for number in range(files)]
+        text_shown = page_text(upload(client, access_request, sent))
+        assert "La file des tâches est indisponible : le texte sera extrait plus tard." in text_shown, text_shown
+        assert count(Document) == files
+    # Redis is back: the sweep queues what waited.
+    assert requeue_pending(timedelta(0)) == files
+    run_worker()
+    assert set(db.session.scalars(select(Document.text_status))) == {"done"}
 
 
 def test_postgresql_search_uses_its_index(app):

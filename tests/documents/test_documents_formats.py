@@ -7,7 +7,8 @@ import pytest
 from workflow.documents import extraction as extracting
 from workflow.documents import formats, mail
 from workflow.documents import text_search
-from tests.documents.samples import make_docx, make_eml, make_odt, make_pdf, make_png, make_xlsx, make_zip
+from tests.documents.samples import (make_docx, make_eml, make_odt, make_pdf, make_pdf_page_tree, make_png, make_xlsx,
+                                     make_zip)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -59,6 +60,50 @@ def test_damaged_files_are_noted_and_empty_ones_refused(tmp_path):
         formats.inspect(write(tmp_path, "cut.docx", docx[:-200]), formats.DOCX, "cut.docx")
     with pytest.raises(formats.Refused, match="vide"):
         formats.inspect(write(tmp_path, "empty.txt", b""), "text/plain", "empty.txt")
+
+
+@pytest.fixture
+def object_streams_parsed(monkeypatch):
+    """How many times pypdf parsed a whole object stream (every object in it)."""
+    from pypdf import PdfReader
+
+    calls = []
+    whole = PdfReader._get_object_from_stream
+    monkeypatch.setattr(PdfReader, "_get_object_from_stream",
+                        lambda reader, reference: calls.append(reference.idnum) or whole(reader, reference))
+    return calls
+
+
+@pytest.mark.parametrize("object_stream", [True, False], ids=["object stream", "xref table"])
+@pytest.mark.parametrize("count", [b"/Count 3", b"/Count 6 0 R"], ids=["direct", "indirect"])
+def test_a_pdf_page_count_is_its_page_tree_count_read_alone(tmp_path, object_streams_parsed, object_stream, count):
+    path = write(tmp_path, "a.pdf", make_pdf_page_tree(3, count, object_stream))
+    assert formats.inspect(path, formats.PDF, "a.pdf") == 3
+    assert object_streams_parsed == []  # the catalog and the tree only, not their stream's every object
+
+
+@pytest.mark.parametrize("object_stream", [True, False], ids=["object stream", "xref table"])
+@pytest.mark.parametrize("count", [b"/Count 1000", b"", b"/Count 1", b"/Count 0", b"/Count (trois)"],
+                         ids=["more pages than objects", "missing", "fewer than its kids", "zero", "not a number"])
+def test_a_pdf_whose_page_tree_count_lies_or_is_missing_is_counted_page_by_page(tmp_path, object_stream, count):
+    path = write(tmp_path, "a.pdf", make_pdf_page_tree(3, count, object_stream))
+    assert formats.inspect(path, formats.PDF, "a.pdf") == 3
+
+
+def test_an_object_stream_header_read_only_by_pypdf_is_left_to_pypdf(tmp_path, object_streams_parsed):
+    path = write(tmp_path, "a.pdf", make_pdf_page_tree(3, sign=b"+"))  # "+1 +0 +2 +34...": pypdf reads it
+    assert formats.inspect(path, formats.PDF, "a.pdf") == 3
+    assert object_streams_parsed  # pypdf's own reading
+
+
+@pytest.mark.parametrize("pages", [1, 3])
+def test_a_weasyprint_pdf_is_counted_without_parsing_its_fonts(tmp_path, object_streams_parsed, pages):
+    from pypdf import PdfReader
+
+    path = write(tmp_path, "a.pdf", make_pdf([f"Page {number}" for number in range(pages)]))
+    assert formats.inspect(path, formats.PDF, "a.pdf") == pages
+    assert object_streams_parsed == []
+    assert len(PdfReader(path).pages) == pages  # what the full read (and the extraction job) finds
 
 
 def _budget(**overrides):

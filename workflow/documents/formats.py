@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import re
 import stat
 import struct
@@ -422,15 +423,70 @@ def _has_pdf_end(path: Path) -> bool:
         return b"%%EOF" in handle.read()
 
 
+def _lone_object(reader, value):
+    """`value`, resolved when it is a reference, reading that object alone. pypdf parses
+    every object of an object stream to return one of them (a WeasyPrint letter's stream
+    holds its fonts' widths: thousands of numbers, 3 ms a PDF), where the page count needs
+    two small dictionaries. Raises ValueError on anything unusual in the stream's header;
+    the caller then lets pypdf read the file its own way."""
+    from pypdf.generic import IndirectObject, StreamObject, read_object
+
+    if not isinstance(value, IndirectObject):
+        return value
+    located = reader.xref_objStm.get(value.idnum) if value.generation == 0 else None
+    if located is None:
+        return value.get_object()  # a top-level object: pypdf reads it alone
+    container = reader.get_object(located[0])  # the object stream itself (decrypted if need be)
+    if not isinstance(container, StreamObject) or container.get("/Type") != "/ObjStm":
+        raise ValueError("not an object stream")
+    data = container.get_data()
+    count, first = container.get("/N"), container.get("/First")
+    if not (isinstance(count, int) and isinstance(first, int) and 0 <= first <= len(data)):
+        raise ValueError("object stream header")
+    header = data[:first].split()[: 2 * count]
+    if len(header) != 2 * count or not all(token.isdigit() for token in header):
+        raise ValueError("object stream header")
+    numbers, offsets = [int(token) for token in header[::2]], [int(token) for token in header[1::2]]
+    if any(later <= earlier for earlier, later in zip(offsets, offsets[1:])) or value.idnum not in numbers:
+        raise ValueError("object stream header")  # pypdf refuses decreasing offsets too
+    stream = io.BytesIO(data)
+    stream.seek(first + offsets[numbers.index(value.idnum)])
+    while stream.read(1).isspace():
+        pass
+    stream.seek(-1, 1)
+    return read_object(stream, reader)
+
+
+def _declared_page_count(reader) -> int | None:
+    """The /Count of the page tree's root, read without loading anything else, when it is
+    plausible: at least one page, at most one per object of the file (a page is an
+    object), no fewer than the root's own kids. None when it is missing, implausible or
+    not found that way: the caller then counts the pages one by one."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    try:
+        catalog = _lone_object(reader, reader.trailer.raw_get("/Root"))
+        if not (isinstance(catalog, DictionaryObject) and catalog.get("/Type") == "/Catalog"):
+            catalog = reader.root_object  # pypdf's own search for a catalog
+        tree = _lone_object(reader, catalog.raw_get("/Pages"))
+        count = _lone_object(reader, tree.raw_get("/Count"))
+        kids = _lone_object(reader, dict.get(tree, "/Kids"))
+    except Exception:  # noqa: BLE001 - a damaged or unusual file: counted the long way
+        return None
+    objects = len(reader.xref_objStm) + sum(len(numbers) for numbers in reader.xref.values())
+    if not isinstance(count, int) or not 0 < count <= objects:
+        return None
+    if isinstance(kids, ArrayObject) and len(kids) > count:
+        return None
+    return int(count)
+
+
 def _pdf_pages(path: Path) -> int | None:
     try:
         reader = pdf_reader(path)
-        try:  # the page tree's own count: no need to load every page object
-            count = reader.root_object["/Pages"].get_object()["/Count"]
-            if isinstance(count, int) and count > 0:
-                return int(count)
-        except Exception:  # noqa: BLE001 - a damaged tree: count the pages one by one
-            pass
+        declared = _declared_page_count(reader)  # the page tree's own count: no page object loaded
+        if declared is not None:
+            return declared
         pages = len(reader.pages)
     except Unreadable:
         raise

@@ -31,10 +31,7 @@ def enqueue_extraction(document_ids: list[int]) -> bool:
     down (the rows stay "pending" and the document page offers to try again)."""
     if not document_ids:
         return True
-    if len(document_ids) == 1:
-        return enqueue_after_commit(extract_document_text, document_ids[0], job_id=extraction_job_id(document_ids[0]),
-                                    job_timeout=EXTRACTION_TIMEOUT)
-    jobs = queue()
+    jobs = queue()  # enqueue_many even for one: one round trip (enqueue makes two)
     try:
         jobs.enqueue_many([Queue.prepare_data(extract_document_text, args=(document_id,),
                                               job_id=extraction_job_id(document_id), timeout=EXTRACTION_TIMEOUT)
