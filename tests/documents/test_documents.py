@@ -252,6 +252,29 @@ def test_each_item_shows_what_was_obtained(client, access_request):
     assert "refus.pdf (refusé)" in page
 
 
+def test_an_uploads_outcome_goes_on_that_uploads_documents_only(client, access_request):
+    """What the user says of one upload (an item obtained, refused) never rewrites what an
+    earlier upload's documents brought, even when the new upload carries one of them again;
+    in an archive it goes on the files inside, not on the archive."""
+    first, second = access_request.items
+    upload(client, access_request, [("acte.pdf", CONTRACT)], item_ids=[str(first.id)], outcome="complete")
+    annex = make_pdf(["Annexe : liste des caméras."])
+    upload(client, access_request, [("envoi.zip", make_zip({"acte.pdf": CONTRACT, "annexe.pdf": annex}))],
+           item_ids=[str(first.id), str(second.id)], outcome="redacted")
+
+    def outcomes(name: str) -> dict[int, str]:
+        document = db.session.scalar(select(Document).where(Document.original_name == name))
+        return {link.item_id: link.outcome for link in document.item_links}
+
+    # the archive's copy of acte.pdf is the document already filed: its first item keeps
+    # "complete", the second item (new to it) gets this upload's "redacted"
+    assert outcomes("acte.pdf") == {first.id: "complete", second.id: "redacted"}
+    assert outcomes("annexe.pdf") == {first.id: "redacted", second.id: "redacted"}
+    assert outcomes("envoi.zip") == {}
+    page = page_text(client.get(f"/demandes/{access_request.id}"))
+    assert "Acte d'engagement Obtenu acte.pdf" in page
+
+
 def test_the_campaign_shows_how_much_was_obtained(client, alice):
     requests = make_request(alice, "Ville de Metz", campaign_with=("Metz Métropole",))
     upload(client, requests[0], [("acte.pdf", CONTRACT)], item_ids=[str(requests[0].items[0].id)], outcome="complete")
