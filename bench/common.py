@@ -125,6 +125,10 @@ class Summary:
         self.lines.append(f"{name}: {figure} (target {target}) {'OK' if ok else 'MISS'}")
         return ok
 
+    def note(self, name: str, figure: str) -> None:
+        """A figure reported beside the targets, with none of its own."""
+        self.lines.append(f"{name}: {figure} (for information, no target)")
+
     def print(self) -> None:
         print()
         for line in self.lines:

@@ -53,6 +53,22 @@ def test_the_request_page_suggests_comparable_opinions_favourable_first(client, 
     assert "Aucun avis n'est encore cité." in text
 
 
+def test_when_every_word_is_common_the_two_least_common_still_suggest(refused, monkeypatch):
+    """On PostgreSQL a word the planner expects in many opinions is not read (only its
+    estimate); when all are so, the two least common are read after all. (On SQLite every
+    word is read: the same suggestions.)"""
+    from workflow import precedents
+    from workflow.precedents import citations
+
+    expected = [entry.opinion.number for entry in precedents.suggestions(refused)]
+    assert expected[0] == "20204505"
+    monkeypatch.setattr(citations, "COMMON_ESTIMATE", -1)  # every word "common"
+    monkeypatch.setattr(citations, "TERM_CAP", 0)  # and none distinctive, on SQLite too
+    found = precedents.suggestions(refused)
+    assert found and {entry.opinion.number for entry in found} <= set(expected)
+    assert all(entry.words for entry in found)
+
+
 def test_citing_on_the_page_then_uncititing(client, refused):
     response = client.post(f"/avis-cada/demandes/{refused.id}/citations", data={"number": "20204505", "holding": HOLDING})
     assert response.status_code == 303

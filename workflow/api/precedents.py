@@ -62,7 +62,7 @@ def search_cada_opinions():
                                 per_page)
     return {
         "query": results.query, "total": results.total, "capped": results.capped, "page": results.page,
-        "pages": results.pages,
+        "pages": results.pages, "awaiting_index": results.awaiting_index,
         "results": [{**opinion_json(hit.opinion), "excerpt_html": str(hit.excerpt),
                      "excerpt": plain_excerpt(hit.excerpt)} for hit in results.hits],
     }
@@ -86,6 +86,7 @@ def list_precedents(request_id: int):
         "suggested": [{**opinion_json(entry.opinion), "same_administration_kind": entry.same_kind,
                        "matched_words": entry.words, "suggested_holding": precedents.suggested_holding(entry.opinion)}
                       for entry in suggested],
+        "awaiting_index": precedents.awaiting_count(),
     }
 
 
@@ -173,6 +174,9 @@ SPEC["paths"].update({
                         "pages": {"type": "integer"},
                         "capped": {"type": "boolean", "description": "Trop d'avis correspondent : seuls les plus "
                                                                       "récents sont classés."},
+                        "awaiting_index": {"type": "integer", "description": "Avis importés pas encore indexés : "
+                                                                             "une recherche par mots ne les trouve pas "
+                                                                             "encore (quelques minutes après un import)."},
                         "results": {"type": "array", "items": {"allOf": [
                             {"$ref": "#/components/schemas/CadaOpinion"},
                             {"type": "object", "properties": {

@@ -22,6 +22,7 @@ from workflow.core import clock, embedded_redis
 from workflow.core.config import embedded_redis_dir
 from workflow.directory import importing
 from workflow.directory.authorities import seed_authorities
+from workflow.jobs import precedents as precedent_jobs
 from workflow.jobs import sweep
 from workflow.jobs.queues import queue
 from workflow.jobs.schedule import schedule_periodic
@@ -32,6 +33,7 @@ from workflow.law.states import POSTAL_DELIVERY_DAYS, STATUS_LABELS
 from workflow.models import User
 from workflow.models.base import utcnow
 from workflow import precedents
+from workflow.precedents import indexing as precedent_indexing
 
 
 def init_app(app: Flask) -> None:
@@ -187,10 +189,14 @@ class _Progress:
 
 @cada_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--indexer-maintenant", "index_now", is_flag=True,
+              help="Indexer les avis pour la recherche dans cette commande, sans tâche de fond.")
 @with_appcontext
-def import_cada_command(path: str):
+def import_cada_command(path: str, index_now: bool):
     """Import the CSV file "Avis et conseils de la CADA" (data.gouv.fr): again and again,
-    without duplicates; a malformed row is reported with its line and skipped."""
+    without duplicates; a malformed row is reported with its line and skipped. The new
+    opinions are then indexed for search by a background job (or here, with
+    --indexer-maintenant, or when Redis cannot be reached)."""
     start = time.perf_counter()
     try:
         with importing.open_text(path) as stream, _Progress(os.path.getsize(path), "Import des avis de la CADA") as bar:
@@ -203,6 +209,36 @@ def import_cada_command(path: str):
         click.echo(f"… et {report.skipped - len(report.problems)} autre(s) ligne(s) ignorée(s).")
     click.echo(f"Avis ajoutés : {report.added}. Mis à jour : {report.updated}. Inchangés : {report.unchanged}. "
                f"Lignes ignorées : {report.skipped}. ({time.perf_counter() - start:.0f} s)")
+    waiting = precedent_indexing.awaiting_count()
+    if not waiting:
+        return
+    if not index_now and precedent_jobs.enqueue_indexing():
+        click.echo(f"{waiting} avis seront cherchables par leurs mots dans quelques minutes : un worker les indexe "
+                   "(d'ici là, la page de recherche dit combien attendent). `flask cada index` le fait ici.")
+        return
+    if not index_now:
+        click.echo("La file des tâches (Redis) est indisponible : indexation ici.")
+    _index_opinions_here()
+
+
+@cada_group.command("index")
+@with_appcontext
+def index_cada_command():
+    """Index for search the opinions still waiting (what the background job does)."""
+    if not precedent_indexing.awaiting_count():
+        click.echo("Tous les avis sont déjà indexés.")
+        return
+    _index_opinions_here()
+
+
+def _index_opinions_here() -> None:
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"… {done} avis indexés sur {total}", err=True)
+
+    indexed = precedent_indexing.index_awaiting(progress=progress)
+    click.echo(f"Avis indexés pour la recherche : {indexed}. ({time.perf_counter() - start:.0f} s)")
 
 
 def _ensure_redis(app: Flask):

@@ -7,7 +7,6 @@ writes the keys of each page, `search` reads them.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -18,6 +17,7 @@ from sqlalchemy.sql import ColumnElement
 from workflow.core.french_search import (STOP_WORDS, fold, highlight, keys_of_word, pg_folded, pg_queries,  # noqa: F401
                                          query_keys, query_terms, query_words, word_keys)
 from workflow.accounts.access import visible_to
+from workflow.core.estimates import estimated_rows
 from workflow.core.extensions import db
 from workflow.core.params import PageNumbers
 from workflow.models import Document, AccessRequest, User
@@ -91,15 +91,6 @@ def _visible_pages(statement, user: User, page_id, document_id):
             .limit(_cap() + 1))
 
 
-def _pg_estimated_rows(statement) -> int:
-    """The planner's estimate of the rows `statement` returns (EXPLAIN: no execution)."""
-    compiled = statement.compile(dialect=db.engine.dialect)
-    plan = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def _candidate_pages(query: str, user: User) -> list[tuple[int, int, float]]:
     """(page id, document id, score: lower is better) of the most recent matching pages of
     documents `user` may see, at most _cap() + 1 (one more says the list was cut)."""
@@ -117,7 +108,7 @@ def _candidate_pages(query: str, user: User) -> list[tuple[int, int, float]]:
         return [(page_id, document_id, score) for page_id, document_id, score in db.session.execute(statement)]
     match, rank = pg_queries(query_words(query))
     matches = select(DocumentPage.id, DocumentPage.document_id).where(PG_VECTOR.op("@@")(match))
-    if _pg_estimated_rows(matches) <= PG_SET_BELOW:
+    if estimated_rows(matches) <= PG_SET_BELOW:
         # Few: all of them through the GIN index, their documents' visibility checked by
         # primary key (joined, PostgreSQL hashed the whole documents table), newest first.
         found: list[tuple[int, int]] = sorted(((page_id, document_id) for page_id, document_id in db.session.execute(matches)),

@@ -6,15 +6,15 @@ administrator's act) writes them; users read them and cite them. A citation belo
 its request and keeps the one sentence of the holding the user chose to quote.
 
 The full-text index over the opinions is not a model (as for the documents' pages): an
-FTS5 table on SQLite, a stored tsvector column on PostgreSQL, both built by the
-migration (see `workflow.precedents.search`).
+FTS5 table on SQLite, a tsvector column on PostgreSQL, both made by the migrations and
+filled by the index job after each import (see `workflow.precedents.indexing`).
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
@@ -54,6 +54,9 @@ class CadaOpinion(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")  # "Avis": the full text
     digest: Mapped[str] = mapped_column(String(40), default="")  # of the cleaned fields: a re-import skips the same
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Imported but not yet in the full-text index: the index job (workflow.precedents.indexing)
+    # puts it there after the import. Found by number, listed and cited meanwhile; not by words.
+    awaiting_index: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
     @property
     def outcome_label(self) -> str:

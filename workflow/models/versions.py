@@ -74,9 +74,12 @@ def _note_flush(session: Session, _context) -> None:
             _note(session, table_name)
 
 
+UNSEEN = "unseen_by_pages"  # an execution option: this statement writes nothing a page shows
+
+
 def _note_statement(state) -> None:
     # Bulk INSERT/UPDATE/DELETE statements bypass the unit of work.
-    if state.is_insert or state.is_update or state.is_delete:
+    if (state.is_insert or state.is_update or state.is_delete) and not state.execution_options.get(UNSEEN):
         _note(state.session, getattr(getattr(state.statement, "table", None), "name", None))
 
 

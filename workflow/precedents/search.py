@@ -79,6 +79,7 @@ class OpinionResults(PageNumbers):
     per_page: int
     capped: bool = False  # more opinions matched than were ranked: the most recent only
     keys: set[str] = field(default_factory=set)
+    awaiting_index: int = 0  # imported opinions a search by words cannot find yet
 
 
 def _quoted(value: str) -> str:
@@ -166,6 +167,7 @@ def search(query: str, filters: Filters = Filters(), page: int = 1, per_page: in
         ids = list(db.session.scalars(listed.order_by(CadaOpinion.session_on.desc().nulls_last(), CadaOpinion.id.desc())
                                       .limit(per_page).offset((page - 1) * per_page)))
         return OpinionResults(query, filters, _hits(ids, set()), total, page, per_page)
+    awaiting = awaiting_count()
     condition, rank = matching(query)
     # 1. The most recent matches, without ranking them.
     candidates = _candidates(condition, conditions)
@@ -173,7 +175,7 @@ def search(query: str, filters: Filters = Filters(), page: int = 1, per_page: in
     candidates = candidates[:_cap()]
     total = len(candidates)
     if not candidates:
-        return OpinionResults(query, filters, [], 0, page, per_page, keys=keys)
+        return OpinionResults(query, filters, [], 0, page, per_page, keys=keys, awaiting_index=awaiting)
     # 2. Rank those only.
     wanted = set(candidates)
     if is_sqlite():
@@ -188,7 +190,7 @@ def search(query: str, filters: Filters = Filters(), page: int = 1, per_page: in
         scores = sorted(((score, -opinion_id) for opinion_id, score in db.session.execute(ranked)
                          if opinion_id in wanted))
     ids = [-negative for _score, negative in scores[(page - 1) * per_page: page * per_page]]
-    return OpinionResults(query, filters, _hits(ids, keys), total, page, per_page, capped, keys)
+    return OpinionResults(query, filters, _hits(ids, keys), total, page, per_page, capped, keys, awaiting)
 
 
 def _hits(ids: list[int], keys: set[str]) -> list[OpinionHit]:
@@ -203,6 +205,12 @@ def _hits(ids: list[int], keys: set[str]) -> list[OpinionHit]:
 
 def opinion(number: str) -> CadaOpinion | None:
     return db.session.scalar(select(CadaOpinion).where(CadaOpinion.number == number.strip()[:20]))
+
+
+def awaiting_count() -> int:
+    """How many imported opinions are not in the full-text index yet (the index job puts
+    them there: workflow.precedents.indexing); a partial index counts them."""
+    return db.session.scalar(select(func.count()).select_from(CadaOpinion).where(CadaOpinion.awaiting_index)) or 0
 
 
 def any_imported() -> bool:

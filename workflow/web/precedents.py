@@ -85,7 +85,7 @@ def for_request(request_id: int):
     return render_template("precedents/request.html", access_request=access_request, cited=cited,
                            suggested=suggested, can_edit=_can_change(access_request),
                            sentences=precedents.sentences, suggested_holding=precedents.suggested_holding,
-                           outcomes=OUTCOME_LABELS, kinds=AUTHORITY_KINDS)
+                           outcomes=OUTCOME_LABELS, kinds=AUTHORITY_KINDS, awaiting_index=precedents.awaiting_count())
 
 
 @bp.post("/demandes/<int:request_id>/citations")

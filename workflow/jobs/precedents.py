@@ -1,0 +1,40 @@
+"""The RQ job that puts imported CADA opinions in the full-text index
+(`workflow.precedents.indexing`). As in `workflow.jobs.tasks`: it re-reads the database,
+is safe to run twice, and a failure raises (what is not indexed still waits, and the next
+sweep queues the job again)."""
+from __future__ import annotations
+
+import redis
+from flask import current_app
+from rq.job import Job, JobStatus
+
+from workflow.precedents import indexing
+from workflow.jobs.queues import queue
+
+INDEX_JOB_ID = "cada-opinion-index"
+INDEX_TIMEOUT = 60 * 60
+
+
+def index_opinions() -> int:
+    return indexing.index_awaiting()
+
+
+def enqueue_indexing() -> bool:
+    """Queue the index job unless it is already waiting or running; False if Redis is down."""
+    jobs = queue()
+    try:
+        existing = Job.fetch(INDEX_JOB_ID, connection=jobs.connection) if Job.exists(
+            INDEX_JOB_ID, connection=jobs.connection) else None
+        if existing is not None and existing.get_status(refresh=True) in (JobStatus.QUEUED, JobStatus.STARTED):
+            return True
+        jobs.enqueue(index_opinions, job_id=INDEX_JOB_ID, job_timeout=INDEX_TIMEOUT)
+    except redis.exceptions.RedisError:
+        current_app.logger.warning("Redis unavailable: the CADA opinions' index job not queued")
+        return False
+    return True
+
+
+def requeue_if_waiting() -> bool:
+    """For the sweep: queue the job when opinions wait for the index (Redis lost the job, or
+    was down at import). True when it queued (or found) one."""
+    return bool(indexing.awaiting_count()) and enqueue_indexing()
