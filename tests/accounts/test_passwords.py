@@ -114,7 +114,8 @@ def test_a_password_change_revokes_the_api_tokens_and_says_so(app, client, alice
     tokens = [accounts.issue_token(alice, "script"), accounts.issue_token(alice, "tableur")]
     bob_token = accounts.issue_token(accounts.create_user("bob@example.org", PASSWORD), "script de Bob")
     assert [_api_status(client, token) for token in tokens] == [200, 200]
-    assert "Vos jetons d'accès à l'API seront révoqués" in page_text(client.get("/compte/mot-de-passe"))
+    assert "Vos jetons d'accès à l'API et les adresses de vos flux d'agenda seront révoqués" in page_text(
+        client.get("/compte/mot-de-passe"))
     done = client.post("/compte/mot-de-passe", data={"current": PASSWORD, "password": NEW_PASSWORD,
                                                      "confirm": NEW_PASSWORD}, follow_redirects=True)
     assert "Votre mot de passe est changé." in page_text(done)
@@ -126,6 +127,20 @@ def test_a_password_change_revokes_the_api_tokens_and_says_so(app, client, alice
     assert page_text(client.get("/compte")).count("révoqué") == 2
     new_token = accounts.issue_token(alice, "script")
     assert _api_status(client, new_token) == 200
+
+
+def test_a_password_change_revokes_the_calendar_feeds_and_says_so(client, alice, make_user):
+    from workflow.requests import calendar_feeds
+
+    feed = calendar_feeds.create_feed(alice)
+    bob_feed = calendar_feeds.create_feed(make_user("bob@example.org"))
+    assert client.get(f"/calendrier/ics/{feed}.ics").status_code == 200
+    done = client.post("/compte/mot-de-passe", data={"current": PASSWORD, "password": NEW_PASSWORD,
+                                                     "confirm": NEW_PASSWORD}, follow_redirects=True)
+    assert ("L'adresse de votre flux d'agenda a été révoquée : créez-en une nouvelle dans « Calendrier »."
+            in page_text(done))
+    assert client.get(f"/calendrier/ics/{feed}.ics").status_code == 404
+    assert client.get(f"/calendrier/ics/{bob_feed}.ics").status_code == 200  # only Alice's
 
 
 def test_a_password_change_without_tokens_mentions_none(client, alice):
@@ -143,7 +158,7 @@ def test_a_password_reset_revokes_the_api_token_and_says_so(app, client, make_us
     client.post("/mot-de-passe-oublie", data={"email": "alice@example.org"})
     run_worker()
     link = _reset_link(mailbox, app)
-    assert "jetons d'accès à l'API révoqués" in page_text(client.get(link))
+    assert "ses jetons d'accès à l'API et ses flux d'agenda révoqués" in page_text(client.get(link))
     done = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, follow_redirects=True)
     assert "Votre mot de passe est changé" in page_text(done)
     assert "Votre jeton d'accès à l'API a été révoqué" in page_text(done)

@@ -21,7 +21,7 @@ from sqlalchemy import CursorResult, and_, bindparam, delete, func, or_, select,
 from workflow.mail import notify
 from workflow.models import versions as page_versions
 from workflow.core.extensions import db
-from workflow.models import ApiToken, Invitation, LoginAttempt, Membership, Organisation, User
+from workflow.models import ApiToken, CalendarFeed, Invitation, LoginAttempt, Membership, Organisation, User
 from workflow.models.base import utcnow
 from workflow.models.users import ROLE_LABELS, ROLES
 
@@ -79,35 +79,52 @@ def _verify_password(user: User, password: str) -> bool:
         return False
 
 
-def set_password(user: User, password: str) -> int:
-    """Store a new password (checked by `password_problem`), end every session and revoke
-    every API token: whoever knew the old one is signed out everywhere, and a token they
-    created with it opens nothing. Returns the number of tokens revoked; commits."""
+@dataclass(frozen=True)
+class Revoked:
+    """What a new password revoked: the account's API tokens and its calendar feeds."""
+
+    tokens: int = 0
+    feeds: int = 0
+
+    def message(self) -> str:
+        """What the page says after the change or reset ("" when nothing was revoked)."""
+        said = []
+        if self.tokens == 1:
+            said.append("Votre jeton d'accès à l'API a été révoqué : créez-en un nouveau pour vos scripts.")
+        elif self.tokens:
+            said.append("Vos jetons d'accès à l'API ont été révoqués : créez-en de nouveaux pour vos scripts.")
+        if self.feeds == 1:
+            said.append("L'adresse de votre flux d'agenda a été révoquée : créez-en une nouvelle dans « Calendrier ».")
+        elif self.feeds:
+            said.append("Les adresses de vos flux d'agenda ont été révoquées : créez-en de nouvelles dans « Calendrier ».")
+        return " ".join(said)
+
+
+def set_password(user: User, password: str) -> Revoked:
+    """Store a new password (checked by `password_problem`), end every session, revoke
+    every API token and every calendar feed the account created: whoever knew the old
+    password is signed out everywhere, and a token or a feed address they made with it
+    opens nothing (a feed shows every deadline, with the requests' subjects). Commits."""
     problem = password_problem(password, user.email, user.display_name)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
-    revoked = cast(CursorResult, db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())))
+    now = utcnow()
+    tokens = cast(CursorResult, db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)))
+    feeds = cast(CursorResult, db.session.execute(
+        update(CalendarFeed).where(CalendarFeed.created_by_id == user.id, CalendarFeed.revoked_at.is_(None))
+        .values(revoked_at=now)))
     end_sessions(user)
-    return revoked.rowcount
-
-
-def tokens_revoked_message(count: int) -> str:
-    """What the page says after a password change or reset revoked `count` tokens."""
-    if count == 0:
-        return ""
-    if count == 1:
-        return "Votre jeton d'accès à l'API a été révoqué : créez-en un nouveau pour vos scripts."
-    return "Vos jetons d'accès à l'API ont été révoqués : créez-en de nouveaux pour vos scripts."
+    return Revoked(tokens.rowcount, feeds.rowcount)
 
 
 def check_password(user: User, password: str) -> bool:
     return _verify_password(user, password)
 
 
-def change_password(user: User, current: str, new: str) -> int:
-    """Returns the number of API tokens revoked (see set_password)."""
+def change_password(user: User, current: str, new: str) -> Revoked:
+    """What it revoked (see set_password)."""
     if not _verify_password(user, current):
         raise AccountError("Le mot de passe actuel est incorrect.")
     return set_password(user, new)

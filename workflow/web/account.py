@@ -170,7 +170,7 @@ def reset_password(token: str):
             session.clear()
             logout_user()
         flash(f"Votre mot de passe est changé ; toutes vos sessions sont fermées. Connectez-vous avec le nouveau. "
-              f"{accounts.tokens_revoked_message(revoked)}".strip(), "success")
+              f"{revoked.message()}".strip(), "success")
         return redirect(url_for("account.login"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/reset_password.html", form=form, email=user.email), status
@@ -188,7 +188,7 @@ def change_password():
         else:
             login_user(current_user._get_current_object())  # this session goes on under the new session version; the others are ended
             flash(f"Votre mot de passe est changé. Vos autres sessions (autres appareils, « rester connecté ») sont "
-                  f"fermées. {accounts.tokens_revoked_message(revoked)}".strip(), "success")
+                  f"fermées. {revoked.message()}".strip(), "success")
             return redirect(url_for("account.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/change_password.html", form=form), status
