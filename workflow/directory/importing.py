@@ -28,7 +28,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 from sqlalchemy import insert, select, update
 
-from workflow.core.bulk import gin_pending_list, refresh_after_import
+from workflow.core.bulk import asynchronous_commit, gin_pending_list, refresh_after_import
 from workflow.core.extensions import db
 from workflow.core.text import fold
 from workflow.models import Authority, AuthorityChange
@@ -400,6 +400,7 @@ class _Batch:
         report.updated += 1
 
     def flush(self) -> None:
+        asynchronous_commit()
         if self.inserts:
             # Without RETURNING: psycopg then runs one statement, parsed once, for every row (a
             # RETURNING batch is one long statement it parses at length); the ids are read after.

@@ -23,6 +23,7 @@ from typing import IO, Any, Callable, Iterator
 
 from sqlalchemy import func, insert, select, text, update
 
+from workflow.core.bulk import asynchronous_commit
 from workflow.core.extensions import db
 from workflow.core.text import fold
 from workflow.models.base import utcnow
@@ -264,10 +265,7 @@ class _Batch:
 
     def flush(self) -> None:
         now = utcnow()
-        if not is_sqlite():
-            # This batch's commit need not wait for the disk: a crash can lose only the last
-            # batches, never harm the database, and the import is run again to the same result.
-            db.session.execute(text("SET LOCAL synchronous_commit TO off"))
+        asynchronous_commit()
         if self.inserts:
             # (A number read again later in the file is skipped as already read: the new
             # rows' ids are never needed.)
