@@ -56,23 +56,24 @@ def _index_batch(size: int) -> int:
         if bound is None:
             db.session.rollback()
             return 0
-        # One statement reads and writes: another run's batch committed in between makes
-        # this one fail (SQLite will not write from an old snapshot), never index twice.
+        # The INSERT reads the rows still waiting under the write lock, and the UPDATE marks
+        # them in the same transaction: a batch another run committed meanwhile is skipped.
         db.session.execute(text(
             "INSERT INTO cada_opinion_search(rowid, subject, keywords, themes, text) "
             "SELECT id, subject, keywords, themes, text FROM cada_opinions WHERE awaiting_index = 1 AND id <= :bound"),
             {"bound": bound})
-        done = cast(CursorResult, db.session.execute(update(CadaOpinion).where(CadaOpinion.awaiting_index, CadaOpinion.id <= bound)
-                                  .values(awaiting_index=False)
-                                  .execution_options(synchronize_session=False, **{UNSEEN: True}))).rowcount
+        marked = (update(CadaOpinion).where(CadaOpinion.awaiting_index, CadaOpinion.id <= bound)
+                  .values(awaiting_index=False).execution_options(synchronize_session=False, **{UNSEEN: True}))
+        done = cast(CursorResult, db.session.execute(marked)).rowcount
     else:
         row = _OPINIONS.c
         waiting = _OPINIONS.alias("waiting")
         batch = (select(waiting.c.id).where(waiting.c.awaiting_index).order_by(waiting.c.id).limit(size)
                  .with_for_update(skip_locked=True))
-        done = cast(CursorResult, db.session.execute(update(_OPINIONS).where(row.id.in_(batch.scalar_subquery()))
-                                  .values(cada_opinion_search_vector=_pg_vector(), awaiting_index=False)
-                                  .execution_options(**{UNSEEN: True}))).rowcount
+        indexed = (update(_OPINIONS).where(row.id.in_(batch.scalar_subquery()))
+                   .values(cada_opinion_search_vector=_pg_vector(), awaiting_index=False)
+                   .execution_options(**{UNSEEN: True}))
+        done = cast(CursorResult, db.session.execute(indexed)).rowcount
     db.session.commit()
     return done
 
