@@ -268,3 +268,16 @@ def connection_class(database: str, timeout: float = BUSY_TIMEOUT) -> type[TurnT
     """The sqlite3 connection class (`sqlite3.connect(..., factory=...)`) of one database."""
     return type("TurnTakingConnection", (TurnTakingConnection,),
                 {"database": os.path.abspath(database), "timeout": timeout})
+
+
+def begin_before_savepoint(session) -> None:
+    """Before `session.begin_nested()` on SQLite: pysqlite has not begun a transaction yet
+    if nothing was written so far, and a SAVEPOINT outside any transaction begins one of
+    its own, which its RELEASE then commits: the row written under it was committed even
+    when the caller rolled back (an e-mail queued for something that did not happen).
+    Begin the enclosing transaction first. Elsewhere nothing is done."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
