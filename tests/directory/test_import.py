@@ -143,6 +143,14 @@ def test_the_court_letter_finds_an_imported_tribunal(app, annuaire):
     assert _by_name(court.name).kind == "juridiction"
 
 
+@pytest.mark.parametrize("code, kind", [("sous-pref", "prefecture"), ("sous_pref", "prefecture"),
+                                        ("paris_mairie_arrondissement", "commune"), ("paris_ppp", "police"),
+                                        ("commissariat_police", "police"), ("caf", "autre")])
+def test_the_service_types_as_the_dila_spells_them(code, kind):
+    _source, fields = importing.annuaire_entry({"id": "x-1", "nom": "Service", "pivot": [{"type_service_local": code}]})
+    assert fields["kind"] == kind
+
+
 def test_the_stream_reader_takes_arrays_in_small_chunks_and_json_lines():
     text = json.dumps(RECORDS, ensure_ascii=False)
     read = []

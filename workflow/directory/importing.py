@@ -39,15 +39,19 @@ SOURCE_PREFIX = "annuaire:"
 
 # ------------------------------------------------------------ the mapping, in one place
 
-# `pivot[].type_service_local` -> our kind; the rest is "autre".
+# `pivot[].type_service_local` -> our kind; the rest is "autre". The codes as public clients
+# of the DILA's data spell them (no real export could be read here): "sous_pref" in the
+# older files, "sous-pref" in the API's, Paris's town halls and police prefecture apart.
 ANNUAIRE_KINDS = {
     "mairie": "commune", "mairie_mairie_annexe": "commune", "mairie_com": "commune",
+    "paris_mairie": "commune", "paris_mairie_arrondissement": "commune",
     "epci": "intercommunalite", "cg": "departement", "conseil_departemental": "departement",
     "cr": "region", "conseil_regional": "region",
-    "prefecture": "prefecture", "sous_pref": "prefecture", "prefecture_region": "prefecture",
-    "gendarmerie": "police", "commissariat_police": "police", "police_municipale": "police",
+    "prefecture": "prefecture", "sous_pref": "prefecture", "sous-pref": "prefecture", "prefecture_region": "prefecture",
+    "gendarmerie": "police", "commissariat_police": "police", "police_municipale": "police", "paris_ppp": "police",
     "ta": "juridiction", "tribunal_administratif": "juridiction", "cour_appel": "juridiction",
     "tribunal_judiciaire": "juridiction", "ti": "juridiction", "tgi": "juridiction",
+    "tribunal_commerce": "juridiction", "te": "juridiction",
 }
 # Preferred address, in order: where letters go first.
 ANNUAIRE_ADDRESS_TYPES = ("Adresse postale", "Adresse")
