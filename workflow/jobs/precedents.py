@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import redis
 from flask import current_app
-from rq.job import Job, JobStatus
 
 from workflow.precedents import indexing
 from workflow.jobs.queues import queue
+from workflow.jobs.schedule import is_live
 
 INDEX_JOB_ID = "cada-opinion-index"
 INDEX_TIMEOUT = 60 * 60
@@ -21,13 +21,9 @@ def index_opinions() -> int:
 
 def enqueue_indexing() -> bool:
     """Queue the index job unless it is already waiting or running; False if Redis is down."""
-    jobs = queue()
     try:
-        existing = Job.fetch(INDEX_JOB_ID, connection=jobs.connection) if Job.exists(
-            INDEX_JOB_ID, connection=jobs.connection) else None
-        if existing is not None and existing.get_status(refresh=True) in (JobStatus.QUEUED, JobStatus.STARTED):
-            return True
-        jobs.enqueue(index_opinions, job_id=INDEX_JOB_ID, job_timeout=INDEX_TIMEOUT)
+        if not is_live(INDEX_JOB_ID):
+            queue().enqueue(index_opinions, job_id=INDEX_JOB_ID, job_timeout=INDEX_TIMEOUT)
     except redis.exceptions.RedisError:
         current_app.logger.warning("Redis unavailable: the CADA opinions' index job not queued")
         return False

@@ -34,7 +34,8 @@ class PeriodicJob:
 PERIODIC_JOBS = (PeriodicJob("sweep", "workflow.jobs.tasks.sweep_job", time(6, 0)),)
 
 
-def _is_live(job_id: str) -> bool:
+def is_live(job_id: str) -> bool:
+    """Whether the job with this id is waiting, scheduled or running in RQ."""
     try:
         return Job.fetch(job_id, connection=queue().connection).get_status() in LIVE
     except NoSuchJobError:
@@ -60,7 +61,7 @@ def schedule_periodic(now: datetime | None = None) -> list[str]:
     for job in PERIODIC_JOBS:
         when = next_run(job, now)
         job_id = periodic_job_id(job, when)
-        if not _is_live(job_id):
+        if not is_live(job_id):
             queue().enqueue_at(when, job.function, job_id=job_id)
             scheduled.append(job_id)
     return scheduled
@@ -69,7 +70,7 @@ def schedule_periodic(now: datetime | None = None) -> list[str]:
 def schedule_reminder(reminder_id: int, due_on: date, now: datetime | None = None) -> bool:
     """Put a reminder's job in RQ's scheduler (at once if its time has come)."""
     job_id = f"reminder-{reminder_id}"
-    if _is_live(job_id):
+    if is_live(job_id):
         return False
     when = send_time(due_on)
     if when <= (now or clock.now()):
@@ -81,7 +82,7 @@ def schedule_reminder(reminder_id: int, due_on: date, now: datetime | None = Non
 
 def enqueue_mail(outgoing_id: int) -> bool:
     job_id = f"mail-{outgoing_id}"
-    if _is_live(job_id):
+    if is_live(job_id):
         return False
     queue().enqueue("workflow.jobs.tasks.send_mail", outgoing_id, job_id=job_id,
                     retry=Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS)))
