@@ -341,6 +341,11 @@ def make_pdf_with_lone_surrogate() -> bytes:
                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
                b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"]
+    return _pdf_with_xref_table(objects)
+
+
+def _pdf_with_xref_table(objects: list[bytes]) -> bytes:
+    """A PDF 1.4 of these objects (numbered from 1, the first the catalog) and an xref table."""
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -364,17 +369,9 @@ def make_pdf_page_tree(pages: int, count: bytes = b"/Count %(pages)d", object_st
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] %s >>" % (kids, count)]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
     objects.append(b"%d" % pages)  # object pages + 3: what "/Count N 0 R" may point at
-    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n" if object_stream else b"%PDF-1.4\n")
     if not object_stream:
-        offsets = []
-        for number, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-        return bytes(out)
+        return _pdf_with_xref_table(objects)
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     header, body = [], bytearray()
     for number, content in enumerate(objects, start=1):
         header.append(sign + b"%d " % number + sign + b"%d" % len(body))
