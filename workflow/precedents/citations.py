@@ -65,10 +65,11 @@ class Suggestion:
     words: list[str]  # the request's words it holds
 
 
-def request_terms(access_request: AccessRequest) -> list[tuple[str, tuple[str, ...]]]:
-    """(word, its keys) for the distinctive words of the request's subject and items."""
+def request_terms(access_request: AccessRequest) -> list[str]:
+    """The distinctive words of the request's subject and items, one per set of keys (a
+    plural or a synonym of a word already there is left out)."""
     source = " ".join([access_request.subject, *(item.description for item in access_request.items)])
-    terms: list[tuple[str, tuple[str, ...]]] = []
+    terms: list[str] = []
     seen: set[tuple[str, ...]] = set()
     for word in query_words(source, limit=200):
         folded = fold(word)
@@ -80,7 +81,7 @@ def request_terms(access_request: AccessRequest) -> list[tuple[str, tuple[str, .
         if keys in seen:
             continue
         seen.add(keys)
-        terms.append((word, keys))
+        terms.append(word)
     return terms[:WORDS * 2]
 
 
@@ -118,7 +119,7 @@ def suggestions(access_request: AccessRequest, limit: int = SUGGESTIONS, exclude
     total = db.session.scalar(select(func.count()).select_from(CadaOpinion)) or 0
     if not total:
         return []
-    found = [(word, *_look_up(word)) for word, _keys in terms]
+    found = [(word, *_look_up(word)) for word in terms]
     distinctive = [(word, ids) for word, ids, _held in found if ids is not None and 0 < len(ids) <= TERM_CAP]
     if not distinctive:  # only common words: the two least common, their first opinions
         least_common = sorted(((word, ids, held) for word, ids, held in found if held), key=lambda entry: entry[2])[:2]
