@@ -42,6 +42,7 @@ BUSY_TIMEOUT = 5.0  # seconds: how long a writer waits for its turn, then SQLite
 # Statements that write, or begin a transaction that may write.
 _WRITES = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|SAVEPOINT|BEGIN|ANALYZE|VACUUM|REINDEX)\b",
                      re.IGNORECASE)
+_SAVEPOINT = re.compile(r"\s*SAVEPOINT\b", re.IGNORECASE)
 _WITH_WRITES = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE | re.DOTALL)
 
 
@@ -227,6 +228,12 @@ class TurnTakingConnection(sqlite3.Connection):
         if self._turn is None and not self.in_transaction and writes(sql):
             descriptor = turns_for(self.database).take(self.timeout)
             self._turn = (os.getpid(), descriptor)
+        if not self.in_transaction and _SAVEPOINT.match(sql):
+            # pysqlite begins a transaction only at the first INSERT, UPDATE or DELETE; a
+            # SAVEPOINT outside one begins its own, which its RELEASE then commits: what the
+            # caller wrote under it would stay even if the caller rolled back (an e-mail
+            # queued for something that did not happen). Begin the enclosing one first.
+            super().execute("BEGIN")
 
     def after_statement(self) -> None:
         if self._turn is not None and not self.in_transaction:
@@ -269,15 +276,3 @@ def connection_class(database: str, timeout: float = BUSY_TIMEOUT) -> type[TurnT
     return type("TurnTakingConnection", (TurnTakingConnection,),
                 {"database": os.path.abspath(database), "timeout": timeout})
 
-
-def begin_before_savepoint(session) -> None:
-    """Before `session.begin_nested()` on SQLite: pysqlite has not begun a transaction yet
-    if nothing was written so far, and a SAVEPOINT outside any transaction begins one of
-    its own, which its RELEASE then commits: the row written under it was committed even
-    when the caller rolled back (an e-mail queued for something that did not happen).
-    Begin the enclosing transaction first. Elsewhere nothing is done."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    if not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")

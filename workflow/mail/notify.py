@@ -18,7 +18,6 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.core.extensions import db
-from workflow.core.sqlite_writes import begin_before_savepoint
 from workflow.models import Notification, OutgoingMail, AccessRequest, User
 from workflow.models.base import utcnow
 from workflow.core.storage import file_store
@@ -92,7 +91,6 @@ def queue_mail(dedupe_key: str, purpose: str, message: EmailMessage, user_id: in
         to_address=str(message["To"]), subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
         eml_sha256=file_store().put(raw), payload=payload or {}, next_attempt_at=utcnow(),
     )
-    begin_before_savepoint(db.session)
     try:
         with db.session.begin_nested():
             db.session.add(outgoing)
