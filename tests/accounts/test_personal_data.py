@@ -59,6 +59,7 @@ def test_deleting_the_account_needs_the_password_and_removes_private_data(client
     _with_evidence(access_request, alice)
     page = page_text(client.get("/compte/supprimer"))
     assert "1 demande privée sera supprimée" in page
+    assert "Leurs fichiers (documents reçus, courriers, courriels) sont effacés du stockage dans la foulée" in page
     wrong = client.post("/compte/supprimer", data={"password": "not my password"})
     assert wrong.status_code == 422 and "Mot de passe incorrect : le compte n'est pas supprimé." in page_text(wrong)
     done = client.post("/compte/supprimer", data={"password": PASSWORD}, follow_redirects=True)

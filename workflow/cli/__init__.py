@@ -22,6 +22,8 @@ from workflow.core import clock, embedded_redis
 from workflow.core.config import embedded_redis_dir
 from workflow.directory import importing
 from workflow.directory.authorities import seed_authorities
+from workflow.core.storage import ForeignStore
+from workflow.jobs import files as file_jobs
 from workflow.jobs import precedents as precedent_jobs
 from workflow.jobs import sweep
 from workflow.jobs.queues import queue
@@ -48,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_group)
+    app.cli.add_command(files_group)
 
 
 @click.group("user", help="Gérer les comptes.")
@@ -545,3 +548,21 @@ def restore_command(archive: str):
     except BackupError as error:
         _fail(str(error))
     click.echo(f"Sauvegarde restaurée : {sum(manifest['rows'].values())} lignes, {len(manifest['files'])} fichiers.")
+
+
+@click.group("files", help="Les fichiers conservés (documents reçus, courriers, courriels).")
+def files_group():
+    pass
+
+
+@files_group.command("collect")
+@with_appcontext
+def collect_files_command():
+    """Remove the stored files no row names any more (what the sweep queues each day)."""
+    try:
+        report = file_jobs.collect_stored_files()
+    except ForeignStore as error:
+        raise click.ClickException(f"Rien n'est supprimé : la base de données et le dossier des fichiers ne "
+                                   f"correspondent pas ({error}). Vérifiez DATABASE_URL et FILE_STORE_PATH.")
+    click.echo(f"Fichiers supprimés : {report['removed']} ({report['removed_bytes'] / 1_048_576:.1f} Mo) ; "
+               f"conservés : {report['kept']} ; récents, gardés encore un jour : {report['recent']}.")

@@ -1,17 +1,33 @@
 """Content-addressed file storage: every file is named by its SHA-256, written atomically
-and never overwritten. One small interface, so object storage can replace the folder."""
+and never overwritten. One small interface, so object storage can replace the folder.
+
+Files no row names any more are removed by `collect` (an account deleted, an export
+expired). A file is published before the row that names it is committed, so the collector
+spares files published recently (their modification time, refreshed each time the same
+bytes are published again), and publishing and collecting take one lock in turn: a file
+is never removed between the moment an upload finds it stored and the moment its row
+commits."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
 import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, Collection, Iterator
 
 from flask import Flask, current_app
 
 CHUNK = 1024 * 1024
+
+# Temporary files of the store's own folder (uploads being checked, dossiers being
+# written): left behind only by a process that died; removed with the unreferenced files.
+TEMPORARY_PREFIXES = (".staged-", ".export-")
 
 
 class TooLarge(ValueError):
@@ -57,7 +73,7 @@ class FileStore:
 
     def put(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
-        if not self.exists(sha256):
+        if not self._refresh(sha256):
             self.stage(io.BytesIO(data)).publish()
         return sha256
 
@@ -110,13 +126,87 @@ class FileStore:
         target = self.path(sha256)
         if not target.parent.is_dir():
             private_directory(target.parent)
+        with self._lock(fcntl.LOCK_SH):
+            try:
+                # link() fails if the name exists: a stored file is never replaced, and two
+                # writers of the same content both succeed.
+                os.link(temporary, target)
+            except FileExistsError:
+                os.utime(target)  # published again: spared by the collector as if new
+            os.chmod(target, 0o400)  # never written again, read by Lanterne's account only
+
+    def _refresh(self, sha256: str) -> bool:
+        """Mark an already stored file as published now; False if it is not stored."""
+        if not self.root.is_dir():
+            return False
+        with self._lock(fcntl.LOCK_SH):
+            try:
+                os.utime(self.path(sha256))
+            except FileNotFoundError:
+                return False
+        return True
+
+    @contextmanager
+    def _lock(self, operation: int) -> Iterator[None]:
+        """Publishers share the lock; the collector takes it alone, one file at a time."""
+        descriptor = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            # link() fails if the name exists: a stored file is never replaced, and two
-            # writers of the same content both succeed.
-            os.link(temporary, target)
-        except FileExistsError:
-            pass
-        os.chmod(target, 0o400)  # never written again, read by Lanterne's account only
+            fcntl.flock(descriptor, operation)
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
+
+    def collect(self, referenced: Collection[str], grace: timedelta) -> Collected:
+        """Remove the stored files not in `referenced` and the temporary files left behind,
+        sparing whatever was published (or written) less than `grace` ago. `referenced` is
+        read before: a file whose row commits after that was published within the grace
+        period, as long as `grace` exceeds the time from publishing a file to committing its
+        row plus the time this call takes."""
+        report = Collected()
+        if not self.root.is_dir():
+            return report
+        candidates: list[Path] = []
+        for folder in sorted(self.root.iterdir()):
+            if folder.is_dir() and len(folder.name) == 2:
+                for path in folder.iterdir():
+                    if path.name in referenced:
+                        report.kept += 1
+                    else:
+                        candidates.append(path)
+            elif folder.is_file() and folder.name.startswith(TEMPORARY_PREFIXES):
+                candidates.append(folder)
+        if candidates and report.kept == 0 and referenced:
+            # Not one file the database names is here: this store belongs to another
+            # database (a wrong DATABASE_URL, a restore not yet done). Remove nothing.
+            raise ForeignStore(f"none of the {len(referenced)} files the database names is in {self.root}")
+        if candidates and not referenced:
+            raise ForeignStore(f"the database names no file and {self.root} holds {len(candidates)}")
+        for path in candidates:
+            with self._lock(fcntl.LOCK_EX):
+                try:
+                    status = path.stat()
+                except FileNotFoundError:
+                    continue
+                if time.time() - status.st_mtime < grace.total_seconds():
+                    report.recent += 1
+                    continue
+                path.unlink()
+            report.removed += 1
+            report.removed_bytes += status.st_size
+        return report
+
+
+class ForeignStore(RuntimeError):
+    """The database and the file store do not describe each other: collecting would
+    remove files the database never knew, so nothing is removed."""
+
+
+@dataclass
+class Collected:
+    kept: int = 0           # named by a row
+    recent: int = 0         # named by none, but published within the grace period
+    removed: int = 0
+    removed_bytes: int = 0
 
 
 def private_directory(path: str | os.PathLike) -> Path:

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from workflow.accounts import users as accounts
 from workflow.jobs import documents as document_jobs
+from workflow.jobs import files as file_jobs
 from workflow.jobs import precedents as precedent_jobs
 from workflow.mail import notify
 from workflow.requests import reminders
@@ -36,6 +37,7 @@ class SweepReport:
     digests_queued: int = 0
     extractions_requeued: int = 0
     opinion_index_queued: bool = False
+    files_collection_queued: bool = False
     redis_unavailable: bool = False
 
 
@@ -85,6 +87,7 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
         schedule.schedule_periodic(now)  # tomorrow's sweep, if Redis lost it
         report.extractions_requeued = document_jobs.requeue_pending()
         report.opinion_index_queued = precedent_jobs.requeue_if_waiting()
+        report.files_collection_queued = file_jobs.enqueue_collection()
         horizon = today + timedelta(days=SCHEDULING_HORIZON_DAYS)
         for reminder in reminders.pending_between(today + timedelta(days=1), horizon):
             if schedule.schedule_reminder(reminder.id, reminder.due_on, now):

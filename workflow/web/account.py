@@ -14,6 +14,7 @@ from workflow.core.extensions import db
 from workflow.accounts.access import get_visible_or_404, visible_to
 from workflow.forms import (ChangePasswordForm, IdentityForm, LoginForm, MemberForm, NewPasswordForm, NotificationSettingsForm,
                             OrganisationForm, PasswordResetRequestForm, SignupForm, sharing_choices)
+from workflow.jobs import files as file_jobs
 from workflow.jobs import schedule
 from workflow.mail import notify
 from workflow.models import ApiToken, Notification, Organisation, RequesterIdentity
@@ -212,6 +213,7 @@ def delete_account():
             flash("Mot de passe incorrect : le compte n'est pas supprimé.", "error")
             return render_template("account/delete.html", plan=plan), 422
         personal_data.delete_account(current_user._get_current_object())
+        file_jobs.enqueue_collection()  # the files only the deleted rows named (else the next sweep)
         session.clear()
         logout_user()
         flash("Votre compte est supprimé, ainsi que vos données privées. Ce que vous aviez partagé avec une association "
