@@ -10,6 +10,8 @@ from tests.helpers import run_worker
 from workflow.core import clock
 from workflow.mail import notify
 from workflow.jobs import sweep
+from workflow.jobs.schedule import schedule_reminders
+from workflow.requests.reminders import send_time
 from workflow.requests import lifecycle as service
 from workflow.directory.authorities import seed_authorities
 from workflow.law.deadlines import add_months
@@ -54,6 +56,10 @@ def test_recording_the_receipt_plans_and_schedules_the_reminders(access_request)
     assert rows["cada_referral-15"].due_on == cada_safe - timedelta(days=15)
     assert rows["cada_referral-3"].due_on == cada_safe - timedelta(days=3)
     assert {f"reminder-{row.id}" for row in rows.values()} <= scheduled_ids()
+    registry = ScheduledJobRegistry(queue=queue())
+    for row in rows.values():  # each at 8:00, Paris time, on its day; and only once
+        assert registry.get_scheduled_time(f"reminder-{row.id}") == send_time(row.due_on)
+    assert schedule_reminders([(row.id, row.due_on) for row in rows.values()]) == 0
 
 
 def test_the_sweep_moves_the_request_on_the_right_day_and_sends_each_reminder_once(access_request, mailbox):

@@ -67,17 +67,31 @@ def schedule_periodic(now: datetime | None = None) -> list[str]:
     return scheduled
 
 
-def schedule_reminder(reminder_id: int, due_on: date, now: datetime | None = None) -> bool:
-    """Put a reminder's job in RQ's scheduler (at once if its time has come)."""
-    job_id = f"reminder-{reminder_id}"
-    if is_live(job_id):
-        return False
-    when = send_time(due_on)
-    if when <= (now or clock.now()):
-        queue().enqueue("workflow.jobs.tasks.send_reminder", reminder_id, job_id=job_id)
-    else:
-        queue().enqueue_at(when, "workflow.jobs.tasks.send_reminder", reminder_id, job_id=job_id)
-    return True
+def schedule_reminders(reminders: list[tuple[int, date]], now: datetime | None = None) -> int:
+    """Put reminders' jobs, given as (reminder id, due day), in RQ's scheduler (at once if
+    their time has come), those whose job is not already live: one round trip to Redis to
+    read, one to write. Returns how many were scheduled."""
+    if not reminders:
+        return 0
+    rq_queue, now = queue(), now or clock.now()
+    job_ids = [f"reminder-{reminder_id}" for reminder_id, _due_on in reminders]
+    found = Job.fetch_many(job_ids, connection=rq_queue.connection)
+    due_now, scheduled = [], 0
+    with rq_queue.connection.pipeline() as pipeline:
+        for (reminder_id, due_on), job_id, job in zip(reminders, job_ids, found):
+            if job is not None and job.get_status(refresh=False) in LIVE:
+                continue
+            scheduled += 1
+            job = rq_queue.create_job("workflow.jobs.tasks.send_reminder", args=(reminder_id,), job_id=job_id)
+            when = send_time(due_on)
+            if when <= now:
+                due_now.append(job)
+            else:
+                rq_queue.schedule_job(job, when, pipeline=pipeline)
+        pipeline.execute()
+    for job in due_now:  # rare (a reminder caught up today); RQ's enqueue opens its own transaction
+        rq_queue.enqueue_job(job)
+    return scheduled
 
 
 def enqueue_mail(outgoing_id: int) -> bool:
@@ -93,8 +107,7 @@ def schedule_request_reminders(request_id: int) -> None:
     """After a request's events changed: schedule its pending reminders. If Redis is down,
     nothing is lost: the rows are in the database and the sweep schedules them."""
     try:
-        for reminder in db.session.scalars(select(Reminder).where(
-                Reminder.request_id == request_id, Reminder.sent_at.is_(None))):
-            schedule_reminder(reminder.id, reminder.due_on)
+        schedule_reminders([(reminder.id, reminder.due_on) for reminder in db.session.execute(
+            select(Reminder.id, Reminder.due_on).where(Reminder.request_id == request_id, Reminder.sent_at.is_(None)))])
     except redis.exceptions.RedisError:
         current_app.logger.warning("Redis unavailable: reminders of request %s left to the sweep", request_id)

@@ -89,9 +89,8 @@ def run(today: date, now: datetime | None = None) -> SweepReport:
         report.opinion_index_queued = precedent_jobs.requeue_if_waiting()
         report.files_collection_queued = file_jobs.enqueue_collection()
         horizon = today + timedelta(days=SCHEDULING_HORIZON_DAYS)
-        for reminder in reminders.pending_between(today + timedelta(days=1), horizon):
-            if schedule.schedule_reminder(reminder.id, reminder.due_on, now):
-                report.reminders_rescheduled += 1
+        report.reminders_rescheduled = schedule.schedule_reminders(
+            [(reminder.id, reminder.due_on) for reminder in reminders.pending_between(today + timedelta(days=1), horizon)], now)
         # Everything still to send: what this sweep queued, and what Redis may have lost.
         waiting = db.session.scalars(select(OutgoingMail.id).where(
             OutgoingMail.status == "queued", OutgoingMail.next_attempt_at <= now)).all()
