@@ -6,6 +6,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from tests.helpers import PASSWORD, make_request, run_worker
 from workflow.core.extensions import db
@@ -14,7 +15,7 @@ from workflow.documents.deletion import delete_document
 from workflow.jobs import files as file_jobs
 from workflow.jobs import sweep
 from workflow.jobs.schedule import is_live
-from workflow.models import Document, HistoryEntry, Letter, OutgoingMail
+from workflow.models import Document, FileStoreOwner, HistoryEntry, Letter, OutgoingMail
 from workflow.models.stored_files import file_columns, referenced_files
 
 
@@ -121,6 +122,16 @@ def test_the_daily_sweep_queues_the_collection(app, store):
     assert report.files_collection_queued and is_live(file_jobs.COLLECT_JOB_ID)
 
 
+def test_the_only_account_of_an_instance_takes_its_files_with_it(client, alice, metz, store):
+    document = _document(make_request(alice, metz, "LNT-2026-0001"), b"%PDF-1.4 la seule piece")
+    sha256 = document.sha256
+    file_jobs.collect_stored_files()  # a daily sweep before: the store is this database's
+    _age_everything(store)
+    client.post("/compte/supprimer", data={"password": PASSWORD})
+    run_worker()
+    assert not store.exists(sha256) and not list(store.root.glob("??/*"))
+
+
 def test_the_command_collects_and_refuses_a_store_of_another_database(runner, alice, metz, store):
     kept = _document(make_request(alice, metz, "LNT-2026-0001"), b"%PDF-1.4 garde")
     orphan = store.put(b"%PDF-1.4 orphelin")
@@ -129,7 +140,8 @@ def test_the_command_collects_and_refuses_a_store_of_another_database(runner, al
     assert result.exit_code == 0, result.output
     assert "Fichiers supprimés : 1 (0.0 Mo) ; conservés : 1 ; récents, gardés encore un jour : 0." in result.output
     assert not store.exists(orphan) and store.exists(kept.sha256)
-    db.session.delete(db.session.get(Document, kept.id))
+    # The same folder, another database (DATABASE_URL changed): its token differs.
+    db.session.execute(update(FileStoreOwner).values(token="f" * 32))
     db.session.commit()
     refused = runner.invoke(args=["files", "collect"])
     assert refused.exit_code == 1

@@ -15,6 +15,7 @@ from workflow.requests import lifecycle as service
 from workflow.directory.authorities import seed_authorities
 from workflow.documents.filing import FilingMeta, Upload, file_documents
 from workflow.core.extensions import db
+from workflow.models.stored_files import database_token
 from workflow.models import Authority, Letter, AccessRequest, RequesterIdentity, RequestItem, User
 from workflow.letters.request_letters import freeze
 
@@ -92,6 +93,8 @@ def test_backup_then_restore_into_a_new_database(runner, populated, tmp_path, fr
             frozen = db.session.scalar(select(Letter))
             stored = (tmp_path / f"files-{number}" / frozen.pdf_sha256[:2] / frozen.pdf_sha256).read_bytes()
             assert hashlib.sha256(stored).hexdigest() == letter.pdf_sha256
+            # The files are this database's now: its collector may remove what it no longer names.
+            assert (tmp_path / f"files-{number}" / ".owner").read_text() == database_token()
             # New rows continue after the restored ids.
             accounts.create_user("new@example.org", PASSWORD)
             assert db.session.scalar(select(User.id).where(User.email == "new@example.org")) > access_request.owner_id

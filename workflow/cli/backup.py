@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.types import Date, DateTime, LargeBinary
 
 from workflow.core.extensions import db
+from workflow.models.stored_files import database_token
 from workflow.models.versions import raise_versions
 from workflow.models.base import utcnow
 from workflow.core.storage import file_store
@@ -25,8 +26,10 @@ from workflow.documents.index import rebuild_search_index
 from workflow.precedents.importing import rebuild_search_index as rebuild_opinion_index
 
 FORMAT = "lanterne-backup-1"
-# Not data but counters the migrations create (workflow/models/versions.py): a restore raises them.
-NOT_BACKED_UP = frozenset({"data_versions"})
+# Not data but counters the migrations create (workflow/models/versions.py): a restore raises
+# them. And the database's own token (workflow/models/stored_files.py): a restore binds the
+# file store to the database it restores into.
+NOT_BACKED_UP = frozenset({"data_versions", "file_store_owner"})
 
 
 def _backed_up_tables():
@@ -132,6 +135,7 @@ def restore(source: Path) -> dict:
             if hashlib.sha256(content).hexdigest() != name:
                 raise BackupError(f"Fichier altéré dans la sauvegarde : {name}.")
             store.put(content)
+        store.bind(database_token())  # these files are this database's now
     with db.engine.begin() as connection:
         for table in _backed_up_tables():
             rows = tables.get(table.name, [])

@@ -156,15 +156,37 @@ class FileStore:
         finally:
             os.close(descriptor)  # closing releases the lock
 
-    def collect(self, referenced: Collection[str], grace: timedelta) -> Collected:
+    def bind(self, owner: str) -> None:
+        """Mark this store as the one of the database whose token is `owner`."""
+        private_directory(self.root)
+        temporary = self.root / ".owner.tmp"
+        temporary.write_text(owner)
+        os.chmod(temporary, 0o600)
+        temporary.replace(self.root / ".owner")
+
+    def owner(self) -> str | None:
+        try:
+            return (self.root / ".owner").read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    def collect(self, referenced: Collection[str], grace: timedelta, owner: str) -> Collected:
         """Remove the stored files not in `referenced` and the temporary files left behind,
         sparing whatever was published (or written) less than `grace` ago. `referenced` is
         read before: a file whose row commits after that was published within the grace
         period, as long as `grace` exceeds the time from publishing a file to committing its
-        row plus the time this call takes."""
+        row plus the time this call takes.
+
+        `owner` is the token of the database `referenced` comes from: a store bound to
+        another database is left alone (ForeignStore). A store not bound yet is bound by
+        its first collection, unless the database names none of its files."""
         report = Collected()
         if not self.root.is_dir():
+            self.bind(owner)  # an empty store is this database's
             return report
+        bound_to = self.owner()
+        if bound_to is not None and bound_to != owner:
+            raise ForeignStore(f"{self.root} belongs to another database")
         candidates: list[Path] = []
         for folder in sorted(self.root.iterdir()):
             if folder.is_dir() and len(folder.name) == 2:
@@ -175,12 +197,12 @@ class FileStore:
                         candidates.append(path)
             elif folder.is_file() and folder.name.startswith(TEMPORARY_PREFIXES):
                 candidates.append(folder)
-        if candidates and report.kept == 0 and referenced:
-            # Not one file the database names is here: this store belongs to another
-            # database (a wrong DATABASE_URL, a restore not yet done). Remove nothing.
-            raise ForeignStore(f"none of the {len(referenced)} files the database names is in {self.root}")
-        if candidates and not referenced:
-            raise ForeignStore(f"the database names no file and {self.root} holds {len(candidates)}")
+        if bound_to is None:
+            if candidates and report.kept == 0:
+                # Not one of its files is named: the store may be another database's
+                # (a wrong DATABASE_URL, a restore not yet done). Remove nothing.
+                raise ForeignStore(f"the database names none of the {len(candidates)} files in {self.root}")
+            self.bind(owner)
         for path in candidates:
             with self._lock(fcntl.LOCK_EX):
                 try:

@@ -12,7 +12,7 @@ from flask import current_app
 from workflow.core.storage import file_store
 from workflow.jobs.queues import queue
 from workflow.jobs.schedule import is_live
-from workflow.models.stored_files import referenced_files
+from workflow.models.stored_files import database_token, referenced_files
 
 COLLECT_JOB_ID = "stored-files-collect"
 # Longer than any upload, e-mail or job takes from publishing its file to committing the
@@ -21,7 +21,7 @@ GRACE = timedelta(days=1)
 
 
 def collect_stored_files(grace: timedelta = GRACE) -> dict[str, int]:
-    report = file_store().collect(referenced_files(), grace)
+    report = file_store().collect(referenced_files(), grace, database_token())
     current_app.logger.info("stored files: %s", report)
     return asdict(report)
 

@@ -9,13 +9,14 @@ from workflow.models.notifications import Notification, OutgoingMail
 from workflow.models.precedents import CadaOpinion, RequestPrecedent
 from workflow.models.reminders import CalendarFeed, Deadline, Reminder
 from workflow.models.requests import Event, AccessRequest, HistoryEntry, RequestItem
+from workflow.models.stored_files import FileStoreOwner
 from workflow.models.subjects import Subject
 from workflow.models.users import ApiToken, Invitation, LoginAttempt, Membership, Organisation, RequesterIdentity, User
 from workflow.models.versions import DataVersion
 
 __all__ = [
     "ApiToken", "Authority", "CadaOpinion", "AuthorityChange", "AuthorityOverride", "AuthorityProposal", "CalendarFeed", "Campaign",
-    "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "HistoryEntry", "InboundMessage", "Invitation", "JobRun", "Letter",
+    "DataVersion", "Deadline", "Document", "DocumentItem", "Event", "FileStoreOwner", "HistoryEntry", "InboundMessage", "Invitation", "JobRun", "Letter",
     "LoginAttempt", "Membership", "Notification", "Organisation", "OutgoingMail", "Reminder", "AccessRequest", "RequestItem",
     "RequesterIdentity", "RequestPrecedent", "Subject", "User",
 ]

@@ -2,16 +2,24 @@
 called `sha256` or ending in `_sha256`, or by such a key inside a JSON column (an e-mail
 waiting to be sent names its letter's files, a deleted document's history entry names its
 bytes so the deletion can be undone by hand). Both are found from the schema itself, so
-a column added later is known without being listed here."""
+a column added later is known without being listed here.
+
+The database also holds a token of its own, written in the store it owns
+(`FileStore.bind`): the collector removes nothing from a store another database owns."""
 from __future__ import annotations
 
 import json
 import re
+import secrets
+from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import JSON, Column, String, cast, literal, select, union_all
+from sqlalchemy import JSON, Column, DateTime, Integer, String, cast, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.core.extensions import db
+from workflow.models.base import utcnow
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -58,3 +66,27 @@ def referenced_files() -> set[str]:
         else:
             named.add(value)
     return named
+
+
+class FileStoreOwner(db.Model):
+    """One row: this database's token. Instance-local (not in backups: a restore binds the
+    store to the database it restores into)."""
+
+    __tablename__ = "file_store_owner"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def database_token() -> str:
+    """This database's token, made at its first use (committed)."""
+    token = db.session.scalar(select(FileStoreOwner.token).where(FileStoreOwner.id == 1))
+    if token is not None:
+        return token
+    db.session.add(FileStoreOwner(id=1, token=secrets.token_hex(16)))
+    try:
+        db.session.commit()
+    except IntegrityError:  # made at this very moment by another process
+        db.session.rollback()
+    return db.session.scalars(select(FileStoreOwner.token).where(FileStoreOwner.id == 1)).one()
