@@ -6,7 +6,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from tests.helpers import PASSWORD, make_request, run_worker
 from workflow.core.extensions import db
@@ -15,7 +15,8 @@ from workflow.documents.deletion import delete_document
 from workflow.jobs import files as file_jobs
 from workflow.jobs import sweep
 from workflow.jobs.schedule import is_live
-from workflow.models import Document, FileStoreOwner, HistoryEntry, Letter, OutgoingMail
+from workflow.models import Document, FileStoreOwner, HistoryEntry, InboundMessage, Letter, OutgoingMail
+from workflow.models.base import utcnow
 from workflow.models.stored_files import file_columns, referenced_files
 
 
@@ -57,9 +58,11 @@ def test_deleting_an_account_removes_the_files_only_it_named(client, alice, metz
     bobs = _document(bob_request, b"%PDF-1.4 deliberation publique")
     letter = Letter(request_id=alice_request.id, kind="request", version=1,
                     pdf_sha256=store.put(b"%PDF-1.4 courrier d'Alice"), text_sha256=store.put(b"Objet : demande"))
-    db.session.add(letter)
+    answer = InboundMessage(sha256=store.put(b"From: mairie@metz.fr\r\nSubject: Re: demande\r\n\r\nVoici"),
+                            source="imap", arrived_at=utcnow(), request_id=alice_request.id, subject="Re: demande")
+    db.session.add_all([letter, answer])
     db.session.commit()
-    alice_files = [private.sha256, letter.pdf_sha256, letter.text_sha256]
+    alice_files = [private.sha256, letter.pdf_sha256, letter.text_sha256, answer.sha256]
     shared_sha256 = shared.sha256
     _age_everything(store)
 
@@ -68,7 +71,9 @@ def test_deleting_an_account_removes_the_files_only_it_named(client, alice, metz
     assert is_live(file_jobs.COLLECT_JOB_ID)
     run_worker()
 
-    assert [store.exists(sha256) for sha256 in alice_files] == [False, False, False]
+    # The answer received for her request goes with it, not back to the administrators' inbox.
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+    assert [store.exists(sha256) for sha256 in alice_files] == [False, False, False, False]
     assert store.read(bobs.sha256) == b"%PDF-1.4 deliberation publique" and bobs.sha256 == shared_sha256
     assert not list(store.root.glob(".staged-*"))
 

@@ -8,7 +8,9 @@ What deletion does, as the account page says it:
   because one member leaves;
 - everything private (and what was shared with an organisation of which the person is the
   only member, deleted with the account) is deleted: requests with their events, letters,
-  documents, deadlines and reminders;
+  documents, deadlines, reminders and the e-mails received for them (else these would
+  come back unfiled in the administrators' inbox); the stored files only these rows named
+  are then removed by the store's collector (workflow/jobs/files.py);
 - the person's name is removed from what stays (events recorded, documents filed);
 - the last owner of an organisation that has other members must first name another owner.
 """
@@ -25,8 +27,8 @@ from sqlalchemy import delete, func, or_, select, update
 
 from workflow.core.extensions import db
 from workflow.core.storage import file_store
-from workflow.models import (AccessRequest, ApiToken, CalendarFeed, Campaign, Document, Event, Invitation, JobRun, Letter,
-                             LoginAttempt, Membership, Notification, Organisation, OutgoingMail, RequesterIdentity,
+from workflow.models import (AccessRequest, ApiToken, CalendarFeed, Campaign, Document, Event, InboundMessage, Invitation,
+                             JobRun, Letter, LoginAttempt, Membership, Notification, Organisation, OutgoingMail, RequesterIdentity,
                              RequestItem, Subject, User)
 from workflow.models.base import utcnow
 from workflow.models.versions import raise_versions
@@ -177,6 +179,7 @@ def delete_account(user: User) -> DeletionPlan:
     # 4. The rest is theirs alone: requests (their items, events, letters, documents, deadlines,
     # reminders, notifications and e-mails go with them, ON DELETE CASCADE), then the rest.
     session.execute(delete(JobRun).where(or_(JobRun.user_id == user.id, JobRun.request_id.in_(own_requests))))
+    session.execute(delete(InboundMessage).where(InboundMessage.request_id.in_(own_requests)))
     session.execute(update(Event).where(Event.request_id.in_(own_requests)).values(corrects_id=None))
     session.execute(delete(AccessRequest).where(AccessRequest.owner_id == user.id))
     for model in (Campaign, RequesterIdentity, Subject):
