@@ -58,8 +58,10 @@ def test_deleting_the_account_needs_the_password_and_removes_private_data(client
     access_request = make_request(alice, metz, "LNT-2026-0001")
     _with_evidence(access_request, alice)
     page = page_text(client.get("/compte/supprimer"))
-    assert "1 demande privée sera supprimée" in page
-    assert "Leurs fichiers (documents reçus, courriers, courriels) sont effacés du stockage dans la foulée" in page
+    assert "1 demande privée sera supprimée, avec ses événements, courriers, documents et courriels reçus" in page
+    assert "demande partagée" not in page  # nothing shared: nothing to say about it
+    assert ("Les fichiers de vos demandes (documents reçus, courriers, courriels) sont effacés du stockage dans la "
+            "foulée") in page
     wrong = client.post("/compte/supprimer", data={"password": "not my password"})
     assert wrong.status_code == 422 and "Mot de passe incorrect : le compte n'est pas supprimé." in page_text(wrong)
     done = client.post("/compte/supprimer", data={"password": PASSWORD}, follow_redirects=True)
