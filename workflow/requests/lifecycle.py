@@ -233,8 +233,14 @@ def situation(access_request: AccessRequest, today: date | None = None) -> Situa
 
 def recompute(access_request: AccessRequest, today: date | None = None) -> Situation:
     """Store the derived status, the deadlines (read by the dashboard and the sweep) and
-    the reminders they call for, in the caller's transaction."""
-    current = situation(access_request, today)
+    the reminders they call for, in the caller's transaction. Everything is read and
+    computed before the first write: on SQLite a transaction holds the database's one
+    turn to write from its first write to its commit (workflow/core/sqlite_writes.py)."""
+    with db.session.no_autoflush:
+        current = situation(access_request, today)
+        reminder_changes = reminders.changes(access_request, current.status, {
+            kind: computed.safe_date or computed.date
+            for kind, computed in current.deadlines.items() if computed.state == OPEN}, current.today)
     access_request.status = current.status
     access_request.status_changes_after = status_changes_after(
         current.status, {kind: computed.date for kind, computed in current.deadlines.items()})
@@ -246,7 +252,7 @@ def recompute(access_request: AccessRequest, today: date | None = None) -> Situa
             enforceable=computed.enforceable, estimated=computed.estimated, state=computed.state,
         ))
     db.session.flush()
-    reminders.sync(access_request, current.today)
+    reminders.apply(access_request, reminder_changes)
     return current
 
 
@@ -319,8 +325,7 @@ def _append(access_request: AccessRequest, event: Event, today: date) -> Event:
     """Store an accepted event, recompute, commit, then say so (the jobs layer schedules
     the reminders: Redis comes after the database, a worker never sees reminders that are
     not committed)."""
-    access_request.events.append(event)
-    db.session.flush()
+    access_request.events.append(event)  # written with the rest, after recompute's reads
     recompute(access_request, today)
     db.session.commit()
     events_committed.send(access_request.id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflow.mail import notify
 from workflow.core.clock import PARIS
-from workflow.law.deadlines import DEADLINE_LABELS, OPEN, format_date_fr
+from workflow.law.deadlines import DEADLINE_LABELS, format_date_fr
 from workflow.core.extensions import db
 from workflow.models import Deadline, Membership, Reminder, AccessRequest, User
 from workflow.models.base import utcnow
@@ -84,26 +84,37 @@ def catch_up(deadlines: dict[str, date], offsets: dict[str, tuple[int, ...]], ex
     return caught_up
 
 
-def sync(access_request: AccessRequest, today: date) -> None:
-    """Make the request's unsent reminders match its stored deadlines (in the caller's
-    transaction). Sent reminders stay as history and are never sent again. Reminders whose
-    day has passed are not created as such: a deadline still ahead gets one reminder due
+@dataclass
+class ReminderChanges:
+    """What `changes` found to do on a request's unsent reminders."""
+
+    stale: list[Reminder]
+    new: list[tuple[str, date]]  # (kind, due day)
+
+
+def changes(access_request: AccessRequest, status: str, deadline_days: dict[str, date], today: date) -> ReminderChanges:
+    """Reads only: how the request's unsent reminders must change to match its open
+    deadlines (`deadline_days`: each open deadline's safe date, else its date) under
+    `status`. Sent reminders stay as history and are never sent again. Reminders whose day
+    has passed are not created as such: a deadline still ahead gets one reminder due
     today instead (`catch_up`), which the worker sends at once."""
-    # Only what is still to come: a met or superseded deadline calls for no reminder.
-    rows = db.session.scalars(select(Deadline).where(Deadline.request_id == access_request.id,
-                                                     Deadline.state == OPEN)).all()
-    deadline_days = {row.kind: (row.safe_date or row.due_on) for row in rows}
-    if access_request.status in OPEN_STATUSES_EXCLUDED:
+    if status in OPEN_STATUSES_EXCLUDED:
         deadline_days = {}
     offsets = offsets_for(access_request.owner)
     existing = db.session.scalars(select(Reminder).where(Reminder.request_id == access_request.id)).all()
     have = {(reminder.kind, reminder.due_on) for reminder in existing}
     wanted = {(item.kind, item.due_on) for item in plan(deadline_days, offsets) if item.due_on >= today}
     wanted |= {(item.kind, item.due_on) for item in catch_up(deadline_days, offsets, have, today).values()}
-    for reminder in existing:
-        if reminder.sent_at is None and (reminder.kind, reminder.due_on) not in wanted:
-            db.session.delete(reminder)
-    for kind, due_on in sorted(wanted - have):
+    return ReminderChanges(
+        stale=[reminder for reminder in existing if reminder.sent_at is None and (reminder.kind, reminder.due_on) not in wanted],
+        new=sorted(wanted - have))
+
+
+def apply(access_request: AccessRequest, found: ReminderChanges) -> None:
+    """Writes what `changes` found, in the caller's transaction."""
+    for reminder in found.stale:
+        db.session.delete(reminder)
+    for kind, due_on in found.new:
         db.session.add(Reminder(request_id=access_request.id, kind=kind, due_on=due_on))
     db.session.flush()
 
