@@ -110,3 +110,9 @@ def test_an_organisation_whose_only_member_leaves_goes_with_the_account(client, 
     assert "L'association « Seule », dont vous êtes le seul membre, sera supprimée." in page_text(client.get("/compte/supprimer"))
     client.post("/compte/supprimer", data={"password": PASSWORD})
     assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 0
+
+
+def test_an_account_without_private_requests_is_told_so(client, alice):
+    page = page_text(client.get("/compte/supprimer"))
+    assert "Aucune demande privée à supprimer ; vos identités, campagnes et sujets privés seront supprimés." in page
+    assert "0 demande" not in page

@@ -238,6 +238,7 @@ def recompute(access_request: AccessRequest, today: date | None = None) -> Situa
     turn to write from its first write to its commit (workflow/core/sqlite_writes.py)."""
     with db.session.no_autoflush:
         current = situation(access_request, today)
+        # Only what is still to come: a met or superseded deadline calls for no reminder.
         reminder_changes = reminders.changes(access_request, current.status, {
             kind: computed.safe_date or computed.date
             for kind, computed in current.deadlines.items() if computed.state == OPEN}, current.today)
