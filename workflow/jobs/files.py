@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import timedelta
 
-import redis
 from flask import current_app
 
 from workflow.core.storage import file_store
-from workflow.jobs.queues import queue
-from workflow.jobs.schedule import is_live
+from workflow.jobs.schedule import enqueue_unless_live
 from workflow.models.stored_files import database_token, referenced_files
 
 COLLECT_JOB_ID = "stored-files-collect"
@@ -27,11 +25,4 @@ def collect_stored_files(grace: timedelta = GRACE) -> dict[str, int]:
 
 
 def enqueue_collection() -> bool:
-    """Queue the collection unless it is already waiting or running; False if Redis is down."""
-    try:
-        if not is_live(COLLECT_JOB_ID):
-            queue().enqueue(collect_stored_files, job_id=COLLECT_JOB_ID)
-    except redis.exceptions.RedisError:
-        current_app.logger.warning("Redis unavailable: the stored files' collection not queued")
-        return False
-    return True
+    return enqueue_unless_live(collect_stored_files, COLLECT_JOB_ID)

@@ -4,12 +4,8 @@ is safe to run twice, and a failure raises (what is not indexed still waits, and
 sweep queues the job again)."""
 from __future__ import annotations
 
-import redis
-from flask import current_app
-
 from workflow.precedents import indexing
-from workflow.jobs.queues import queue
-from workflow.jobs.schedule import is_live
+from workflow.jobs.schedule import enqueue_unless_live
 
 INDEX_JOB_ID = "cada-opinion-index"
 INDEX_TIMEOUT = 60 * 60
@@ -20,14 +16,7 @@ def index_opinions() -> int:
 
 
 def enqueue_indexing() -> bool:
-    """Queue the index job unless it is already waiting or running; False if Redis is down."""
-    try:
-        if not is_live(INDEX_JOB_ID):
-            queue().enqueue(index_opinions, job_id=INDEX_JOB_ID, job_timeout=INDEX_TIMEOUT)
-    except redis.exceptions.RedisError:
-        current_app.logger.warning("Redis unavailable: the CADA opinions' index job not queued")
-        return False
-    return True
+    return enqueue_unless_live(index_opinions, INDEX_JOB_ID, job_timeout=INDEX_TIMEOUT)
 
 
 def requeue_if_waiting() -> bool:

@@ -42,6 +42,18 @@ def is_live(job_id: str) -> bool:
         return False
 
 
+def enqueue_unless_live(function, job_id: str, **kwargs) -> bool:
+    """Queue a job that works on whatever the database says is waiting (so one run at a
+    time is enough), unless it is already waiting or running; False if Redis is down."""
+    try:
+        if not is_live(job_id):
+            queue().enqueue(function, job_id=job_id, **kwargs)
+    except redis.exceptions.RedisError:
+        current_app.logger.warning("Redis unavailable: job %s not queued", job_id)
+        return False
+    return True
+
+
 def next_run(job: PeriodicJob, now: datetime) -> datetime:
     local = now.astimezone(PARIS)
     candidate = datetime.combine(local.date(), job.at, tzinfo=PARIS)
